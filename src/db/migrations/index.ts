@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { eventStoreSchema } from './0001_event_store.js';
+
+/** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
+export const migrations: readonly Migration[] = [eventStoreSchema];

@@ -1,0 +1,107 @@
+// Groups appends that arrive while earlier ones are in flight into one call of es.append_batch:
+// one round trip and one WAL flush for many appends, each still getting its own result. With a
+// single writer every append goes out alone, so batching never adds latency.
+
+import type pg from 'pg';
+import type { PreparedAppend } from '../validation.js';
+
+export interface BatchRow {
+  idx: number;
+  status: 'ok' | 'wrong_expected_revision' | 'duplicate_id';
+  next_revision: string | null;
+  commit_id: string | null;
+  prepare_pos: string | null;
+}
+
+interface Pending {
+  append: PreparedAppend;
+  resolve(row: BatchRow): void;
+  reject(err: unknown): void;
+}
+
+export interface BatcherOptions {
+  /** Batches in flight at once (each holds one connection). */
+  maxInFlight: number;
+  maxAppendsPerBatch: number;
+  maxBytesPerBatch: number;
+}
+
+// Errors that only mean "this batch could not run as a whole": retried one append at a time, so
+// one bad append (or a race on the same event id) cannot fail its neighbours.
+const SPLIT_AND_RETRY = new Set(['23505', '40P01', '40001', '22P02', '22023', '54000']);
+
+export class AppendBatcher {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: BatcherOptions,
+  ) {}
+
+  submit(append: PreparedAppend): Promise<BatchRow> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ append, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < this.opts.maxAppendsPerBatch) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && bytes + next.append.bytes > this.opts.maxBytesPerBatch) break;
+      bytes += next.append.bytes;
+      batch.push(this.queue.shift()!);
+    }
+    return batch;
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    let rows: BatchRow[];
+    try {
+      rows = await this.execute(batch.map((p) => p.append));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (batch.length > 1 && code !== undefined && SPLIT_AND_RETRY.has(code)) {
+        await Promise.all(batch.map((p) => this.run([p])));
+        return;
+      }
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    for (const row of rows) batch[row.idx]?.resolve(row);
+  }
+
+  private async execute(appends: PreparedAppend[]): Promise<BatchRow[]> {
+    const { rows } = await this.pool.query<BatchRow>({
+      name: 'es_append_batch',
+      text: 'select idx, status, next_revision::text, commit_id::text, prepare_pos::text from es.append_batch($1::jsonb)',
+      values: [encodeBatch(appends)],
+    });
+    if (rows.length !== appends.length) throw new Error(`append_batch returned ${rows.length} rows for ${appends.length} appends`);
+    return rows;
+  }
+}
+
+/** Builds the JSON argument from the already-serialised event bodies (no second stringify). */
+function encodeBatch(appends: PreparedAppend[]): string {
+  const parts = appends.map((a) => {
+    const expected = typeof a.expected === 'bigint' ? a.expected.toString() : a.expected;
+    const events = a.events.map((e) => `{"i":"${e.id}","t":${JSON.stringify(e.type)},"d":${e.dataJson},"m":${e.metadataJson}}`);
+    return `{"s":${JSON.stringify(a.stream)},"x":"${expected}","e":[${events.join(',')}]}`;
+  });
+  return `[${parts.join(',')}]`;
+}

@@ -1,0 +1,176 @@
+// The embedded default event store: PostgreSQL, schema `es` (see src/db/migrations/0001_event_store.ts).
+
+import type pg from 'pg';
+import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
+import { START, type Position } from '../position.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../types.js';
+import { prepareAppend, validateStreamName } from '../validation.js';
+import { AppendBatcher, type BatchRow } from './append-batcher.js';
+import { AppendNotifier } from './notifier.js';
+import { readAllPage } from './read-all-query.js';
+import { EVENT_COLUMNS, toRecorded, type EventRow } from './rows.js';
+import { PgSubscription } from './subscription.js';
+
+export interface PostgresEventStoreOptions {
+  /** Used for the dedicated LISTEN connection. */
+  url: string;
+  pageSize?: number;
+  pollIntervalMs?: number;
+  maxBatchesInFlight?: number;
+  onBackgroundError?: (err: Error) => void;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres' as const;
+  private readonly batcher: AppendBatcher;
+  private readonly notifier: AppendNotifier;
+  private readonly pageSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<Subscription>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    opts: PostgresEventStoreOptions,
+  ) {
+    this.pageSize = opts.pageSize ?? 1000;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.batcher = new AppendBatcher(pool, {
+      maxInFlight: opts.maxBatchesInFlight ?? 2,
+      maxAppendsPerBatch: 256,
+      maxBytesPerBatch: 8 * 1024 * 1024,
+    });
+    this.notifier = new AppendNotifier(opts.url, opts.onBackgroundError ?? (() => undefined));
+  }
+
+  async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
+    const prepared = prepareAppend(stream, events, opts.expectedRevision);
+    let row: BatchRow;
+    try {
+      row = await this.batcher.submit(prepared);
+    } catch (err) {
+      throw wrapConnectionError(err);
+    }
+    if (row.status === 'ok') {
+      return { nextRevision: BigInt(row.next_revision!), position: { commit: BigInt(row.commit_id!), prepare: BigInt(row.prepare_pos!) } };
+    }
+    if (row.status === 'duplicate_id') throw new DuplicateEventIdError(stream, prepared.events[0]!.id);
+    throw new WrongExpectedRevisionError(stream, prepared.expected, row.next_revision === null ? 'no_stream' : BigInt(row.next_revision));
+  }
+
+  async *readStream(stream: string, opts: ReadStreamOptions = {}): AsyncIterable<RecordedEvent> {
+    validateStreamName(stream);
+    const backwards = opts.direction === 'backwards';
+    let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
+    let from: bigint | undefined = opts.fromRevision;
+    while (remaining > 0) {
+      const limit = Math.min(this.pageSize, remaining);
+      const values: unknown[] = [stream, limit];
+      let cond = '';
+      if (from !== undefined) {
+        values.push(from.toString());
+        cond = backwards ? ' and revision <= $3::bigint' : ' and revision >= $3::bigint';
+      }
+      const { rows } = await this.query<EventRow>(
+        `select ${EVENT_COLUMNS} from es.events where stream = $1${cond}
+          order by revision ${backwards ? 'desc' : 'asc'} limit $2`,
+        values,
+      );
+      for (const row of rows) yield toRecorded(row);
+      remaining -= rows.length;
+      if (rows.length < limit) return;
+      const last = BigInt(rows.at(-1)!.revision);
+      if (backwards && last === 0n) return;
+      from = backwards ? last - 1n : last + 1n;
+    }
+  }
+
+  async *readAll(opts: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    let position = opts.from ?? START;
+    let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
+    while (remaining > 0) {
+      const page = await this.page(position, Math.min(this.pageSize, remaining), opts);
+      for (const event of page.events) yield event;
+      remaining -= page.events.length;
+      position = page.next;
+      if (page.caughtUp) return;
+    }
+  }
+
+  subscribe(opts: SubscribeOptions): Subscription {
+    const from = opts.from;
+    const start = async (): Promise<Position> => {
+      if (from === 'start') return START;
+      if (from === 'end') {
+        // Everything below the current horizon counts as the past.
+        const { rows } = await this.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
+        return { commit: BigInt(rows[0]!.xmin), prepare: 0n };
+      }
+      return from;
+    };
+    const sub: PgSubscription = new PgSubscription(this.pool, this.notifier, start, opts.filter, {
+      pageSize: this.pageSize,
+      pollIntervalMs: this.pollIntervalMs,
+      onClose: () => this.subscriptions.delete(sub),
+    });
+    this.subscriptions.add(sub);
+    return sub;
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    const { rows } = await this.query<{ tx: string; gp: string }>(
+      `select transaction_id::text as tx, global_position::text as gp from es.events
+        where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        order by transaction_id desc, global_position desc limit 1`,
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.tx), prepare: BigInt(row.gp) } : undefined;
+  }
+
+  async ping(): Promise<void> {
+    await this.query('select 1 from es.streams limit 1');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.notifier.close();
+  }
+
+  private async page(from: Position, limit: number, opts: ReadAllOptions) {
+    try {
+      return await readAllPage(this.pool, from, limit, opts.filter);
+    } catch (err) {
+      throw wrapConnectionError(err);
+    }
+  }
+
+  private async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (err) {
+      throw wrapConnectionError(err);
+    }
+  }
+}
+
+function wrapConnectionError(err: unknown): unknown {
+  const code = (err as { code?: string }).code;
+  if (code !== undefined && CONNECTION_ERRORS.has(code)) {
+    return new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${(err as Error).message}`, { cause: err });
+  }
+  if (err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(err.message)) {
+    return new EventStoreUnavailableError(`PostgreSQL event store unavailable: ${err.message}`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,96 @@
+// The event store port (DESIGN.md §3). Both adapters (postgres/, esdb/) implement it and pass the
+// same contract suite (tests/integration/eventstore/).
+
+import type { Position } from './position.js';
+
+export type { Position } from './position.js';
+
+/** The revision a stream must be at for an append to succeed (revisions are 0-based). */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+/** Carried by every event; the command side fills it (see src/commands). */
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  /** Who caused the event: a user id with its role, or a system component. */
+  actor?: { id: string; role?: string; kind?: 'user' | 'system' | 'worker' };
+  schemaVersion?: number;
+  [key: string]: unknown;
+}
+
+export interface NewEvent {
+  /** A UUID; generated when missing. Re-appending an id already in the stream is a no-op. */
+  id?: string;
+  type: string;
+  data: unknown;
+  metadata?: EventMetadata;
+}
+
+export interface RecordedEvent {
+  id: string;
+  stream: string;
+  revision: bigint;
+  position: Position;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the stream's last event after the append (pass it as the next expectedRevision). */
+  nextRevision: bigint;
+  /** Position of the append's last event in the global log. */
+  position: Position;
+}
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface ReadStreamOptions {
+  /** Inclusive; defaults to the first event (forwards) or the last one (backwards). */
+  fromRevision?: bigint;
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+}
+
+/** Server-side filter for the global log. Omitted fields do not filter. */
+export interface EventFilter {
+  /** Keep events whose stream name starts with one of these prefixes. */
+  streamPrefixes?: string[];
+  /** Keep events of these types. */
+  eventTypes?: string[];
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: the events after this position. Defaults to the start of the log. */
+  from?: Position;
+  maxCount?: number;
+  filter?: EventFilter;
+}
+
+export interface SubscribeOptions {
+  /** 'start': every event; 'end': only events appended from now on; a position: events after it. */
+  from: Position | 'start' | 'end';
+  filter?: EventFilter;
+}
+
+/** A catch-up subscription: yields history first, then live events, until close(). */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /** Which adapter this is, for logs and /readyz. */
+  readonly kind: 'postgres' | 'esdb';
+  append(stream: string, events: NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
+  readStream(stream: string, opts?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+  readAll(opts?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  subscribe(opts: SubscribeOptions): Subscription;
+  /** The position of the newest event readers can see, or undefined for an empty log. */
+  headPosition(): Promise<Position | undefined>;
+  /** Cheap liveness probe for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
