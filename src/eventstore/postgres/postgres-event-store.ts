@@ -80,11 +80,11 @@ export class PostgresEventStore implements EventStore {
       let cond = '';
       if (from !== undefined) {
         values.push(from.toString());
-        cond = backwards ? ' and revision <= $3::bigint' : ' and revision >= $3::bigint';
+        cond = backwards ? ' and e.revision <= $3::bigint' : ' and e.revision >= $3::bigint';
       }
       const { rows } = await this.query<EventRow>(
-        `select ${EVENT_COLUMNS} from es.events where stream = $1${cond}
-          order by revision ${backwards ? 'desc' : 'asc'} limit $2`,
+        `select ${EVENT_COLUMNS} from es.events e where e.stream = $1${cond}
+          order by e.revision ${backwards ? 'desc' : 'asc'} limit $2`,
         values,
       );
       for (const row of rows) yield toRecorded(row);
