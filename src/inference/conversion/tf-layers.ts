@@ -1,6 +1,6 @@
 // tfjs layer semantics expressed as ONNX nodes on a GraphBuilder. Values are NCHW; every helper
 // tracks the static spatial shape so TF "same" padding can be made explicit.
-import { float, type GraphBuilder, int, ints, type Value } from './onnx-builder.js';
+import { type Attr, float, type GraphBuilder, int, ints, type Value } from './onnx-builder.js';
 import { depthwiseToOihw, hwioToOihw, tfSamePads, windowOutSize } from './tf-layout.js';
 import type { WeightTensor } from './tfjs-weights.js';
 
@@ -97,10 +97,10 @@ export function batchNorm(b: GraphBuilder, x: Value, p: { scale: WeightTensor; o
 function pool(b: GraphBuilder, opType: 'MaxPool' | 'AveragePool', x: Value, k: number, stride: number, padding: Padding): Value {
   const { n, c, h, w } = dims(x);
   const pads = resolvePads(padding, h, w, k, k, stride);
-  const attrs = { kernel_shape: ints(k, k), strides: ints(stride, stride), pads: ints(pads[0], pads[1], pads[2], pads[3]) };
+  const attrs: Record<string, Attr> = { kernel_shape: ints(k, k), strides: ints(stride, stride), pads: ints(pads[0], pads[1], pads[2], pads[3]) };
   // TF never counts padding in an average (and pads max pooling with -inf, as ONNX does).
-  const extra = opType === 'AveragePool' ? { count_include_pad: int(0) } : {};
-  return b.op(opType, [x], [n, c, windowOutSize(h, k, stride, pads[0], pads[2]), windowOutSize(w, k, stride, pads[1], pads[3])], { ...attrs, ...extra });
+  if (opType === 'AveragePool') attrs.count_include_pad = int(0);
+  return b.op(opType, [x], [n, c, windowOutSize(h, k, stride, pads[0], pads[2]), windowOutSize(w, k, stride, pads[1], pads[3])], attrs);
 }
 
 export const maxPool = (b: GraphBuilder, x: Value, k: number, stride: number, padding: Padding): Value => pool(b, 'MaxPool', x, k, stride, padding);
