@@ -6,6 +6,7 @@ type CommandModule = { run(args: string[]): Promise<number>; summary: string };
 
 const commands: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./cli/migrate.js'),
+  analyze: () => import('./cli/analyze.js'),
 };
 
 function usage(): string {
