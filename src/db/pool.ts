@@ -5,6 +5,8 @@ import pg from 'pg';
 export interface PoolOptions {
   max?: number;
   applicationName?: string;
+  /** Called when an idle pooled connection fails (the next query gets a fresh one). */
+  onError?: (err: Error) => void;
 }
 
 export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
@@ -16,7 +18,7 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
     idleTimeoutMillis: 30_000,
   });
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
-  // would crash the process. The next query gets a fresh connection.
-  pool.on('error', () => undefined);
+  // would crash the process.
+  pool.on('error', (err) => opts.onError?.(err));
   return pool;
 }

@@ -7,7 +7,7 @@ import type { PreparedAppend } from '../validation.js';
 
 export interface BatchRow {
   idx: number;
-  status: 'ok' | 'wrong_expected_revision' | 'duplicate_id';
+  status: 'ok' | 'wrong_expected_revision' | 'duplicate_id' | 'retry';
   next_revision: string | null;
   commit_id: string | null;
   prepare_pos: string | null;
@@ -57,15 +57,25 @@ export class AppendBatcher {
     }
   }
 
+  /** Takes queued appends in order, at most one per stream (a later one for the same stream waits). */
   private take(): Pending[] {
     const batch: Pending[] = [];
+    const streams = new Set<string>();
+    const left: Pending[] = [];
     let bytes = 0;
-    while (this.queue.length > 0 && batch.length < this.opts.maxAppendsPerBatch) {
-      const next = this.queue[0]!;
+    let i = 0;
+    for (; i < this.queue.length && batch.length < this.opts.maxAppendsPerBatch; i++) {
+      const next = this.queue[i]!;
       if (batch.length > 0 && bytes + next.append.bytes > this.opts.maxBytesPerBatch) break;
+      if (streams.has(next.append.stream)) {
+        left.push(next);
+        continue;
+      }
+      streams.add(next.append.stream);
       bytes += next.append.bytes;
-      batch.push(this.queue.shift()!);
+      batch.push(next);
     }
+    this.queue = [...left, ...this.queue.slice(i)];
     return batch;
   }
 
@@ -82,7 +92,14 @@ export class AppendBatcher {
       for (const p of batch) p.reject(err);
       return;
     }
-    for (const row of rows) batch[row.idx]?.resolve(row);
+    const retry: Pending[] = [];
+    for (const row of rows) {
+      const pending = batch[row.idx]!;
+      if (row.status === 'retry') retry.push(pending);
+      else pending.resolve(row);
+    }
+    // A stream created concurrently by another process: evaluate again in the next batch.
+    if (retry.length > 0) this.queue.unshift(...retry);
   }
 
   private async execute(appends: PreparedAppend[]): Promise<BatchRow[]> {

@@ -47,7 +47,7 @@ export class PostgresEventStore implements EventStore {
     this.pageSize = opts.pageSize ?? 1000;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
     this.batcher = new AppendBatcher(pool, {
-      maxInFlight: opts.maxBatchesInFlight ?? 2,
+      maxInFlight: opts.maxBatchesInFlight ?? 1,
       maxAppendsPerBatch: 256,
       maxBytesPerBatch: 8 * 1024 * 1024,
     });

@@ -1,0 +1,65 @@
+// Process entry point: `npm start`. Reads the config, prepares the database, starts the roles
+// and shuts down gracefully on SIGTERM/SIGINT.
+
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { buildApp } from './http/app.js';
+import { createLogger } from './logger.js';
+import { startRuntime } from './runtime.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`facetrail: ${err.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config);
+  const runtime = await startRuntime(config, logger);
+
+  const app = buildApp({
+    logger,
+    readiness: {
+      postgres: async () => {
+        await runtime.pool.query('select 1');
+      },
+      redis: async () => {
+        await runtime.redis.ping();
+      },
+      eventStore: () => runtime.eventStore.ping(),
+    },
+  });
+  await app.listen({ host: config.host, port: config.port });
+  logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    void (async () => {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await runtime.close();
+      logger.info('stopped');
+      process.exitCode = 0;
+    })().catch((err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('facetrail: start-up failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+// Builds and tears down the process's shared resources (pool, event store, Redis) in one place.
+
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { ensureDatabase } from './db/ensure-database.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createEventStore } from './eventstore/create-event-store.js';
+import type { EventStore } from './eventstore/types.js';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  redis: Redis;
+  eventStore: EventStore;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  await ensureDatabase(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, { onError: (err) => logger.warn({ err }, 'idle PostgreSQL client failed') });
+  const applied = await migrate(pool);
+  if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+  });
+  let redisDown = false;
+  redis.on('error', (err) => {
+    if (!redisDown) logger.warn({ err: err.message }, 'Redis connection error');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) logger.info('Redis connection restored');
+    redisDown = false;
+  });
+  redis.connect().catch(() => undefined); // reported by the 'error' listener; readiness shows it
+
+  const eventStore = await createEventStore({
+    eventStoreUrl: config.eventStoreUrl,
+    pool,
+    databaseUrl: config.databaseUrl,
+    onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),
+  });
+
+  return {
+    config,
+    logger,
+    pool,
+    redis,
+    eventStore,
+    async close() {
+      await eventStore.close().catch((err: unknown) => logger.error({ err }, 'closing the event store failed'));
+      redis.disconnect();
+      await pool.end().catch((err: unknown) => logger.error({ err }, 'closing the PostgreSQL pool failed'));
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('config', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c.databaseUrl).toBe('postgres://localhost:5432/facetrail');
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.eventStoreUrl).toBeUndefined();
+    expect(c.port).toBe(3000);
+    expect(c.role).toBe('all');
+  });
+
+  it('selects EventStoreDB with an esdb:// URL', () => {
+    expect(loadConfig({ EVENT_STORE_URL: 'esdb://localhost:2113?tls=false' }).eventStoreUrl).toBe('esdb://localhost:2113?tls=false');
+  });
+
+  it('names the variable of every bad value', () => {
+    const p = problems({ PORT: 'eighty', DATABASE_URL: 'mysql://x/y', REDIS_URL: '::', EVENT_STORE_URL: 'http://esdb:2113', LOG_LEVEL: 'loud' });
+    expect(p).toHaveLength(5);
+    expect(p.join('\n')).toMatch(/PORT='eighty'/);
+    expect(p.join('\n')).toMatch(/DATABASE_URL must use postgres:/);
+    expect(p.join('\n')).toMatch(/REDIS_URL is not a valid URL/);
+    expect(p.join('\n')).toMatch(/EVENT_STORE_URL must use esdb:/);
+    expect(p.join('\n')).toMatch(/LOG_LEVEL='loud'/);
+  });
+
+  it('rejects out-of-range numbers and a database URL without a database', () => {
+    expect(problems({ PORT: '70000' })).toEqual(["PORT='70000' must be an integer from 0 to 65535"]);
+    expect(problems({ DATABASE_URL: 'postgres://localhost:5432' })[0]).toMatch(/DATABASE_URL must name a database/);
+  });
+});
