@@ -73,8 +73,8 @@ export function prepareEvent(event: NewEvent, index: number): PreparedEvent {
     throw new InvalidEventError('invalid_event_type', `event #${index} is not an object`);
   }
   const { type } = event;
-  if (typeof type !== 'string' || type.length === 0 || type.length > LIMITS.eventTypeMaxLength || CONTROL.test(type) || type.trim() !== type) {
-    throw new InvalidEventError('invalid_event_type', `event #${index}: type must be a non-empty string of at most ${LIMITS.eventTypeMaxLength} printable characters`);
+  if (typeof type !== 'string' || type.length === 0 || type.length > LIMITS.eventTypeMaxLength || CONTROL.test(type) || type.trim() !== type || type.startsWith('$')) {
+    throw new InvalidEventError('invalid_event_type', `event #${index}: type must be a non-empty string of at most ${LIMITS.eventTypeMaxLength} printable characters, not starting with $ (reserved for system events)`);
   }
   const id = event.id ?? randomUUID();
   if (typeof id !== 'string' || !UUID.test(id)) {

@@ -1,0 +1,79 @@
+// The one generic command handler: load the stream, fold it, decide, append with the expected
+// revision; on a concurrent write, start over (bounded).
+
+import { randomUUID } from 'node:crypto';
+import { DomainError, type Decider, type DomainEvent } from '../domain/decider.js';
+import { upcast } from '../domain/upcast.js';
+import { WrongExpectedRevisionError } from '../eventstore/errors.js';
+import type { EventStore, Position } from '../eventstore/types.js';
+import type { CommandContext } from './context.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface CommandResult<S, E> {
+  /** The events this command appended (empty when the command changed nothing). */
+  events: E[];
+  state: S;
+  /** Position of the last appended event; undefined when nothing was appended. */
+  position: Position | undefined;
+  /** The stream's revision after the command, or undefined for a stream that does not exist. */
+  revision: bigint | undefined;
+}
+
+export interface LoadedStream<S> {
+  state: S;
+  revision: bigint | undefined;
+}
+
+export async function loadStream<E extends DomainEvent, S>(store: EventStore, decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>, stream: string): Promise<LoadedStream<S>> {
+  let state = decider.initialState;
+  let revision: bigint | undefined;
+  for await (const recorded of store.readStream(stream)) {
+    state = decider.evolve(state, upcast(recorded) as E);
+    revision = recorded.revision;
+  }
+  return { state, revision };
+}
+
+export interface HandleOptions {
+  /** Attempts after the first when another writer got there first. */
+  maxRetries?: number;
+}
+
+export async function handleCommand<C extends { type: string }, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  stream: string,
+  command: C,
+  ctx: CommandContext,
+  opts: HandleOptions = {},
+): Promise<CommandResult<S, E>> {
+  const maxRetries = opts.maxRetries ?? 5;
+  const commandId = randomUUID();
+  for (let attempt = 0; ; attempt++) {
+    const { state, revision } = await loadStream(store, decider, stream);
+    const events = decider.decide(command, state);
+    if (events.length === 0) return { events, state, position: undefined, revision };
+    const metadata = {
+      correlationId: ctx.correlationId,
+      causationId: ctx.causationId ?? commandId,
+      commandId,
+      commandType: command.type,
+      actor: ctx.actor,
+      schemaVersion: SCHEMA_VERSION,
+    };
+    try {
+      const result = await store.append(
+        stream,
+        events.map((e) => ({ type: e.type, data: e.data, metadata })),
+        { expectedRevision: revision ?? 'no_stream' },
+      );
+      return { events, state: events.reduce(decider.evolve, state), position: result.position, revision: result.nextRevision };
+    } catch (err) {
+      if (!(err instanceof WrongExpectedRevisionError)) throw err;
+      if (attempt >= maxRetries) {
+        throw new DomainError('conflict', 'concurrent_modification', `'${stream}' kept changing while the command ran; try again`);
+      }
+    }
+  }
+}
