@@ -43,8 +43,9 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIX
   }
   try {
     let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1 })
-      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
-      .rotate();
+      .timeout({ seconds: DECODE_TIMEOUT_SECONDS });
+    // EXIF orientation (only when present: auto-rotation of an upright image still costs a copy).
+    if (meta.orientation !== undefined && meta.orientation > 1) pipeline = pipeline.rotate();
     // Transparent pixels are composited over black.
     if (meta.hasAlpha) pipeline = pipeline.flatten({ background: { r: 0, g: 0, b: 0 } });
     const { data, info } = await pipeline

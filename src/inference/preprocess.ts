@@ -61,28 +61,40 @@ export function regionToTensor(img: RgbImage, region: Box, size: number, centere
     return;
   }
   const taps = legacyResizeTaps(side, size);
-  const rowLo = Int32Array.from(taps.lo, (p) => mapAxis(p, offsetY, rh, ry));
-  const rowHi = Int32Array.from(taps.hi, (p) => mapAxis(p, offsetY, rh, ry));
-  const colLo = Int32Array.from(taps.lo, (p) => mapAxis(p, offsetX, rw, rx));
-  const colHi = Int32Array.from(taps.hi, (p) => mapAxis(p, offsetX, rw, rx));
+  // Byte offsets of the sampled rows / columns, or -1 where the tap falls in the zero padding.
+  const rowOff = (p: number) => {
+    const r = mapAxis(p, offsetY, rh, ry);
+    return r < 0 ? -1 : r * W * 3;
+  };
+  const colOff = (p: number) => {
+    const c = mapAxis(p, offsetX, rw, rx);
+    return c < 0 ? -1 : c * 3;
+  };
+  const rowLo = Int32Array.from(taps.lo, rowOff);
+  const rowHi = Int32Array.from(taps.hi, rowOff);
+  const colLo = Int32Array.from(taps.lo, colOff);
+  const colHi = Int32Array.from(taps.hi, colOff);
   const frac = taps.frac;
-  const px = (r: number, c: number, ch: number) => (r < 0 || c < 0 ? 0 : src[(r * W + c) * 3 + ch]!);
   for (let y = 0; y < size; y++) {
     const r0 = rowLo[y]!;
     const r1 = rowHi[y]!;
     const fy = frac[y]!;
-    for (let x = 0; x < size; x++) {
+    let o = offset + y * size;
+    for (let x = 0; x < size; x++, o++) {
       const c0 = colLo[x]!;
       const c1 = colHi[x]!;
       const fx = frac[x]!;
-      const o = offset + y * size + x;
+      const tl = r0 >= 0 && c0 >= 0 ? r0 + c0 : -1;
+      const tr = r0 >= 0 && c1 >= 0 ? r0 + c1 : -1;
+      const bl = r1 >= 0 && c0 >= 0 ? r1 + c0 : -1;
+      const br = r1 >= 0 && c1 >= 0 ? r1 + c1 : -1;
       for (let ch = 0; ch < 3; ch++) {
-        const tl = px(r0, c0, ch);
-        const tr = px(r0, c1, ch);
-        const bl = px(r1, c0, ch);
-        const br = px(r1, c1, ch);
-        const top = tl + (tr - tl) * fx;
-        const bottom = bl + (br - bl) * fx;
+        const vtl = tl < 0 ? 0 : src[tl + ch]!;
+        const vtr = tr < 0 ? 0 : src[tr + ch]!;
+        const vbl = bl < 0 ? 0 : src[bl + ch]!;
+        const vbr = br < 0 ? 0 : src[br + ch]!;
+        const top = vtl + (vtr - vtl) * fx;
+        const bottom = vbl + (vbr - vbl) * fx;
         out[o + ch * plane] = top + (bottom - top) * fy;
       }
     }

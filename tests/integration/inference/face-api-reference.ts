@@ -2,6 +2,7 @@
 // per test file (or benchmark). Runs on already-decoded RGB so both pipelines see the same pixels.
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
 import type { DetectorName, Face, RgbImage } from '../../../src/inference/types.js';
@@ -10,6 +11,10 @@ const require = createRequire(import.meta.url);
 export const FACE_API_DIR = path.dirname(require.resolve('@vladmandic/face-api/package.json'));
 export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(FACE_API_DIR, 'demo', `sample${i}.jpg`));
 
+export { tf };
+
+/** Disposes face-api tensors (whose bundled types differ from @tensorflow/tfjs's). */
+export const disposeAll = (...tensors: { dispose(): void }[]): void => tensors.forEach((t) => t.dispose());
 export type FaceApi = typeof faceapi;
 let loading: Promise<FaceApi> | undefined;
 
@@ -17,8 +22,9 @@ let loading: Promise<FaceApi> | undefined;
 export function loadFaceApi(): Promise<FaceApi> {
   loading ??= (async () => {
     wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);
-    await faceapi.tf.setBackend('wasm');
-    await faceapi.tf.ready();
+    await tf.setBackend('wasm');
+    await tf.ready();
+    if (tf.getBackend() !== 'wasm') throw new Error('tfjs-wasm backend not active');
     const dir = path.join(FACE_API_DIR, 'model');
     await Promise.all([
       faceapi.nets.ssdMobilenetv1.loadFromDisk(dir),
@@ -33,7 +39,7 @@ export function loadFaceApi(): Promise<FaceApi> {
 
 /** face-api's detectAllFaces().withFaceLandmarks().withFaceDescriptors() on decoded RGB. */
 export async function referenceAnalyze(api: FaceApi, img: RgbImage, detector: DetectorName = 'ssd', minScore = 0.5, maxFaces = 100): Promise<Face[]> {
-  const tensor = api.tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
+  const tensor = tf.tensor3d(img.data, [img.height, img.width, 3], 'int32');
   try {
     const options = detector === 'ssd'
       ? new api.SsdMobilenetv1Options({ minConfidence: minScore, maxResults: maxFaces })

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../../src/inference/conversion/convert-all.js';
 import { DEFAULT_MODELS_DIR, readManifest, sha256, staleReason } from '../../../src/inference/conversion/model-files.js';
-import { type FaceApi, loadFaceApi } from './face-api-reference.js';
+import { disposeAll, type FaceApi, loadFaceApi, tf } from './face-api-reference.js';
 
 let api: FaceApi;
 const sessions = new Map<string, ort.InferenceSession>();
@@ -55,12 +55,12 @@ async function onnxRun(file: string, nchw: Float32Array, size: number, batch = 1
 describe('converted models on identical inputs', () => {
   it('ssd_mobilenetv1: decoded boxes and scores', async () => {
     const { nhwc, nchw } = testImage(512, 1);
-    const t = api.tf.tensor4d(nhwc, [1, 512, 512, 3]);
+    const t = tf.tensor4d(nhwc, [1, 512, 512, 3]);
     const ref = await api.nets.ssdMobilenetv1.forward(t);
     const ours = await onnxRun('ssd_mobilenetv1.onnx', nchw, 512);
     expect(maxAbsDiff(ours.boxes!, ref.boxes[0]!.dataSync())).toBeLessThan(2e-5);
     expect(maxAbsDiff(ours.scores!, ref.scores[0]!.dataSync())).toBeLessThan(2e-6);
-    api.tf.dispose([t, ...ref.boxes, ...ref.scores]);
+    disposeAll(t, ...ref.boxes, ...ref.scores);
   });
 
   it('face_landmark_68: raw outputs, batch of two', async () => {
@@ -69,32 +69,32 @@ describe('converted models on identical inputs', () => {
     const batch = new Float32Array([...a.nchw, ...b.nchw]);
     const ours = (await onnxRun('face_landmark_68.onnx', batch, 112, 2)).landmarks!;
     for (const [i, img] of [a, b].entries()) {
-      const t = api.tf.tensor4d(img.nhwc, [1, 112, 112, 3]);
+      const t = tf.tensor4d(img.nhwc, [1, 112, 112, 3]);
       const features = await api.nets.faceLandmark68Net.faceFeatureExtractor.forward(t);
       const ref = api.nets.faceLandmark68Net.runNet(features);
       // Relative coordinates: 1e-5 of the 112 px input is ~1e-3 px.
       expect(maxAbsDiff(ours.subarray(136 * i, 136 * (i + 1)), ref.dataSync())).toBeLessThan(1e-5);
-      api.tf.dispose([t, features, ref]);
+      disposeAll(t, features, ref);
     }
   });
 
   it('face_recognition: descriptors', async () => {
     const { nhwc, nchw } = testImage(150, 4);
-    const t = api.tf.tensor4d(nhwc, [1, 150, 150, 3]);
+    const t = tf.tensor4d(nhwc, [1, 150, 150, 3]);
     const ref = await api.nets.faceRecognitionNet.forward(t);
     const ours = (await onnxRun('face_recognition.onnx', nchw, 150)).descriptor!;
     expect(maxAbsDiff(ours, ref.dataSync())).toBeLessThan(1e-5);
-    api.tf.dispose([t, ref]);
+    disposeAll(t, ref);
   });
 
   it('tiny_face_detector: raw grid', async () => {
     const { nhwc, nchw } = testImage(416, 5);
-    const t = api.tf.tensor4d(nhwc, [1, 416, 416, 3]);
+    const t = tf.tensor4d(nhwc, [1, 416, 416, 3]);
     const ref = await api.nets.tinyFaceDetector.forward(t, 416);
     const ours = (await onnxRun('tiny_face_detector.onnx', nchw, 416)).grid!;
     expect(ref.shape).toEqual([1, 13, 13, 25]);
     expect(maxAbsDiff(ours, ref.dataSync())).toBeLessThan(2e-4);
-    api.tf.dispose([t, ref]);
+    disposeAll(t, ref);
   });
 });
 
