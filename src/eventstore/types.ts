@@ -79,6 +79,12 @@ export interface SubscribeOptions {
 /** A catch-up subscription: yields history first, then live events, until close(). */
 export interface Subscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * A position such that every event at or before it that matches the filter has already been
+   * delivered (consumed) — it moves past filtered-out events too. Consumers store it as their
+   * checkpoint while idle, so a read-your-writes wait for an event they do not care about ends.
+   */
+  checkpoint(): Position | undefined;
 }
 
 export interface EventStore {

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { eventStoreSchema } from './0001_event_store.js';
+import { identityReadModels } from './0002_read_models_identity.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels];

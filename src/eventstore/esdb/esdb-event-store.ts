@@ -215,6 +215,7 @@ const CLOSED: IteratorReturnResult<undefined> = { done: true, value: undefined }
 class EsdbSubscription implements Subscription {
   private iterator: AsyncGenerator<RecordedEvent> | undefined;
   private closed = false;
+  private scanned: Position | undefined;
   private readonly closedSignal: Promise<typeof CLOSED>;
   private signalClosed!: () => void;
 
@@ -239,6 +240,10 @@ class EsdbSubscription implements Subscription {
     this.source.destroy();
   }
 
+  checkpoint(): Position | undefined {
+    return this.scanned;
+  }
+
   /** Every call returns the same iterator: a subscription is one stream of events. */
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
     this.iterator ??= this.run();
@@ -255,6 +260,7 @@ class EsdbSubscription implements Subscription {
         if (next.done || this.closed) return;
         const event = toRecordedEvent(next.value);
         if (event && this.keep(event)) yield event;
+        this.scanned = toPosition(next.value.event?.position) ?? this.scanned;
       }
     } catch (err) {
       if (this.closed) return;

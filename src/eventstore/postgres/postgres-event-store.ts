@@ -16,7 +16,7 @@ import type {
 } from '../types.js';
 import { prepareAppend, validateStreamName } from '../validation.js';
 import { AppendBatcher, type BatchRow } from './append-batcher.js';
-import { AppendNotifier } from './notifier.js';
+import { PgListener } from '../../db/pg-listener.js';
 import { readAllPage } from './read-all-query.js';
 import { EVENT_COLUMNS, toRecorded, type EventRow } from './rows.js';
 import { PgSubscription } from './subscription.js';
@@ -35,7 +35,7 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
   private readonly batcher: AppendBatcher;
-  private readonly notifier: AppendNotifier;
+  private readonly notifier: PgListener;
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<Subscription>();
@@ -51,7 +51,7 @@ export class PostgresEventStore implements EventStore {
       maxAppendsPerBatch: 256,
       maxBytesPerBatch: 8 * 1024 * 1024,
     });
-    this.notifier = new AppendNotifier(opts.url, opts.onBackgroundError ?? (() => undefined));
+    this.notifier = new PgListener(opts.url, 'es_events', opts.onBackgroundError ?? (() => undefined));
   }
 
   async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {

@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { Position } from '../position.js';
 import type { EventFilter, RecordedEvent, Subscription } from '../types.js';
-import type { AppendNotifier } from './notifier.js';
+import type { PgListener } from '../../db/pg-listener.js';
 import { readAllPage } from './read-all-query.js';
 
 export interface SubscriptionOptions {
@@ -16,14 +16,19 @@ export interface SubscriptionOptions {
 export class PgSubscription implements Subscription {
   private readonly abort = new AbortController();
   private iterator: AsyncGenerator<RecordedEvent> | undefined;
+  private scanned: Position | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly notifier: AppendNotifier,
+    private readonly notifier: PgListener,
     private readonly start: () => Promise<Position>,
     private readonly filter: EventFilter | undefined,
     private readonly opts: SubscriptionOptions,
   ) {}
+
+  checkpoint(): Position | undefined {
+    return this.scanned;
+  }
 
   close(): Promise<void> {
     this.abort.abort();
@@ -51,6 +56,7 @@ export class PgSubscription implements Subscription {
           yield event;
         }
         position = page.next;
+        this.scanned = position;
         if (!page.caughtUp) continue;
         if (page.events.length > 0) backoffMs = 0;
         const wait = backoffMs > 0 ? backoffMs : this.opts.pollIntervalMs;

@@ -1,11 +1,9 @@
-// One LISTEN connection per store: wakes subscribers when an append commits. If the connection
-// drops it reconnects with backoff; subscribers keep polling meanwhile, so nothing is missed.
+// One LISTEN connection per channel and process: wakes waiters on NOTIFY. If the connection drops
+// it reconnects with backoff; waiters time out and poll meanwhile, so nothing is missed.
 
 import pg from 'pg';
 
-const CHANNEL = 'es_events';
-
-export class AppendNotifier {
+export class PgListener {
   private client: pg.Client | undefined;
   private waiters = new Set<() => void>();
   private closed = false;
@@ -15,8 +13,11 @@ export class AppendNotifier {
 
   constructor(
     private readonly url: string,
+    private readonly channel: string,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid LISTEN channel name '${channel}'`);
+  }
 
   /** Resolves at the next notification, or when `timeoutMs` passes, or when `signal` fires. */
   wait(timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -54,7 +55,7 @@ export class AppendNotifier {
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));
     try {
       await client.connect();
-      await client.query(`listen ${CHANNEL}`);
+      await client.query(`listen ${this.channel}`);
       if (this.closed) {
         await client.end();
         return;

@@ -1,0 +1,150 @@
+// Runs one projection: holds its advisory lock (one active instance per projection; others wait
+// in standby and take over when the holder's connection goes away), subscribes from the stored
+// checkpoint, and applies each batch together with the new checkpoint in one transaction.
+
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { comparePositions, type Position } from '../eventstore/position.js';
+import type { EventStore } from '../eventstore/types.js';
+import { BatchPuller } from './batch-puller.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import type { Projection } from './projection.js';
+
+export interface RunnerOptions {
+  batchSize?: number;
+  /** How often a standby instance tries to take the lock. */
+  standbyRetryMs?: number;
+  /** Idle this long → store the subscription's scan position as the checkpoint. */
+  idleCheckpointMs?: number;
+  errorBackoffMs?: number;
+}
+
+export type RunnerStatus = 'starting' | 'standby' | 'active' | 'failing' | 'stopped';
+
+const LOCK_CLASS = 0x66746a72; // 'ftjr'
+
+export class ProjectorRunner {
+  status: RunnerStatus = 'starting';
+  lastError: Error | undefined;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private readonly opts: Required<RunnerOptions>;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly store: EventStore,
+    readonly projection: Projection,
+    private readonly logger: Logger,
+    opts: RunnerOptions = {},
+  ) {
+    this.opts = { batchSize: 500, standbyRetryMs: 1_000, idleCheckpointMs: 100, errorBackoffMs: 1_000, ...opts };
+  }
+
+  start(): this {
+    this.loop ??= this.run();
+    return this;
+  }
+
+  /** Finishes the batch in hand, releases the lock and closes the connection. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    this.status = 'stopped';
+  }
+
+  private get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const log = this.logger.child({ projection: this.projection.name });
+    while (!this.stopping) {
+      const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `facetrail-projector-${this.projection.name}` });
+      client.on('error', (err) => log.warn({ err: err.message }, 'projector connection error'));
+      let healthy = true;
+      try {
+        await client.connect();
+        const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_CLASS, this.projection.name]);
+        if (!rows[0]?.locked) {
+          if (this.status !== 'standby') log.info('another instance holds this projection; standing by');
+          this.status = 'standby';
+          await pause(this.opts.standbyRetryMs, this.abort.signal);
+          continue;
+        }
+        this.status = 'active';
+        this.lastError = undefined;
+        log.info('projection active');
+        await this.consume(client);
+      } catch (err) {
+        healthy = false;
+        this.status = 'failing';
+        this.lastError = err as Error;
+        log.error({ err }, 'projection failed; restarting from its checkpoint');
+        await pause(this.opts.errorBackoffMs, this.abort.signal);
+      } finally {
+        // Ending the session releases the advisory lock even if the unlock query cannot run.
+        if (healthy) await client.query('select pg_advisory_unlock_all()').catch(() => undefined);
+        await client.end().catch(() => undefined);
+      }
+    }
+  }
+
+  private async consume(client: pg.Client): Promise<void> {
+    const { name } = this.projection;
+    let stored = await readCheckpoint(client, name);
+    const subscription = this.store.subscribe({ from: stored ?? 'start', filter: this.projection.filter });
+    const puller = new BatchPuller(subscription[Symbol.asyncIterator]());
+    try {
+      while (!this.stopping) {
+        const events = await puller.next(this.opts.batchSize, this.opts.idleCheckpointMs, this.abort.signal);
+        if (events.length === 0) {
+          const scanned = subscription.checkpoint();
+          if (scanned && isAfter(scanned, stored)) {
+            await this.transaction(client, () => writeCheckpoint(client, name, scanned, 0));
+            stored = scanned;
+          }
+          continue;
+        }
+        const last = events.at(-1)!.position;
+        await this.transaction(client, async () => {
+          await this.projection.apply(client, events);
+          await writeCheckpoint(client, name, last, events.length);
+        });
+        stored = last;
+        if (this.projection.afterCommit) {
+          await this.projection.afterCommit(events).catch((err: unknown) => this.logger.warn({ err, projection: name }, 'afterCommit failed'));
+        }
+      }
+    } finally {
+      await subscription.close();
+    }
+  }
+
+  private async transaction(client: pg.Client, body: () => Promise<void>): Promise<void> {
+    await client.query('begin');
+    try {
+      await body();
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function isAfter(p: Position, than: Position | undefined): boolean {
+  return than === undefined || comparePositions(p, than) > 0;
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
