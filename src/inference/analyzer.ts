@@ -36,6 +36,7 @@ function validate(options: AnalyzeOptions): Required<AnalyzeOptions> {
 
 export class FaceAnalyzer {
   private closed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
   private readonly identities: Record<DetectorName, ModelIdentity>;
 
   private constructor(
@@ -70,9 +71,17 @@ export class FaceAnalyzer {
   async analyzeDecoded(img: RgbImage, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
     if (this.closed) throw new Error('FaceAnalyzer is closed');
     const opts = validate(options);
-    const detections = await this.detect(img, opts);
-    const faces = await this.describe(img, detections);
-    return { width: img.width, height: img.height, model: this.model(opts.detector), faces };
+    const work = (async () => {
+      const detections = await this.detect(img, opts);
+      return this.describe(img, detections);
+    })();
+    this.inflight.add(work);
+    try {
+      const faces = await work;
+      return { width: img.width, height: img.height, model: this.model(opts.detector), faces };
+    } finally {
+      this.inflight.delete(work);
+    }
   }
 
   async detect(img: RgbImage, opts: Required<AnalyzeOptions>): Promise<Detection[]> {
@@ -106,6 +115,8 @@ export class FaceAnalyzer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Let running analyses finish before their sessions are released.
+    await Promise.allSettled([...this.inflight]);
     await Promise.all(Object.values(this.models).map((m) => m.session.release()));
   }
 }
