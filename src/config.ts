@@ -14,6 +14,27 @@ export interface Config {
   /** Unset: the PostgreSQL event store in DATABASE_URL. `esdb://…`: EventStoreDB. */
   eventStoreUrl: string | undefined;
   shutdownTimeoutMs: number;
+  auth: {
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    /** PKCS8 PEM of an Ed25519 key (JWT_PRIVATE_KEY) … */
+    privateKeyPem: string | undefined;
+    /** … or a path to one (JWT_PRIVATE_KEY_FILE). Neither: a generated development key (not in production). */
+    privateKeyFile: string | undefined;
+    devKeyFile: string;
+    /** Per-IP requests per minute on /v1/auth/* routes. */
+    rateLimitPerIpPerMinute: number;
+    /** Failed logins per account per 15 minutes before 429. */
+    failedLoginsPerAccount: number;
+  };
+  http: {
+    /** How long a read with consistentWith waits for the projection. */
+    consistencyTimeoutMs: number;
+    /** Allowed CORS origins (comma-separated CORS_ORIGINS); empty = same-origin only. */
+    corsOrigins: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -94,8 +115,26 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
     eventStoreUrl: r.url('EVENT_STORE_URL', undefined, ['esdb:', 'esdb+discover:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    auth: {
+      issuer: r.string('JWT_ISSUER', 'facetrail'),
+      audience: r.string('JWT_AUDIENCE', 'facetrail-api'),
+      accessTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', 300, 30, 86_400),
+      refreshTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', 86_400, 60, 90 * 86_400),
+      privateKeyPem: r.optional('JWT_PRIVATE_KEY'),
+      privateKeyFile: r.optional('JWT_PRIVATE_KEY_FILE'),
+      devKeyFile: r.string('JWT_DEV_KEY_FILE', '.keys/jwt-dev.json'),
+      rateLimitPerIpPerMinute: r.int('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
+      failedLoginsPerAccount: r.int('AUTH_FAILED_LOGINS_PER_ACCOUNT', 10, 1, 10_000),
+    },
+    http: {
+      consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),
+      corsOrigins: (r.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    },
     ...overrides,
   };
+  if (nodeEnv === 'production' && !config.auth.privateKeyPem && !config.auth.privateKeyFile) {
+    r.problems.push('JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE must be set in production');
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

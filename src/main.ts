@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { startProjectors } from './projections/start-projectors.js';
 import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
@@ -20,18 +21,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const runtime = await startRuntime(config, logger);
 
-  const app = buildApp({
-    logger,
-    readiness: {
-      postgres: async () => {
-        await runtime.pool.query('select 1');
-      },
-      redis: async () => {
-        await runtime.redis.ping();
-      },
-      eventStore: () => runtime.eventStore.ping(),
-    },
-  });
+  const app = await buildApp(runtime);
+  const projectors = config.role === 'all' || config.role === 'projector' ? startProjectors(runtime) : [];
   await app.listen({ host: config.host, port: config.port });
   logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
 
@@ -47,6 +38,7 @@ async function main(): Promise<void> {
     force.unref();
     void (async () => {
       await app.close(); // stops accepting, waits for in-flight requests
+      await Promise.all(projectors.map((p) => p.stop())); // finish the batch in hand, release the lock
       await runtime.close();
       logger.info('stopped');
       process.exitCode = 0;

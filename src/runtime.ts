@@ -9,6 +9,9 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createEventStore } from './eventstore/create-event-store.js';
 import type { EventStore } from './eventstore/types.js';
+import { loadSigningKeys } from './auth/keys.js';
+import { TokenService } from './auth/tokens.js';
+import { CheckpointWaiter } from './projections/checkpoint-waiter.js';
 
 export interface Runtime {
   config: Config;
@@ -16,6 +19,8 @@ export interface Runtime {
   pool: pg.Pool;
   redis: Redis;
   eventStore: EventStore;
+  tokens: TokenService;
+  checkpoints: CheckpointWaiter;
   close(): Promise<void>;
 }
 
@@ -50,13 +55,33 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),
   });
 
+  const keys = await loadSigningKeys({
+    privateKeyPem: config.auth.privateKeyPem,
+    privateKeyFile: config.auth.privateKeyFile,
+    devKeyFile: config.auth.devKeyFile,
+    allowDevKey: config.nodeEnv !== 'production',
+  });
+  if (keys.generatedForDevelopment) {
+    logger.warn({ file: config.auth.devKeyFile }, 'signing JWTs with a development key; set JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE in production');
+  }
+  const tokens = new TokenService(keys, {
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    accessTtlSeconds: config.auth.accessTtlSeconds,
+    refreshTtlSeconds: config.auth.refreshTtlSeconds,
+  });
+  const checkpoints = new CheckpointWaiter(pool, config.databaseUrl, (err) => logger.warn({ err: err.message }, 'checkpoint listener error'));
+
   return {
     config,
     logger,
     pool,
     redis,
     eventStore,
+    tokens,
+    checkpoints,
     async close() {
+      await checkpoints.close().catch((err: unknown) => logger.error({ err }, 'closing the checkpoint listener failed'));
       await eventStore.close().catch((err: unknown) => logger.error({ err }, 'closing the event store failed'));
       redis.disconnect();
       await pool.end().catch((err: unknown) => logger.error({ err }, 'closing the PostgreSQL pool failed'));

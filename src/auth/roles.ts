@@ -1,8 +1,2 @@
-/** Roles of the identity slice (DESIGN.md §8). */
-export const ROLES = ['user', 'auditor', 'admin'] as const;
-
-export type Role = (typeof ROLES)[number];
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
+// Roles are part of the domain (UserRegistered/UserRoleChanged carry them); auth re-exports them.
+export { ROLES, isRole, type Role } from '../domain/identity/roles.js';

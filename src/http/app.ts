@@ -1,32 +1,80 @@
-// The fastify application: plugins, error handling and routes. It receives its dependencies
-// (built in src/runtime.ts) so tests can build it against their own database.
+// The fastify application: plugins, error handling and routes, built over the process's shared
+// resources (src/runtime.ts) so tests can build it against their own database.
 
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import { errorHandler, problemBody, sendProblem } from './problem.js';
-import { healthRoutes, type ReadinessCheck } from './routes/health.js';
-
-export interface AppDeps {
-  logger: Logger;
-  readiness: Record<string, ReadinessCheck>;
-}
+import { IdentityService } from '../commands/identity-service.js';
+import { UsersQuery } from '../queries/users-query.js';
+import type { Runtime } from '../runtime.js';
+import { createGuards } from './auth-guard.js';
+import { createConsistency } from './consistency.js';
+import { LoginThrottle } from './login-throttle.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerSecurity } from './plugins/security.js';
+import { errorHandler, HttpProblem, problemBody, sendProblem } from './problem.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
+import { ProblemSchema } from './schemas.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function buildApp(deps: AppDeps): FastifyInstance {
-  const logger: FastifyBaseLogger = deps.logger;
+export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 'eventStore' | 'tokens' | 'checkpoints'>;
+
+export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = rt.logger;
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: false,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    // A caller's X-Request-Id (if sane) becomes the correlation id of the events it causes.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url })),
+    sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
   );
-  healthRoutes(app, deps.readiness);
+  app.addSchema(ProblemSchema);
+  await registerOpenApi(app);
+  await registerSecurity(app, rt.config.http.corsOrigins);
+  await app.register(rateLimit, {
+    global: false,
+    redis: rt.redis,
+    nameSpace: 'ft:v1:rate-limit:',
+    skipOnError: true, // Redis down: no per-IP limit rather than no login at all (logged by the Redis client)
+    errorResponseBuilder: (_request, context) =>
+      new HttpProblem(429, 'rate_limited', 'Too many requests', `limit of ${context.max} requests per ${context.after} reached; retry later`, {
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+
+  healthRoutes(app, {
+    postgres: async () => {
+      await rt.pool.query('select 1');
+    },
+    redis: async () => {
+      await rt.redis.ping();
+    },
+    eventStore: () => rt.eventStore.ping(),
+  });
+
+  const identity = new IdentityService(rt.eventStore, rt.tokens);
+  const users = new UsersQuery(rt.pool);
+  const guards = createGuards(rt.tokens, users);
+  const ensureConsistent = createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs);
+  authRoutes(app, {
+    identity,
+    tokens: rt.tokens,
+    throttle: new LoginThrottle(rt.redis, rt.config.auth.failedLoginsPerAccount, rt.logger),
+    rateLimitPerIpPerMinute: rt.config.auth.rateLimitPerIpPerMinute,
+  });
+  userRoutes(app, { identity, users, ...guards, ensureConsistent });
   return app;
 }

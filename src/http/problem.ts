@@ -1,6 +1,7 @@
 // RFC 9457 problem details: every error response of the API has this shape and a stable `code`.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { toHttpProblem } from './error-mapping.js';
 
 export interface Problem {
   type: string;
@@ -54,9 +55,13 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
 
 /** Maps anything thrown by a route to problem+json. Unknown errors are 500s and are logged. */
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const instance = request.url;
-  if (error instanceof HttpProblem) {
-    return sendProblem(reply, problemBody({ status: error.status, code: error.code, title: error.title, detail: error.detail, instance, ...error.extensions }));
+  const instance = request.url.split('?')[0];
+  const mapped = toHttpProblem(error);
+  if (mapped) {
+    if (mapped.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${mapped.code}"`);
+    const retryAfter = mapped.extensions.retryAfterSeconds;
+    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+    return sendProblem(reply, problemBody({ status: mapped.status, code: mapped.code, title: mapped.title, detail: mapped.detail, instance, ...mapped.extensions }));
   }
   const fe = error as FastifyError;
   if (fe.validation) {

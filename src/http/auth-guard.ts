@@ -1,0 +1,51 @@
+// Bearer authentication and role checks for routes. The token proves who the caller is; the
+// users read model supplies the current role and whether the account is still active.
+
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseBearer } from '../auth/bearer.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Role } from '../domain/identity/roles.js';
+import type { UsersQuery } from '../queries/users-query.js';
+import { HttpProblem } from './problem.js';
+
+export interface Principal {
+  userId: string;
+  role: Role;
+  sessionId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
+export function createGuards(tokens: TokenService, users: UsersQuery) {
+  const authenticate: Guard = async (request) => {
+    const token = parseBearer(request.headers.authorization);
+    const claims = await tokens.verifyAccessToken(token);
+    const user = await users.byId(claims.userId);
+    if (user?.status === 'deactivated') throw new HttpProblem(401, 'account_deactivated', 'Unauthorized', 'this account is deactivated');
+    // Right after registration the read model may not have the user yet: the token's role stands.
+    request.principal = { userId: claims.userId, role: user?.role ?? claims.role, sessionId: claims.sessionId };
+  };
+
+  const requireRole =
+    (...roles: Role[]): Guard =>
+    async (request, reply) => {
+      await authenticate(request, reply);
+      if (!roles.includes(request.principal!.role)) {
+        throw new HttpProblem(403, 'forbidden', 'Forbidden', `this needs the role ${roles.join(' or ')}`);
+      }
+    };
+
+  return { authenticate, requireRole };
+}
+
+/** The authenticated caller; only call in routes guarded by `authenticate`. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new HttpProblem(401, 'missing_token', 'Unauthorized', 'authentication required');
+  return request.principal;
+}
