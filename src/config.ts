@@ -11,6 +11,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databaseUrl: string;
   redisUrl: string;
+  /** Prefix of every Redis key this process writes (lets several deployments share a Redis). */
+  redisKeyPrefix: string;
   /** Unset: the PostgreSQL event store in DATABASE_URL. `esdb://…`: EventStoreDB. */
   eventStoreUrl: string | undefined;
   shutdownTimeoutMs: number;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     databaseUrl,
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
+    redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'ft:'),
     eventStoreUrl: r.url('EVENT_STORE_URL', undefined, ['esdb:', 'esdb+discover:']),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     auth: {

@@ -47,7 +47,7 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     redis: rt.redis,
-    nameSpace: 'ft:v1:rate-limit:',
+    nameSpace: `${rt.config.redisKeyPrefix}v1:rate-limit:`,
     skipOnError: true, // Redis down: no per-IP limit rather than no login at all (logged by the Redis client)
     errorResponseBuilder: (_request, context) =>
       new HttpProblem(429, 'rate_limited', 'Too many requests', `limit of ${context.max} requests per ${context.after} reached; retry later`, {
@@ -72,7 +72,7 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
   authRoutes(app, {
     identity,
     tokens: rt.tokens,
-    throttle: new LoginThrottle(rt.redis, rt.config.auth.failedLoginsPerAccount, rt.logger),
+    throttle: new LoginThrottle(rt.redis, rt.config.redisKeyPrefix, rt.config.auth.failedLoginsPerAccount, rt.logger),
     rateLimitPerIpPerMinute: rt.config.auth.rateLimitPerIpPerMinute,
   });
   userRoutes(app, { identity, users, ...guards, ensureConsistent });

@@ -12,12 +12,13 @@ const WINDOW_MS = 15 * 60 * 1000;
 export class LoginThrottle {
   constructor(
     private readonly redis: Redis,
+    private readonly keyPrefix: string,
     private readonly maxFailures: number,
     private readonly logger: Logger,
   ) {}
 
   private key(email: string): string {
-    return `ft:v1:login-failures:${createHash('sha256').update(normaliseEmail(email)).digest('hex')}`;
+    return `${this.keyPrefix}v1:login-failures:${createHash('sha256').update(normaliseEmail(email)).digest('hex')}`;
   }
 
   /** Throws 429 when the account has too many recent failures. */
