@@ -6,6 +6,7 @@ type CommandModule = { run(args: string[]): Promise<number>; summary: string };
 
 const commands: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./cli/migrate.js'),
+  'users:create': () => import('./cli/users-create.js'),
   analyze: () => import('./cli/analyze.js'),
 };
 
@@ -17,6 +18,7 @@ function usage(): string {
     ...Object.keys(commands)
       .sort()
       .map((name) => `  ${name}`),
+
   ].join('\n');
 }
 

@@ -68,7 +68,7 @@ export async function handleCommand<C extends { type: string }, E extends Domain
         events.map((e) => ({ type: e.type, data: e.data, metadata })),
         { expectedRevision: revision ?? 'no_stream' },
       );
-      return { events, state: events.reduce(decider.evolve, state), position: result.position, revision: result.nextRevision };
+      return { events, state: events.reduce((st, e) => decider.evolve(st, e), state), position: result.position, revision: result.nextRevision };
     } catch (err) {
       if (!(err instanceof WrongExpectedRevisionError)) throw err;
       if (attempt >= maxRetries) {

@@ -3,10 +3,10 @@
 // consulted to decide anything: login finds the user through the e-mail claim stream.
 
 import { randomUUID } from 'node:crypto';
-import { checkPasswordPolicy, hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwords.js';
+import { verifyAgainstDummy, verifyPassword } from '../auth/passwords.js';
 import type { TokenService } from '../auth/tokens.js';
 import { DomainError } from '../domain/decider.js';
-import { emailClaimDecider, emailClaimStream, normaliseEmail } from '../domain/identity/email-claim.js';
+import { emailClaimDecider, emailClaimStream } from '../domain/identity/email-claim.js';
 import type { Role } from '../domain/identity/roles.js';
 import { sessionDecider, sessionStream, type RevokeReason } from '../domain/identity/session.js';
 import { userDecider, type UserState } from '../domain/identity/user.js';
@@ -14,6 +14,7 @@ import { userStream } from '../domain/identity/user-events.js';
 import type { EventStore, Position } from '../eventstore/types.js';
 import { handleCommand, loadStream } from './command-handler.js';
 import type { CommandContext } from './context.js';
+import { registerUser, validateEmail, type RegistrationInput } from './register-user.js';
 
 export interface TokenPair {
   accessToken: string;
@@ -24,18 +25,6 @@ export interface TokenPair {
   position: Position | undefined;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
-export const EMAIL_MAX_LENGTH = 254;
-export const DISPLAY_NAME_MAX_LENGTH = 100;
-
-export function validateEmail(raw: string): string {
-  const email = normaliseEmail(raw);
-  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
-    throw new DomainError('invalid', 'invalid_email', 'this is not a valid e-mail address');
-  }
-  return email;
-}
-
 const invalidCredentials = () => new DomainError('unauthorized', 'invalid_credentials', 'wrong e-mail or password');
 
 export class IdentityService {
@@ -44,33 +33,8 @@ export class IdentityService {
     private readonly tokens: TokenService,
   ) {}
 
-  async register(input: { email: string; password: string; displayName: string; role?: Role }, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
-    const email = validateEmail(input.email);
-    const displayName = input.displayName.trim().normalize('NFC');
-    if (displayName.length === 0 || displayName.length > DISPLAY_NAME_MAX_LENGTH) {
-      throw new DomainError('invalid', 'invalid_display_name', `display name must have 1 to ${DISPLAY_NAME_MAX_LENGTH} characters`);
-    }
-    const weakness = checkPasswordPolicy(input.password);
-    if (weakness) throw new DomainError('invalid', 'weak_password', weakness);
-
-    const userId = randomUUID();
-    const passwordHash = await hashPassword(input.password);
-    const claimStream = emailClaimStream(email);
-    await handleCommand(this.store, emailClaimDecider, claimStream, { type: 'ClaimEmail', userId }, ctx);
-    try {
-      const result = await handleCommand(
-        this.store,
-        userDecider,
-        userStream(userId),
-        { type: 'RegisterUser', userId, email, displayName, passwordHash, role: input.role ?? 'user' },
-        ctx,
-      );
-      return { userId, position: result.position! };
-    } catch (err) {
-      // Give the address back so the person can try again; the release is recorded too.
-      await handleCommand(this.store, emailClaimDecider, claimStream, { type: 'ReleaseEmail', userId, reason: 'registration_failed' }, ctx).catch(() => undefined);
-      throw err;
-    }
+  register(input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
+    return registerUser(this.store, input, ctx);
   }
 
   /** The user behind an e-mail address, found through its claim stream. */

@@ -38,7 +38,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
         resolve(m[1]!);
       }
     };
-    p.child.stdout!.on('data', onData);
+    p.child.stdout.on('data', onData);
     void p.exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening:\n${p.output()}`));

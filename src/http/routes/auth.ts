@@ -7,7 +7,6 @@ import type { IdentityService } from '../../commands/identity-service.js';
 import { positionToCursor, type Position } from '../../eventstore/position.js';
 import { DomainError } from '../../domain/decider.js';
 import type { LoginThrottle } from '../login-throttle.js';
-import { HttpProblem } from '../problem.js';
 import { PositionCursor, responses, Uuid } from '../schemas.js';
 
 export interface AuthRouteDeps {

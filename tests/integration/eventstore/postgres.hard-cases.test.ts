@@ -93,10 +93,8 @@ describe('optimistic concurrency', () => {
   it('50 concurrent appends with the same expected revision: exactly one wins, no holes', async () => {
     const stream = `occ-${randomUUID()}`;
     await store.append(stream, [{ type: 'Opened', data: {} }], { expectedRevision: 'no_stream' });
-    // Several independent stores (own pools) so the race also happens between connections.
-    const others = await Promise.all(
-      Array.from({ length: 4 }, () => new PostgresEventStore(db.pool, { url: db.url, maxBatchesInFlight: 4 })),
-    );
+    // Several store instances (each with its own batcher) so the race also happens between connections.
+    const others = Array.from({ length: 4 }, () => new PostgresEventStore(db.pool, { url: db.url, maxBatchesInFlight: 4 }));
     const stores = [store, ...others];
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.append(stream, [{ type: 'Raced', data: { i } }], { expectedRevision: 0n })),
