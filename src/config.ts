@@ -31,6 +31,29 @@ export interface Config {
     /** Failed logins per account per 15 minutes before 429. */
     failedLoginsPerAccount: number;
   };
+  images: {
+    /** Largest accepted upload in bytes. */
+    maxUploadBytes: number;
+    /** Largest accepted image in pixels (width × height), against decompression bombs. */
+    maxPixels: number;
+  };
+  workers: {
+    /** Analysis jobs one worker process runs at once. */
+    concurrency: number;
+    detector: 'ssd' | 'tiny';
+    /** onnxruntime threads per model session (0 = onnxruntime's default). */
+    inferenceThreads: number;
+    /** BullMQ job lock; a worker that dies loses its job after this long. */
+    jobLockMs: number;
+    attempts: number;
+    backoffMs: number;
+    /** Scheduler: images pending longer than this are requested again. */
+    stuckPendingMinutes: number;
+    /** Scheduler: blobs no live image references are deleted after this grace period. */
+    blobGraceSeconds: number;
+    /** How often the schedulers run. */
+    schedulerEveryMs: number;
+  };
   http: {
     /** How long a read with consistentWith waits for the projection. */
     consistencyTimeoutMs: number;
@@ -128,6 +151,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       devKeyFile: r.string('JWT_DEV_KEY_FILE', '.keys/jwt-dev.json'),
       rateLimitPerIpPerMinute: r.int('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
       failedLoginsPerAccount: r.int('AUTH_FAILED_LOGINS_PER_ACCOUNT', 10, 1, 10_000),
+    },
+    images: {
+      maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxPixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 1, 1_000_000_000),
+    },
+    workers: {
+      concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 64),
+      detector: r.oneOf('ANALYSIS_DETECTOR', ['ssd', 'tiny'] as const, 'ssd'),
+      inferenceThreads: r.int('INFERENCE_THREADS', 1, 0, 64),
+      jobLockMs: r.int('JOB_LOCK_MS', 30_000, 1_000, 3_600_000),
+      attempts: r.int('ANALYSIS_ATTEMPTS', 3, 1, 20),
+      backoffMs: r.int('ANALYSIS_BACKOFF_MS', 2_000, 10, 3_600_000),
+      stuckPendingMinutes: r.int('STUCK_PENDING_MINUTES', 15, 1, 10_080),
+      blobGraceSeconds: r.int('BLOB_GRACE_SECONDS', 3_600, 0, 30 * 86_400),
+      schedulerEveryMs: r.int('SCHEDULER_EVERY_MS', 300_000, 1_000, 86_400_000),
     },
     http: {
       consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),

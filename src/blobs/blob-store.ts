@@ -1,0 +1,61 @@
+// Content-addressed image bytes in PostgreSQL (blobs.blobs, keyed by sha256).
+
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+export interface Blob {
+  sha256: string;
+  contentType: string;
+  size: number;
+  data: Buffer;
+}
+
+export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+export class BlobStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Stores the bytes (once per content) and returns their sha256. */
+  async put(data: Buffer, contentType: string): Promise<string> {
+    const sha256 = sha256Hex(data);
+    // An existing blob only gets its last_written_at refreshed (keeps the collector away).
+    await this.pool.query(
+      `insert into blobs.blobs (sha256, content_type, size, data) values ($1, $2, $3, $4)
+       on conflict (sha256) do update set last_written_at = now()`,
+      [sha256, contentType, data.length, data],
+    );
+    return sha256;
+  }
+
+  async get(sha256: string): Promise<Blob | undefined> {
+    const { rows } = await this.pool.query<{ content_type: string; size: number; data: Buffer }>(
+      'select content_type, size, data from blobs.blobs where sha256 = $1',
+      [sha256],
+    );
+    const row = rows[0];
+    return row ? { sha256, contentType: row.content_type, size: row.size, data: row.data } : undefined;
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('select 1 from blobs.blobs where sha256 = $1', [sha256]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Deletes blobs no live image references (per rm.images) that were last written before the
+   * grace period. Returns the deleted sha256s.
+   */
+  async collectOrphans(graceSeconds: number, limit = 1000): Promise<string[]> {
+    const { rows } = await this.pool.query<{ sha256: string }>(
+      `delete from blobs.blobs b
+        where b.sha256 in (
+          select o.sha256 from blobs.blobs o
+           where o.last_written_at < now() - make_interval(secs => $1)
+             and not exists (select 1 from rm.images i where i.sha256 = o.sha256 and i.deleted_at is null)
+           limit $2)
+       returning b.sha256`,
+      [graceSeconds, limit],
+    );
+    return rows.map((r) => r.sha256);
+  }
+}

@@ -1,0 +1,35 @@
+import type { DomainEvent } from '../decider.js';
+
+export interface ModelRef {
+  name: string;
+  version: string;
+}
+export interface ModelIdentity extends ModelRef {
+  sha256: string;
+}
+export interface FaceRecord {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+  landmarks: [number, number][];
+  descriptor: number[];
+}
+
+export type AnalysisReason = 'uploaded' | 'user_request' | 'stale_model' | 'stuck_pending';
+
+export type ImageUploaded = DomainEvent<
+  'ImageUploaded',
+  { imageId: string; ownerId: string; filename: string; contentType: string; bytes: number; width: number; height: number; sha256: string }
+>;
+export type ImageAnalysisRequested = DomainEvent<'ImageAnalysisRequested', { model: ModelRef; reason: AnalysisReason }>;
+/** `requestId` is the id of the ImageUploaded / ImageAnalysisRequested event this result answers. */
+export type ImageAnalyzed = DomainEvent<'ImageAnalyzed', { requestId: string; model: ModelIdentity; faces: FaceRecord[]; durationMs: number }>;
+export type ImageAnalysisFailed = DomainEvent<
+  'ImageAnalysisFailed',
+  { requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number }
+>;
+export type ImageDeleted = DomainEvent<'ImageDeleted', { reason: string }>;
+
+export type ImageEvent = ImageUploaded | ImageAnalysisRequested | ImageAnalyzed | ImageAnalysisFailed | ImageDeleted;
+
+export const imageStream = (imageId: string) => `image-${imageId}`;
+export const IMAGE_EVENT_TYPES = ['ImageUploaded', 'ImageAnalysisRequested', 'ImageAnalyzed', 'ImageAnalysisFailed', 'ImageDeleted'] as const;

@@ -1,0 +1,75 @@
+// The image aggregate: stream `image-<uuid>`. An upload and every re-analysis request are
+// "requests" (identified by their event id); each request gets at most one result, so a worker
+// that runs twice (crash, retry, replayed job) records nothing new the second time.
+
+import { DomainError, type Decider } from '../decider.js';
+import type { AnalysisReason, FaceRecord, ImageEvent, ModelIdentity, ModelRef } from './image-events.js';
+
+export type ImageCommand =
+  | { type: 'UploadImage'; imageId: string; ownerId: string; filename: string; contentType: string; bytes: number; width: number; height: number; sha256: string }
+  | { type: 'RequestAnalysis'; model: ModelRef; reason: AnalysisReason }
+  | { type: 'RecordImageAnalysis'; requestId: string; model: ModelIdentity; faces: FaceRecord[]; durationMs: number }
+  | { type: 'RecordAnalysisFailure'; requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number }
+  | { type: 'DeleteImage'; reason: string };
+
+export type ImageState =
+  | { status: 'none' }
+  | {
+      status: 'pending' | 'analyzed' | 'failed' | 'deleted';
+      ownerId: string;
+      sha256: string;
+      /** Request ids that already have a result (ImageAnalyzed or ImageAnalysisFailed). */
+      answered: ReadonlySet<string>;
+      lastModel: ModelIdentity | undefined;
+    };
+
+
+export const imageDecider: Decider<ImageCommand, ImageEvent, ImageState> = {
+  initialState: { status: 'none' },
+
+  decide(command, state) {
+    if (command.type === 'UploadImage') {
+      if (state.status !== 'none') throw new DomainError('conflict', 'image_exists', 'this image already exists');
+      const { type: _type, ...data } = command;
+      return [{ type: 'ImageUploaded', data }];
+    }
+    if (state.status === 'none') throw new DomainError('not_found', 'image_not_found', 'no such image');
+    switch (command.type) {
+      case 'RequestAnalysis':
+        if (state.status === 'deleted') throw new DomainError('not_found', 'image_not_found', 'no such image');
+        return [{ type: 'ImageAnalysisRequested', data: { model: command.model, reason: command.reason } }];
+      case 'RecordImageAnalysis':
+        // A deleted image, or a request already answered: nothing to record.
+        if (state.status === 'deleted' || state.answered.has(command.requestId)) return [];
+        return [{ type: 'ImageAnalyzed', data: { requestId: command.requestId, model: command.model, faces: command.faces, durationMs: command.durationMs } }];
+      case 'RecordAnalysisFailure':
+        if (state.status === 'deleted' || state.answered.has(command.requestId)) return [];
+        return [{ type: 'ImageAnalysisFailed', data: { requestId: command.requestId, model: command.model, error: command.error, attempts: command.attempts } }];
+      case 'DeleteImage':
+        if (state.status === 'deleted') return [];
+        return [{ type: 'ImageDeleted', data: { reason: command.reason } }];
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'ImageUploaded':
+        return { status: 'pending', ownerId: event.data.ownerId, sha256: event.data.sha256, answered: new Set(), lastModel: undefined };
+      case 'ImageAnalysisRequested':
+        return state.status === 'none' || state.status === 'deleted' ? state : { ...state, status: 'pending' };
+      case 'ImageAnalyzed':
+        if (state.status === 'none') return state;
+        return {
+          ...state,
+          status: state.status === 'deleted' ? 'deleted' : 'analyzed',
+          answered: new Set([...state.answered, event.data.requestId]),
+          lastModel: event.data.model,
+        };
+      case 'ImageAnalysisFailed':
+        if (state.status === 'none') return state;
+        return { ...state, status: state.status === 'deleted' ? 'deleted' : 'failed', answered: new Set([...state.answered, event.data.requestId]) };
+      case 'ImageDeleted':
+        return state.status === 'none' ? state : { ...state, status: 'deleted' };
+    }
+  },
+};
