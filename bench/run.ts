@@ -6,6 +6,7 @@ type Suite = () => Promise<{ run(args: string[]): Promise<void> }>;
 const suites: Record<string, Suite> = {
   eventstore: () => import('./eventstore.js'),
   inference: () => import('./inference.js'),
+  auth: () => import('./auth.js'),
 };
 
 async function main(argv: string[]): Promise<void> {
