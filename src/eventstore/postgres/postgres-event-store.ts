@@ -26,6 +26,8 @@ export interface PostgresEventStoreOptions {
   url: string;
   pageSize?: number;
   pollIntervalMs?: number;
+  /** How long readAll waits for events committed before the call to clear the horizon. */
+  settleTimeoutMs?: number;
   maxBatchesInFlight?: number;
   onBackgroundError?: (err: Error) => void;
 }
@@ -38,6 +40,7 @@ export class PostgresEventStore implements EventStore {
   private readonly notifier: PgListener;
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
+  private readonly settleTimeoutMs: number;
   private readonly subscriptions = new Set<Subscription>();
 
   constructor(
@@ -46,6 +49,7 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.pageSize = opts.pageSize ?? 1000;
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.settleTimeoutMs = opts.settleTimeoutMs ?? 2_000;
     this.batcher = new AppendBatcher(pool, {
       maxInFlight: opts.maxBatchesInFlight ?? 1,
       maxAppendsPerBatch: 256,
@@ -96,16 +100,43 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Every event committed before the call (that matches), in commit order. Events committed
+   * before the call but still above the gap-safe horizon (an older transaction, possibly in
+   * another database of the cluster, is still open) are waited for, up to `settleTimeoutMs`.
+   */
   async *readAll(opts: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     let position = opts.from ?? START;
     let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
+    const committedBefore = await this.maxCommittedPosition();
+    const settleBy = Date.now() + this.settleTimeoutMs;
+    let backoffMs = 2;
     while (remaining > 0) {
       const page = await this.page(position, Math.min(this.pageSize, remaining), opts);
       for (const event of page.events) yield event;
       remaining -= page.events.length;
       position = page.next;
-      if (page.caughtUp) return;
+      if (!page.caughtUp) continue;
+      if (committedBefore === undefined || Date.now() > settleBy || !(await this.unsafeCommittedUpTo(committedBefore))) return;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, 50);
     }
+  }
+
+  private async maxCommittedPosition(): Promise<string | undefined> {
+    const { rows } = await this.query<{ gp: string | null }>('select max(global_position)::text as gp from es.events');
+    return rows[0]?.gp ?? undefined;
+  }
+
+  /** Whether events up to `globalPosition` exist that readers may not see yet (above the horizon). */
+  private async unsafeCommittedUpTo(globalPosition: string): Promise<boolean> {
+    const { rows } = await this.query<{ pending: boolean }>(
+      `select exists (select 1 from es.events
+                       where global_position <= $1::bigint
+                         and transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) as pending`,
+      [globalPosition],
+    );
+    return rows[0]?.pending === true;
   }
 
   subscribe(opts: SubscribeOptions): Subscription {

@@ -73,19 +73,21 @@ describe('gap safety', () => {
     expect(viaReadAll.map((e) => e.id)).toEqual(ids);
   });
 
-  it('holds back events behind a still-open older transaction', async () => {
+  it('holds back events behind a still-open older transaction; readAll waits for them to settle', async () => {
     const older = new pg.Client({ connectionString: db.url });
     await older.connect();
     await older.query('begin');
     await older.query('select * from es.append_batch($1::jsonb)', [batchJson('hold-old', 1, 'old')]);
     await store.append('hold-new', [{ type: 'Gap', data: { tag: 'new' } }]);
     // The newer event is committed but must not be visible before the older transaction ends.
-    const visible = await collect(store.readAll({ filter: { streamPrefixes: ['hold-'] } }));
-    expect(visible).toEqual([]);
+    const impatient = new PostgresEventStore(db.pool, { url: db.url, settleTimeoutMs: 0 });
+    expect(await collect(impatient.readAll({ filter: { streamPrefixes: ['hold-'] } }))).toEqual([]);
+    await impatient.close();
+    // A patient readAll returns what was committed before it was called, once that is safe.
+    const patient = collect(store.readAll({ filter: { streamPrefixes: ['hold-'] } }));
     await older.query('commit');
     await older.end();
-    const after = await collect(store.readAll({ filter: { streamPrefixes: ['hold-'] } }));
-    expect(after.map((e) => (e.data as { tag: string }).tag)).toEqual(['old', 'new']);
+    expect((await patient).map((e) => (e.data as { tag: string }).tag)).toEqual(['old', 'new']);
   });
 });
 
