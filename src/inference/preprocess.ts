@@ -75,15 +75,59 @@ export function regionToTensor(img: RgbImage, region: Box, size: number, centere
   const colLo = Int32Array.from(taps.lo, colOff);
   const colHi = Int32Array.from(taps.hi, colOff);
   const frac = taps.frac;
+  // Columns [xFrom, xTo) have both taps inside the region; rows likewise per y. Pixels whose four
+  // taps are all inside take the unrolled path, the others (next to or in the zero padding) the
+  // general one. Same arithmetic in both (double, `a + (b - a) * f`), stored as float32.
+  let xFrom = 0;
+  while (xFrom < size && (colLo[xFrom]! < 0 || colHi[xFrom]! < 0)) xFrom++;
+  let xTo = xFrom;
+  while (xTo < size && colLo[xTo]! >= 0 && colHi[xTo]! >= 0) xTo++;
+  const plane2 = 2 * plane;
   for (let y = 0; y < size; y++) {
     const r0 = rowLo[y]!;
     const r1 = rowHi[y]!;
     const fy = frac[y]!;
-    let o = offset + y * size;
-    for (let x = 0; x < size; x++, o++) {
+    const rowStart = offset + y * size;
+    if (r0 < 0 && r1 < 0) {
+      for (let ch = 0; ch < 3; ch++) out.fill(0, rowStart + ch * plane, rowStart + ch * plane + size);
+      continue;
+    }
+    const inside = r0 >= 0 && r1 >= 0;
+    for (let x = 0; x < size; x++) {
+      const o = rowStart + x;
+      const fx = frac[x]!;
+      if (inside && x >= xFrom && x < xTo) {
+        const c0 = colLo[x]!;
+        const c1 = colHi[x]!;
+        const tl = r0 + c0;
+        const tr = r0 + c1;
+        const bl = r1 + c0;
+        const br = r1 + c1;
+        let a = src[tl]!;
+        let b = src[tr]!;
+        let c = src[bl]!;
+        let d = src[br]!;
+        let top = a + (b - a) * fx;
+        let bottom = c + (d - c) * fx;
+        out[o] = top + (bottom - top) * fy;
+        a = src[tl + 1]!;
+        b = src[tr + 1]!;
+        c = src[bl + 1]!;
+        d = src[br + 1]!;
+        top = a + (b - a) * fx;
+        bottom = c + (d - c) * fx;
+        out[o + plane] = top + (bottom - top) * fy;
+        a = src[tl + 2]!;
+        b = src[tr + 2]!;
+        c = src[bl + 2]!;
+        d = src[br + 2]!;
+        top = a + (b - a) * fx;
+        bottom = c + (d - c) * fx;
+        out[o + plane2] = top + (bottom - top) * fy;
+        continue;
+      }
       const c0 = colLo[x]!;
       const c1 = colHi[x]!;
-      const fx = frac[x]!;
       const tl = r0 >= 0 && c0 >= 0 ? r0 + c0 : -1;
       const tr = r0 >= 0 && c1 >= 0 ? r0 + c1 : -1;
       const bl = r1 >= 0 && c0 >= 0 ? r1 + c0 : -1;

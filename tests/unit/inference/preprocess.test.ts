@@ -74,3 +74,48 @@ describe('regionToTensor', () => {
     expect(() => regionToTensor(img, { x: 1, y: 0, width: 2, height: 2 }, 2, false, out)).toThrow(RangeError);
   });
 });
+
+/** The straightforward per-pixel form of the legacy bilinear resize (4 taps, zeros in the padding). */
+function naiveRegionToTensor(img: RgbImage, region: { x: number; y: number; width: number; height: number }, size: number, centered: boolean): Float32Array {
+  const { side, offsetX, offsetY } = squarePadding(region.width, region.height, centered);
+  const { lo, hi, frac } = legacyResizeTaps(side, size);
+  const out = new Float32Array(3 * size * size);
+  const at = (px: number, py: number, ch: number) => {
+    const x = px - offsetX;
+    const y = py - offsetY;
+    if (x < 0 || y < 0 || x >= region.width || y >= region.height) return 0;
+    return img.data[((region.y + y) * img.width + region.x + x) * 3 + ch]!;
+  };
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      for (let ch = 0; ch < 3; ch++) {
+        const top = at(lo[x]!, lo[y]!, ch) + (at(hi[x]!, lo[y]!, ch) - at(lo[x]!, lo[y]!, ch)) * frac[x]!;
+        const bottom = at(lo[x]!, hi[y]!, ch) + (at(hi[x]!, hi[y]!, ch) - at(lo[x]!, hi[y]!, ch)) * frac[x]!;
+        out[ch * size * size + y * size + x] = top + (bottom - top) * frac[y]!;
+      }
+  return out;
+}
+
+describe('regionToTensor fast paths', () => {
+  it('are bit-identical to the per-pixel form on random images, regions and sizes', () => {
+    let seed = 7;
+    const rnd = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let it = 0; it < 300; it++) {
+      const width = 1 + Math.floor(rnd() * 80);
+      const height = 1 + Math.floor(rnd() * 80);
+      const img: RgbImage = { data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(rnd() * 256)), width, height };
+      const x = Math.floor(rnd() * width);
+      const y = Math.floor(rnd() * height);
+      const region = { x, y, width: 1 + Math.floor(rnd() * (width - x)), height: 1 + Math.floor(rnd() * (height - y)) };
+      const size = [1, 3, 16, 37, 112][Math.floor(rnd() * 5)]!;
+      const centered = rnd() < 0.5;
+      const out = new Float32Array(3 * size * size);
+      regionToTensor(img, region, size, centered, out);
+      const expected = naiveRegionToTensor(img, region, size, centered);
+      expect(out.findIndex((v, i) => !Object.is(v, expected[i]))).toBe(-1);
+    }
+  });
+});
