@@ -2,9 +2,14 @@
 // resources (src/runtime.ts) so tests can build it against their own database.
 
 import { randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { BlobStore } from '../blobs/blob-store.js';
 import { IdentityService } from '../commands/identity-service.js';
+import { ImageService } from '../commands/image-service.js';
+import { ImagesQuery } from '../queries/images-query.js';
+import { pipelineRef } from '../workers/model-ref.js';
 import { UsersQuery } from '../queries/users-query.js';
 import type { Runtime } from '../runtime.js';
 import { createGuards } from './auth-guard.js';
@@ -15,6 +20,7 @@ import { registerSecurity } from './plugins/security.js';
 import { errorHandler, HttpProblem, problemBody, sendProblem } from './problem.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/images.js';
 import { userRoutes } from './routes/users.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -55,6 +61,8 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
       }),
   });
 
+  await app.register(multipart, { limits: { fileSize: rt.config.images.maxUploadBytes, files: 1, fields: 10, parts: 11, fieldSize: 1024 } });
+
   healthRoutes(app, {
     postgres: async () => {
       await rt.pool.query('select 1');
@@ -76,5 +84,15 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
     rateLimitPerIpPerMinute: rt.config.auth.rateLimitPerIpPerMinute,
   });
   userRoutes(app, { identity, users, ...guards, ensureConsistent });
+  const blobs = new BlobStore(rt.pool);
+  imageRoutes(app, {
+    images: new ImageService(rt.eventStore, blobs),
+    query: new ImagesQuery(rt.pool),
+    blobs,
+    authenticate: guards.authenticate,
+    ensureConsistent,
+    currentModel: () => pipelineRef(rt.config.workers.detector),
+    limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
+  });
   return app;
 }
