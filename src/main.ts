@@ -1,16 +1,19 @@
-// Process entry point: `npm start`. Reads the config, prepares the database, starts the roles
-// and shuts down gracefully on SIGTERM/SIGINT.
+// Process entry point: `npm start` (every role in one process) or `node dist/main.js api|projector|worker`
+// (one role; FACETRAIL_ROLE does the same). Reads the config, prepares the database, starts the
+// roles and shuts down gracefully on SIGTERM/SIGINT. Every role serves /healthz and /readyz.
 
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { startProjectors } from './projections/start-projectors.js';
 import { startRuntime } from './runtime.js';
+import { startWorkers } from './workers/start-workers.js';
 
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadConfig();
+    const roleArg = process.argv[2];
+    config = loadConfig(roleArg === undefined ? process.env : { ...process.env, FACETRAIL_ROLE: roleArg });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`facetrail: ${err.message}`);
@@ -21,8 +24,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const runtime = await startRuntime(config, logger);
 
-  const app = await buildApp(runtime);
-  const projectors = config.role === 'all' || config.role === 'projector' ? startProjectors(runtime) : [];
+  const has = (role: Config['role']) => config.role === 'all' || config.role === role;
+  const app = await buildApp(runtime, { api: has('api') });
+  const projectors = has('projector') ? startProjectors(runtime) : [];
+  const workers = has('worker') ? await startWorkers(runtime) : undefined;
   await app.listen({ host: config.host, port: config.port });
   logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
 
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
     void (async () => {
       await app.close(); // stops accepting, waits for in-flight requests
       await Promise.all(projectors.map((p) => p.stop())); // finish the batch in hand, release the lock
+      await workers?.stop(); // finish or release the job in hand
       await runtime.close();
       logger.info('stopped');
       process.exitCode = 0;

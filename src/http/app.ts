@@ -29,7 +29,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 'eventStore' | 'tokens' | 'checkpoints'>;
 
-export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Serve the API; false: only /healthz and /readyz (projector and worker roles). */
+  api?: boolean;
+}
+
+export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = rt.logger;
   const app = Fastify({
     loggerInstance: logger,
@@ -47,6 +52,17 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
   );
+  healthRoutes(app, {
+    postgres: async () => {
+      await rt.pool.query('select 1');
+    },
+    redis: async () => {
+      await rt.redis.ping();
+    },
+    eventStore: () => rt.eventStore.ping(),
+  });
+  if (opts.api === false) return app;
+
   app.addSchema(ProblemSchema);
   await registerOpenApi(app);
   await registerSecurity(app, rt.config.http.corsOrigins);
@@ -62,16 +78,6 @@ export async function buildApp(rt: AppRuntime): Promise<FastifyInstance> {
   });
 
   await app.register(multipart, { limits: { fileSize: rt.config.images.maxUploadBytes, files: 1, fields: 10, parts: 11, fieldSize: 1024 } });
-
-  healthRoutes(app, {
-    postgres: async () => {
-      await rt.pool.query('select 1');
-    },
-    redis: async () => {
-      await rt.redis.ping();
-    },
-    eventStore: () => rt.eventStore.ping(),
-  });
 
   const identity = new IdentityService(rt.eventStore, rt.tokens);
   const users = new UsersQuery(rt.pool);

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { startProjectors } from '../../src/projections/start-projectors.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { startWorkers } from '../../src/workers/start-workers.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { testLogger } from './silent-logger.js';
 
@@ -19,7 +20,7 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(label: string, env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startTestApp(label: string, env: Record<string, string> = {}, overrides: Partial<Config> = {}, opts: { workers?: boolean } = {}): Promise<TestApp> {
   const db = await createTestDatabase(label);
   const suffix = randomBytes(4).toString('hex');
   const config = loadConfig(
@@ -36,6 +37,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   const runtime = await startRuntime(config, testLogger);
   const app = await buildApp(runtime);
   const projectors = startProjectors(runtime);
+  const workers = opts.workers ? await startWorkers(runtime) : undefined;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -47,6 +49,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     async stop() {
       await app.close();
       await Promise.all(projectors.map((p) => p.stop()));
+      await workers?.stop();
       // The runtime's pool is the app's; the database is dropped after it closes.
       await runtime.close();
       await db.drop().catch(() => undefined);
