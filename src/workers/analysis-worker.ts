@@ -95,7 +95,11 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
     const { imageId, requestId, sha256 } = job.data;
     if (deps.store) {
       const { state } = await loadStream(deps.store, imageDecider, imageStream(imageId));
-      if (state.status === 'none') throw new PermanentFailure('image_missing', `image ${imageId} does not exist`);
+      // No stream (cannot happen for a job the bridge made): there is nothing to report a result to.
+      if (state.status === 'none') {
+        log.warn({ jobId: job.id, imageId }, 'analysis job for an image that does not exist; skipped');
+        return { status: 'skipped' };
+      }
       if (state.status === 'deleted' || state.answered.has(requestId)) return { status: 'skipped' };
     }
     const blob = await deps.blobs.get(sha256);

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../../src/blobs/blob-store.js';
 import { ImageService } from '../../../src/commands/image-service.js';
@@ -19,7 +19,7 @@ import { createAnalysisQueue, createJobBridge, JOB_BRIDGE_NAME } from '../../../
 import { pipelineRef } from '../../../src/workers/model-ref.js';
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample, userContext, type Sample } from '../../support/image-samples.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
@@ -81,12 +81,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function finishedJob(jobId: string, state: 'completed' | 'failed'): Promise<Job<AnalysisJobData>> {
-  return eventually(async () => {
-    const job = await inspect.getJob(jobId);
-    return job && (await job.getState()) === state ? job : undefined;
-  }, `job ${jobId} ${state}`);
-}
+const finishedJob = (jobId: string, state: 'completed' | 'failed') => jobInState(inspect, jobId, state);
 
 async function totalJobs(): Promise<number> {
   const counts = await inspect.getJobCounts('active', 'wait', 'delayed', 'completed', 'failed', 'prioritized', 'paused', 'waiting-children');

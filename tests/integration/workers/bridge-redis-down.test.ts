@@ -18,6 +18,7 @@ import { createAnalysisQueue, createJobBridge, JOB_BRIDGE_NAME } from '../../../
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
@@ -117,10 +118,7 @@ describe('job bridge while Redis is unreachable', () => {
 
     await proxy.start();
     expect(await waiter.waitFor([JOB_BRIDGE_NAME], second.position, 15_000)).toBe(true);
-    const job = await eventually(async () => {
-      const j = await inspect.getJob(requestId);
-      return j && (await j.getState()) === 'completed' ? j : undefined;
-    }, 'the job to complete');
+    const job = await jobInState(inspect, requestId, 'completed');
     expect(job.attemptsMade).toBe(1);
     expect(await analyzedCount(second.imageId)).toBe(1);
     expect(await analyzedCount(first.imageId)).toBe(1);

@@ -13,7 +13,7 @@ import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/wor
 import { createAnalysisQueue, createJobBridge } from '../../../src/workers/job-bridge.js';
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { eventually } from '../../support/eventually.js';
+import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
 import { startProcess } from '../../support/process.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
@@ -109,10 +109,7 @@ describe('analysis worker killed mid-job', () => {
     const stalled: string[] = [];
     worker.worker.on('stalled', (jobId) => stalled.push(jobId));
 
-    const job = await eventually(async () => {
-      const j = await inspect.getJob(requestId);
-      return j && (await j.getState()) === 'completed' ? j : undefined;
-    }, 'the stalled job to be completed by the second worker', 20_000);
+    const job = await jobInState(inspect, requestId, 'completed', 20_000);
     expect(stalled).toEqual([requestId]);
     expect(startedHere).toEqual([requestId]);
     expect(job.attemptsMade).toBe(1); // a stall is not a failed attempt
