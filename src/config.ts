@@ -1,6 +1,8 @@
 // The environment, parsed and validated once at start-up. A bad value stops the process with a
 // message naming the variable; nothing else in the code reads process.env.
 
+import os from 'node:os';
+
 export type Role = 'all' | 'api' | 'projector' | 'worker';
 
 export interface Config {
@@ -123,6 +125,14 @@ class Reader {
   }
 }
 
+/** Like libpq: a URL without a user connects as PGUSER, else as the operating-system user. */
+function withDefaultUser(url: string, env: Env): string {
+  const parsed = new URL(url);
+  if (parsed.username) return url;
+  parsed.username = encodeURIComponent(env.PGUSER ?? env.USER ?? os.userInfo().username);
+  return parsed.toString();
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const r = new Reader(env);
   const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -130,13 +140,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (r.problems.length === 0 && new URL(databaseUrl).pathname.replace(/^\//, '') === '') {
     r.problems.push('DATABASE_URL must name a database (…/facetrail)');
   }
+  const databaseUrlWithUser = r.problems.length === 0 ? withDefaultUser(databaseUrl, env) : databaseUrl;
   const config: Config = {
     nodeEnv,
     role: r.oneOf('FACETRAIL_ROLE', ['all', 'api', 'projector', 'worker'] as const, 'all'),
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 3000, 0, 65535),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    databaseUrl,
+    databaseUrl: databaseUrlWithUser,
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'ft:'),
     eventStoreUrl: r.url('EVENT_STORE_URL', undefined, ['esdb:', 'esdb+discover:']),

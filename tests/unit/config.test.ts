@@ -14,7 +14,9 @@ function problems(env: Record<string, string>): string[] {
 describe('config', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c.databaseUrl).toBe('postgres://localhost:5432/facetrail');
+    expect(c.databaseUrl).toMatch(/^postgres:\/\/[^@/]+@localhost:5432\/facetrail$/);
+    expect(loadConfig({ PGUSER: 'ada' }).databaseUrl).toBe('postgres://ada@localhost:5432/facetrail');
+    expect(loadConfig({ DATABASE_URL: 'postgres://bob@db:5432/x' }).databaseUrl).toBe('postgres://bob@db:5432/x');
     expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(c.eventStoreUrl).toBeUndefined();
     expect(c.port).toBe(3000);
