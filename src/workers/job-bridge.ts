@@ -26,7 +26,7 @@ export interface JobBridgeOptions {
   attempts: number;
   /** First retry delay; doubles with each attempt. */
   backoffMs: number;
-  /** An enqueue that has not finished after this long fails the batch (default 10 s). */
+  /** An enqueue that has not finished after this long fails the batch (default 5 s). */
   enqueueTimeoutMs?: number;
   logger?: Logger;
 }
@@ -55,9 +55,19 @@ function jobOptions(requestId: string, attempts: number, backoffMs: number): Job
   };
 }
 
-export function createJobBridge(opts: JobBridgeOptions): Projection {
-  const timeoutMs = opts.enqueueTimeoutMs ?? 10_000;
+export interface JobBridge extends Projection {
+  /**
+   * Fails the enqueue in hand (and any later one) at once, so the runner can stop without waiting
+   * for a Redis that does not answer; the batch rolls back and is redone on the next start.
+   */
+  cancel(): void;
+}
+
+export function createJobBridge(opts: JobBridgeOptions): JobBridge {
+  const timeoutMs = opts.enqueueTimeoutMs ?? 5_000;
+  const cancelled = new AbortController();
   return {
+    cancel: () => cancelled.abort(),
     name: JOB_BRIDGE_NAME,
     filter: { streamPrefixes: ['image-'], eventTypes: ['ImageUploaded', 'ImageAnalysisRequested'] },
     async apply(_tx, events) {
@@ -71,7 +81,7 @@ export function createJobBridge(opts: JobBridgeOptions): Projection {
         return data ? [{ name: ANALYSIS_JOB_NAME, data, opts: jobOptions(event.id, opts.attempts, opts.backoffMs) }] : [];
       });
       if (jobs.length === 0) return;
-      await withTimeout(opts.queue.addBulk(jobs), timeoutMs, `enqueueing ${jobs.length} analysis job(s)`);
+      await bounded(opts.queue.addBulk(jobs), timeoutMs, cancelled.signal, `enqueueing ${jobs.length} analysis job(s)`);
       opts.logger?.debug({ jobs: jobs.length }, 'job bridge: analysis jobs enqueued');
     },
   };
@@ -87,10 +97,18 @@ function jobData(event: RecordedEvent, state: ImageState | undefined): AnalysisJ
   return { imageId, requestId: event.id, sha256, correlationId: event.metadata.correlationId ?? event.id };
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/** `work`, or a rejection after `ms` or on `signal` (BullMQ waits for a first connection forever). */
+function bounded<T>(work: Promise<T>, ms: number, signal: AbortSignal, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+  let onAbort: (() => void) | undefined;
+  const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms (is Redis reachable?)`)), ms);
+    onAbort = () => reject(new Error(`${what} cancelled: the job bridge is stopping`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work, limit]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  });
 }

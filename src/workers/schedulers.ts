@@ -152,10 +152,12 @@ export function startSchedulers(deps: SchedulerDeps): SchedulersHandle {
   worker.on('failed', (job, err) => log.error({ task: job?.name, err: err.message }, 'maintenance task failed'));
   // Registration must not hold up start-up while Redis is down: retry in the background.
   const stop = new AbortController();
+  // Raced with the stop: BullMQ waits for a first connection forever, even after close().
+  const aborted = new Promise<'aborted'>((resolve) => stop.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
   const registered = (async () => {
     for (let attempt = 1; !stop.signal.aborted; attempt++) {
       try {
-        await registerSchedulers(queue, deps.everyMs);
+        if ((await Promise.race([registerSchedulers(queue, deps.everyMs), aborted])) === 'aborted') return;
         log.debug({ tasks: MAINTENANCE_TASKS, everyMs: deps.everyMs }, 'maintenance schedulers registered');
         return;
       } catch (err) {

@@ -7,7 +7,7 @@ import { FaceAnalyzer } from '../inference/analyzer.js';
 import { ProjectorRunner, type RunnerOptions } from '../projections/runner.js';
 import type { Runtime } from '../runtime.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from './analysis-worker.js';
-import { createAnalysisQueue, createJobBridge } from './job-bridge.js';
+import { createAnalysisQueue, createJobBridge, type JobBridge } from './job-bridge.js';
 import { bullPrefix } from './queues.js';
 import { startSchedulers, type SchedulersHandle } from './schedulers.js';
 
@@ -40,9 +40,10 @@ export async function startWorkers(
 
   let bridgeQueue: ReturnType<typeof createAnalysisQueue> | undefined;
   let bridge: ProjectorRunner | undefined;
+  let projection: JobBridge | undefined;
   if (opts.bridge !== false) {
     bridgeQueue = createAnalysisQueue(config.redisUrl, prefix, logger);
-    const projection = createJobBridge({ store: rt.eventStore, queue: bridgeQueue, attempts: w.attempts, backoffMs: w.backoffMs, logger });
+    projection = createJobBridge({ store: rt.eventStore, queue: bridgeQueue, attempts: w.attempts, backoffMs: w.backoffMs, logger });
     bridge = new ProjectorRunner(config.databaseUrl, rt.eventStore, projection, logger, opts.bridgeRunner).start();
   }
 
@@ -84,8 +85,10 @@ export async function startWorkers(
     stop() {
       stopping ??= (async () => {
         const step = async (what: string, fn: () => Promise<unknown>) => {
+          logger.debug(`stopping the workers: ${what}`);
           await fn().catch((err: unknown) => logger.error({ err }, `stopping the workers: ${what} failed`));
         };
+        projection?.cancel(); // an enqueue waiting for Redis must not hold up the shutdown
         if (bridge) await step('job bridge', () => bridge.stop());
         if (schedulers) await step('schedulers', () => schedulers.close());
         if (analysis) await step('analysis worker', () => analysis.close()); // finishes the jobs in hand

@@ -64,6 +64,20 @@ describe('startWorkers', () => {
     }
   });
 
+  it('stops promptly when Redis never answered, even with a batch waiting to be enqueued', async () => {
+    await uploadSample(images, await readSample('sample1.jpg'));
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: `${redisPrefix}c:` });
+    const workers = await startWorkers({ config, logger: testLogger, pool: db.pool, eventStore: store }, { analysis: false });
+    // The bridge is inside its transaction, waiting for Redis to take the jobs.
+    await eventually(async () => {
+      const { rows } = await db.pool.query<{ state: string }>(`select state from pg_stat_activity where application_name = 'facetrail-projector-job-bridge'`);
+      return rows.some((r) => r.state === 'idle in transaction');
+    }, 'the bridge to hold a batch');
+    const started = Date.now();
+    await workers.stop();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('closing the analysis worker waits for the job in hand, which still records its result', async () => {
     const bull = `${redisPrefix}b:bull`;
     const blobs = new BlobStore(db.pool);
@@ -72,7 +86,7 @@ describe('startWorkers', () => {
     const runner = new ProjectorRunner(db.url, store, createJobBridge({ store, queue, attempts: 3, backoffMs: 50 }), testLogger, { idleCheckpointMs: 30 }).start();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    let active = false;
+    let held: string | undefined; // image of the job in hand (earlier tests may have left one unanswered)
     const worker = startAnalysisWorker({
       redisUrl: TEST_REDIS_URL,
       prefix: bull,
@@ -84,14 +98,15 @@ describe('startWorkers', () => {
       concurrency: 1,
       lockDurationMs: 10_000,
       logger: testLogger,
-      onJobStart: async () => {
-        active = true;
+      onJobStart: async (job) => {
+        held = job.data.imageId;
         await gate;
       },
     });
     try {
-      const { imageId } = await uploadSample(images, await readSample('sample5.jpg'));
-      await until(() => active, 'the job to start', 15_000);
+      await uploadSample(images, await readSample('sample5.jpg'));
+      await until(() => held !== undefined, 'the job to start', 15_000);
+      const imageId = held!;
       let countWhenClosed: number | undefined;
       const closing = worker.close().then(async () => (countWhenClosed = await analyzedCount(imageId)));
       // Let close() run as far as it goes on its own (its Redis round trips included): it must
