@@ -7,6 +7,7 @@ const suites: Record<string, Suite> = {
   eventstore: () => import('./eventstore.js'),
   inference: () => import('./inference.js'),
   auth: () => import('./auth.js'),
+  pipeline: () => import('./pipeline.js'),
 };
 
 async function main(argv: string[]): Promise<void> {
