@@ -14,6 +14,8 @@ export interface Page {
   next: Position;
   /** True when the page was short, i.e. the reader has caught up with the horizon. */
   caughtUp: boolean;
+  /** Committed events exist above the horizon (an older transaction still runs): look again soon. */
+  pendingAboveHorizon: boolean;
 }
 
 function likePrefix(prefix: string): string {
@@ -34,7 +36,9 @@ export async function readAllPage(pool: pg.Pool, from: Position, limit: number, 
   const extra = conditions.map((c) => ` and ${c}`).join('');
   const text = `
     with h as materialized (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
-    select h.xmin::text as horizon, p.*
+    select h.xmin::text as horizon,
+           exists (select 1 from es.events a where a.transaction_id >= h.xmin) as pending_above,
+           p.*
       from h left join lateral (
         select ${EVENT_COLUMNS}
           from es.events e
@@ -43,15 +47,16 @@ export async function readAllPage(pool: pg.Pool, from: Position, limit: number, 
          order by e.transaction_id, e.global_position
          limit $3
       ) p on true`;
-  const { rows } = await pool.query<EventRow & { horizon: string }>(text, values);
+  const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>(text, values);
   const events: RecordedEvent[] = [];
   for (const row of rows) if (row.id !== null) events.push(toRecorded(row));
   const last = events.at(-1);
-  if (events.length >= limit && last) return { events, next: last.position, caughtUp: false };
+  const pendingAboveHorizon = rows[0]?.pending_above === true;
+  if (events.length >= limit && last) return { events, next: last.position, caughtUp: false, pendingAboveHorizon };
   const horizon = BigInt(rows[0]!.horizon);
   // Everything below the horizon has been read; jump there so filtered-out events are not rescanned.
   const atHorizon: Position = { commit: horizon, prepare: 0n };
   let next = maxPosition(from, atHorizon);
   if (last) next = maxPosition(next, last.position);
-  return { events, next, caughtUp: true };
+  return { events, next, caughtUp: true, pendingAboveHorizon };
 }

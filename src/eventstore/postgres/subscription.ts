@@ -7,6 +7,8 @@ import type { EventFilter, RecordedEvent, Subscription } from '../types.js';
 import type { PgListener } from '../../db/pg-listener.js';
 import { readAllPage } from './read-all-query.js';
 
+const PENDING_RECHECK_MS = 10;
+
 export interface SubscriptionOptions {
   pageSize: number;
   pollIntervalMs: number;
@@ -45,9 +47,6 @@ export class PgSubscription implements Subscription {
   private async *run(): AsyncGenerator<RecordedEvent> {
     const signal = this.abort.signal;
     let position = await this.start();
-    // After a wake-up that found nothing (an older transaction still holds the horizon back),
-    // look again soon rather than only at the next poll.
-    let backoffMs = 0;
     try {
       while (!signal.aborted) {
         const page = await readAllPage(this.pool, position, this.opts.pageSize, this.filter);
@@ -58,12 +57,9 @@ export class PgSubscription implements Subscription {
         position = page.next;
         this.scanned = position;
         if (!page.caughtUp) continue;
-        if (page.events.length > 0) backoffMs = 0;
-        const wait = backoffMs > 0 ? backoffMs : this.opts.pollIntervalMs;
-        const before = Date.now();
-        await this.notifier.wait(wait, signal);
-        const wokenEarly = Date.now() - before < wait;
-        backoffMs = wokenEarly ? 5 : backoffMs > 0 ? Math.min(backoffMs * 2, this.opts.pollIntervalMs) : 0;
+        // Committed events wait above the horizon for an older transaction to end: look again
+        // shortly (a NOTIFY may never come for that transaction). Otherwise sleep until NOTIFY.
+        await this.notifier.wait(page.pendingAboveHorizon ? PENDING_RECHECK_MS : this.opts.pollIntervalMs, signal);
       }
     } finally {
       this.abort.abort();
