@@ -3,7 +3,7 @@
 
 import { BlobStore } from '../blobs/blob-store.js';
 import { ImageService } from '../commands/image-service.js';
-import { FaceAnalyzer } from '../inference/analyzer.js';
+import { AnalyzerPool } from './analyzer-pool.js';
 import { ProjectorRunner, type RunnerOptions } from '../projections/runner.js';
 import type { Runtime } from '../runtime.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from './analysis-worker.js';
@@ -36,7 +36,8 @@ export async function startWorkers(
   const blobs = new BlobStore(rt.pool);
   const images = new ImageService(rt.eventStore, blobs);
 
-  const analyzer = opts.analysis !== false ? await FaceAnalyzer.create({ threads: w.inferenceThreads || undefined }) : undefined;
+  // One analyzer thread per concurrent job: inference never blocks this process's event loop.
+  const analyzer = opts.analysis !== false ? await AnalyzerPool.create({ size: w.concurrency, threads: w.inferenceThreads || undefined }) : undefined;
 
   let bridgeQueue: ReturnType<typeof createAnalysisQueue> | undefined;
   let bridge: ProjectorRunner | undefined;
