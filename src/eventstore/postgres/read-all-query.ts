@@ -1,12 +1,12 @@
-// The gap-safe page query over the global log. It reads only transactions below the snapshot's
-// xmin (all of them finished), in (transaction_id, global_position) order, and returns that xmin so
-// a reader that got a short page knows it has seen everything below it, including events that
-// the filter dropped.
+// The gap-safe page query over the global log (es.read_all_page, migration 0004). It reads only
+// transactions below the snapshot's xmin (all of them finished), in (transaction_id,
+// global_position) order, and returns that xmin so a reader that got a short page knows it has
+// seen everything below it, including events that the filter dropped.
 
 import type pg from 'pg';
 import { maxPosition, type Position } from '../position.js';
 import type { EventFilter, RecordedEvent } from '../types.js';
-import { EVENT_COLUMNS, positionParams, toRecorded, type EventRow } from './rows.js';
+import { positionParams, toRecorded, type EventRow } from './rows.js';
 
 export interface Page {
   events: RecordedEvent[];
@@ -23,31 +23,15 @@ function likePrefix(prefix: string): string {
 }
 
 export async function readAllPage(pool: pg.Pool, from: Position, limit: number, filter?: EventFilter): Promise<Page> {
-  const values: unknown[] = [...positionParams(from), limit];
-  const conditions: string[] = [];
-  if (filter?.streamPrefixes && filter.streamPrefixes.length > 0) {
-    values.push(filter.streamPrefixes.map(likePrefix));
-    conditions.push(`e.stream like any($${values.length}::text[])`);
-  }
-  if (filter?.eventTypes && filter.eventTypes.length > 0) {
-    values.push(filter.eventTypes);
-    conditions.push(`e.type = any($${values.length}::text[])`);
-  }
-  const extra = conditions.map((c) => ` and ${c}`).join('');
-  const text = `
-    with h as materialized (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
-    select h.xmin::text as horizon,
-           exists (select 1 from es.events a where a.transaction_id >= h.xmin) as pending_above,
-           p.*
-      from h left join lateral (
-        select ${EVENT_COLUMNS}
-          from es.events e
-         where (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-           and e.transaction_id < h.xmin${extra}
-         order by e.transaction_id, e.global_position
-         limit $3
-      ) p on true`;
-  const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>(text, values);
+  const prefixes = filter?.streamPrefixes && filter.streamPrefixes.length > 0 ? filter.streamPrefixes.map(likePrefix) : null;
+  const types = filter?.eventTypes && filter.eventTypes.length > 0 ? filter.eventTypes : null;
+  const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>({
+    name: 'es_read_all_page',
+    text: `select horizon::text as horizon, pending_above, global_position::text as gp, transaction_id::text as tx, id::text as id,
+                  stream, revision::text as revision, type, data, metadata, recorded_at
+             from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[])`,
+    values: [...positionParams(from), limit, prefixes, types],
+  });
   const events: RecordedEvent[] = [];
   for (const row of rows) if (row.id !== null) events.push(toRecorded(row));
   const last = events.at(-1);
