@@ -1,12 +1,16 @@
 import type { Migration } from '../migrate.js';
 
-// One page of the global log, gap-safe (see 0001). A function so that the horizon is computed
+// Plans that scale with the log. One page of the global log, gap-safe (see 0001). A function so that the horizon is computed
 // first and the page query is planned with real values (dynamic SQL): with the horizon as an
 // unknown CTE value the planner chose a bitmap scan plus a sort of every remaining row for each
 // page, which made a replay quadratic.
-export const readAllPage: Migration = {
-  id: '0004_read_all_page',
+export const scalablePlans: Migration = {
+  id: '0004_scalable_plans',
   sql: /* sql */ `
+-- append_batch's statements were planned once per connection while the tables were small (seq
+-- scans) and kept those generic plans as the tables grew: plan them with real sizes every call.
+alter function es.append_batch(jsonb) set plan_cache_mode = force_custom_plan;
+
 create function es.read_all_page(p_tx xid8, p_gp bigint, p_limit int, p_prefixes text[], p_types text[])
 returns table (horizon xid8, pending_above boolean, global_position bigint, transaction_id xid8, id uuid,
                stream text, revision bigint, type text, data jsonb, metadata jsonb, recorded_at timestamptz)
