@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type {} from '@fastify/multipart'; // request.parts() / isMultipart() types
 import type { FastifyRequest } from 'fastify';
-import { decodeImage } from '../inference/decode-image.js';
+import { decodeImage, sniffFormat } from '../inference/decode-image.js';
 import { InferenceInputError } from '../inference/errors.js';
 import { HttpProblem } from './problem.js';
 
@@ -23,13 +23,6 @@ const UNSAFE_NAME = /[\u0000-\u001f\u007f/\\]/g;
 function cleanFilename(raw: string | undefined): string {
   const base = path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '').normalize('NFC').trim();
   return (base || 'upload').slice(0, 255);
-}
-
-function formatOf(data: Buffer): string | undefined {
-  if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpeg';
-  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (data.length >= 12 && data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP') return 'webp';
-  return undefined;
 }
 
 export async function readUpload(request: FastifyRequest, limits: { maxBytes: number; maxPixels: number }): Promise<CheckedUpload> {
@@ -56,7 +49,7 @@ export async function readUpload(request: FastifyRequest, limits: { maxBytes: nu
   }
   if (!upload) throw new HttpProblem(400, 'file_missing', 'Bad request', 'no file in the field "file"');
   if (upload.data.length === 0) throw new HttpProblem(400, 'empty_file', 'Bad request', 'the file is empty');
-  const format = formatOf(upload.data);
+  const format = sniffFormat(upload.data);
   if (!format) throw new HttpProblem(415, 'unsupported_format', 'Unsupported media type', 'only JPEG, PNG and WebP images are accepted (checked by content)');
   let width: number;
   let height: number;
