@@ -10,6 +10,7 @@ import { IdentityService } from '../commands/identity-service.js';
 import { ImageService } from '../commands/image-service.js';
 import { ImagesQuery } from '../queries/images-query.js';
 import { pipelineRef } from '../workers/model-ref.js';
+import { TimeTravel } from '../queries/time-travel.js';
 import { UsersQuery } from '../queries/users-query.js';
 import type { Runtime } from '../runtime.js';
 import { createGuards } from './auth-guard.js';
@@ -89,11 +90,13 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     throttle: new LoginThrottle(rt.redis, rt.config.redisKeyPrefix, rt.config.auth.failedLoginsPerAccount, rt.logger),
     rateLimitPerIpPerMinute: rt.config.auth.rateLimitPerIpPerMinute,
   });
-  userRoutes(app, { identity, users, ...guards, ensureConsistent });
+  const timeTravel = new TimeTravel(rt.eventStore);
+  userRoutes(app, { identity, users, timeTravel, ...guards, ensureConsistent });
   const blobs = new BlobStore(rt.pool);
   imageRoutes(app, {
     images: new ImageService(rt.eventStore, blobs),
     query: new ImagesQuery(rt.pool),
+    timeTravel,
     blobs,
     authenticate: guards.authenticate,
     ensureConsistent,

@@ -8,6 +8,8 @@ import type { ModelRef } from '../../domain/images/image-events.js';
 import { positionToCursor } from '../../eventstore/position.js';
 import { annotate } from '../../inference/annotate.js';
 import { InvalidPageCursorError, type ImagesQuery, type Viewer } from '../../queries/images-query.js';
+import { imageResponse, type TimeTravel } from '../../queries/time-travel.js';
+import { AsOfFields, AsOfQuery, asOfParam } from '../as-of.js';
 import { principalOf, type Guard } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { HttpProblem } from '../problem.js';
@@ -17,6 +19,7 @@ import { PositionCursor, responses, Uuid } from '../schemas.js';
 export interface ImageRouteDeps {
   images: ImageService;
   query: ImagesQuery;
+  timeTravel: TimeTravel;
   blobs: BlobStore;
   authenticate: Guard;
   ensureConsistent: EnsureConsistent;
@@ -122,14 +125,20 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       preHandler: deps.authenticate,
       schema: {
         tags: ['images'],
-        summary: 'One image with its faces (box, score, 68 landmarks; descriptors with include=descriptor)',
+        summary: 'One image with its faces (box, score, 68 landmarks; descriptors with include=descriptor); asOf: as it was then',
         security,
         params: IdParams,
-        querystring: Type.Object({ include: Type.Optional(Type.Literal('descriptor')), ...Consistent }),
-        response: responses({ 200: ImageWithFaces }, 400, 401, 404, 503),
+        querystring: Type.Object({ include: Type.Optional(Type.Literal('descriptor')), asOf: Type.Optional(AsOfQuery), ...Consistent }),
+        response: responses({ 200: Type.Composite([ImageWithFaces, AsOfFields]) }, 400, 401, 404, 503),
       },
     },
     async (request) => {
+      const { asOf } = request.query;
+      if (asOf !== undefined) {
+        const then = await deps.timeTravel.image(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
+        if (!then) throw notFound();
+        return { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
+      }
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
       const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId);
       if (!image) throw notFound();

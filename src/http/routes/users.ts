@@ -1,11 +1,13 @@
-// GET /v1/me and the admin user commands.
+// GET /v1/me, GET /v1/users/:userId (optionally as of a past point) and the admin user commands.
 
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { IdentityService } from '../../commands/identity-service.js';
 import { ROLES } from '../../domain/identity/roles.js';
 import { positionToCursor } from '../../eventstore/position.js';
+import type { TimeTravel } from '../../queries/time-travel.js';
 import type { UsersQuery } from '../../queries/users-query.js';
+import { AsOfFields, AsOfQuery, asOfParam } from '../as-of.js';
 import { principalOf, type Guard } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { HttpProblem } from '../problem.js';
@@ -14,6 +16,7 @@ import { ConsistentWithQuery, PositionCursor, responses, Uuid } from '../schemas
 export interface UserRouteDeps {
   identity: IdentityService;
   users: UsersQuery;
+  timeTravel: TimeTravel;
   authenticate: Guard;
   requireRole: (...roles: (typeof ROLES)[number][]) => Guard;
   ensureConsistent: EnsureConsistent;
@@ -46,6 +49,38 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
       await deps.ensureConsistent(request.query.consistentWith, ['users']);
       const user = await deps.users.byId(userId);
       if (!user) throw new HttpProblem(404, 'not_found', 'Not found', 'the user is not in the read model yet; pass consistentWith=<position> from the registration');
+      return user;
+    },
+  );
+
+  app.get(
+    '/v1/users/:userId',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['users'],
+        summary: 'A user (themself, auditors and admins; 404 for others); asOf: as they were then',
+        security,
+        params: Type.Object({ userId: Uuid }),
+        querystring: Type.Object({ asOf: Type.Optional(AsOfQuery), ...ConsistentWithQuery.properties }),
+        response: responses({ 200: Type.Composite([UserSchema, AsOfFields]) }, 400, 401, 404, 503),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { userId } = request.params;
+      const { asOf } = request.query;
+      const travel = asOf === undefined ? undefined : { asOf, point: asOfParam(asOf) };
+      const notFound = () => new HttpProblem(404, 'user_not_found', 'Not found', 'no such user');
+      if (principal.userId !== userId && principal.role !== 'admin' && principal.role !== 'auditor') throw notFound();
+      if (travel) {
+        const then = await deps.timeTravel.user(userId, travel.point);
+        if (!then) throw notFound();
+        return { ...then.user, asOf: travel.asOf, revision: then.revision.toString() };
+      }
+      await deps.ensureConsistent(request.query.consistentWith, ['users']);
+      const user = await deps.users.byId(userId);
+      if (!user) throw notFound();
       return user;
     },
   );
