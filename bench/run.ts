@@ -8,6 +8,7 @@ const suites: Record<string, Suite> = {
   inference: () => import('./inference.js'),
   auth: () => import('./auth.js'),
   pipeline: () => import('./pipeline.js'),
+  replay: () => import('./replay.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

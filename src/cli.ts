@@ -8,6 +8,9 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   migrate: () => import('./cli/migrate.js'),
   'users:create': () => import('./cli/users-create.js'),
   analyze: () => import('./cli/analyze.js'),
+  'projections:rebuild': () => import('./cli/projections-rebuild.js'),
+  'projections:verify': () => import('./cli/projections-verify.js'),
+  'projections:status': () => import('./cli/projections-status.js'),
 };
 
 function usage(): string {

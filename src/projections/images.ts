@@ -1,89 +1,281 @@
 // rm.images, rm.faces and rm.daily_stats from the image streams.
+//
+// A batch is folded in memory per image, in log order, and written with a constant number of
+// statements whatever its size: insert the images uploaded in the batch (in their final state),
+// update the others, replace the faces of the images analysed or deleted in the batch (their last
+// analysis wins), and add the per-day counters (owner looked up in the images table, as before:
+// an event for an image the model does not know counts nothing). The result is the same as
+// applying the events one by one.
 
 import type pg from 'pg';
 import { upcast } from '../domain/upcast.js';
-import type { ImageEvent } from '../domain/images/image-events.js';
+import type { FaceRecord, ImageEvent } from '../domain/images/image-events.js';
 import { positionToCursor } from '../eventstore/position.js';
-import type { RecordedEvent } from '../eventstore/types.js';
-import type { Projection } from './projection.js';
+import { jsonRows, utcDay } from './batch-sql.js';
+import type { Projection, ReadModelTables } from './projection.js';
 import { streamId } from './stream-id.js';
 
-type Counter = 'uploads' | 'analyses' | 'failures' | 'deletions';
-
-async function bumpStats(tx: pg.ClientBase, imageId: string, at: Date, counter: Counter, faces = 0): Promise<void> {
-  await tx.query(
-    `insert into rm.daily_stats (day, owner_id, ${counter}, faces)
-     select ($2::timestamptz at time zone 'utc')::date, owner_id, 1, $3 from rm.images where image_id = $1
-     on conflict (day, owner_id) do update
-        set ${counter} = rm.daily_stats.${counter} + 1, faces = rm.daily_stats.faces + excluded.faces`,
-    [imageId, at, faces],
-  );
+interface Common {
+  image_id: string;
+  updated_at: Date;
+  revision: string;
+  last_position: string;
+}
+interface ImageRow extends Common {
+  owner_id: string;
+  filename: string;
+  content_type: string;
+  bytes: number;
+  width: number;
+  height: number;
+  sha256: string;
+  status: string;
+  face_count?: number;
+  model_name?: string;
+  model_version?: string;
+  model_sha256?: string;
+  analysis_ms?: number;
+  last_error_code?: string | null;
+  last_error_message?: string | null;
+  uploaded_at: Date;
+  analyzed_at?: Date;
+  deleted_at?: Date;
+}
+/** Changes to an image uploaded before the batch; `error_set` → the error columns take these values (null included). */
+interface ImagePatch extends Common {
+  status?: string;
+  face_count?: number;
+  model_name?: string;
+  model_version?: string;
+  model_sha256?: string;
+  analysis_ms?: number;
+  analyzed_at?: Date;
+  error_set?: boolean;
+  last_error_code?: string | null;
+  last_error_message?: string | null;
+  deleted_at?: Date;
+}
+interface StatsRow {
+  image_id: string;
+  day: string;
+  uploads: number;
+  analyses: number;
+  failures: number;
+  deletions: number;
+  faces: number;
 }
 
-async function applyOne(tx: pg.ClientBase, recorded: RecordedEvent): Promise<void> {
-  const event = upcast(recorded) as ImageEvent;
-  const imageId = streamId(recorded.stream, 'image');
-  const at = recorded.recordedAt;
-  const common = [imageId, at, recorded.revision.toString(), positionToCursor(recorded.position)];
-  switch (event.type) {
-    case 'ImageUploaded': {
-      const d = event.data;
-      await tx.query(
-        `insert into rm.images (image_id, owner_id, filename, content_type, bytes, width, height, sha256, status,
-                                uploaded_at, updated_at, revision, last_position)
-         values ($1, $5, $6, $7, $8, $9, $10, $11, 'pending', $2, $2, $3, $4)`,
-        [...common, d.ownerId, d.filename, d.contentType, d.bytes, d.width, d.height, d.sha256],
-      );
-      await bumpStats(tx, imageId, at, 'uploads');
-      return;
-    }
-    case 'ImageAnalysisRequested':
-      await tx.query(`update rm.images set status = 'pending', updated_at = $2, revision = $3, last_position = $4 where image_id = $1`, common);
-      return;
-    case 'ImageAnalyzed': {
-      const { model, faces, durationMs } = event.data;
-      await tx.query(
-        `update rm.images set status = 'analyzed', face_count = $5, model_name = $6, model_version = $7, model_sha256 = $8,
-                analysis_ms = $9, analyzed_at = $2, updated_at = $2, last_error_code = null, last_error_message = null,
-                revision = $3, last_position = $4
-          where image_id = $1`,
-        [...common, faces.length, model.name, model.version, model.sha256, Math.round(durationMs)],
-      );
-      await tx.query('delete from rm.faces where image_id = $1', [imageId]);
-      if (faces.length > 0) {
-        await tx.query(
-          `insert into rm.faces (image_id, face_index, x, y, width, height, score, landmarks, descriptor)
-           select $1, (f.ordinality - 1)::int, (f.value->'box'->>'x')::float8, (f.value->'box'->>'y')::float8,
-                  (f.value->'box'->>'width')::float8, (f.value->'box'->>'height')::float8, (f.value->>'score')::float8,
-                  f.value->'landmarks',
-                  array(select jsonb_array_elements_text(f.value->'descriptor')::real)
-             from jsonb_array_elements($2::jsonb) with ordinality as f`,
-          [imageId, JSON.stringify(faces)],
-        );
-      }
-      await bumpStats(tx, imageId, at, 'analyses', faces.length);
-      return;
-    }
-    case 'ImageAnalysisFailed':
-      await tx.query(
-        `update rm.images set status = 'failed', last_error_code = $5, last_error_message = $6, updated_at = $2, revision = $3, last_position = $4
-          where image_id = $1`,
-        [...common, event.data.error.code, event.data.error.message],
-      );
-      await bumpStats(tx, imageId, at, 'failures');
-      return;
-    case 'ImageDeleted':
-      await tx.query('update rm.images set deleted_at = $2, updated_at = $2, revision = $3, last_position = $4 where image_id = $1', common);
-      await tx.query('delete from rm.faces where image_id = $1', [imageId]);
-      await bumpStats(tx, imageId, at, 'deletions');
-      return;
-  }
-}
+export const imagesTables: ReadModelTables = {
+  tables: [
+    { name: 'images', key: ['image_id'] },
+    { name: 'faces', key: ['image_id', 'face_index'] },
+    { name: 'daily_stats', key: ['day', 'owner_id'] },
+  ],
+  createTables: (s) => /* sql */ `
+    create table ${s}.images (
+      image_id         uuid primary key,
+      owner_id         uuid not null,
+      filename         text not null,
+      content_type     text not null,
+      bytes            integer not null,
+      width            integer not null,
+      height           integer not null,
+      sha256           text not null,
+      status           text not null check (status in ('pending', 'analyzed', 'failed')),
+      face_count       integer,
+      model_name       text,
+      model_version    text,
+      model_sha256     text,
+      analysis_ms      integer,
+      last_error_code  text,
+      last_error_message text,
+      uploaded_at      timestamptz not null,
+      analyzed_at      timestamptz,
+      updated_at       timestamptz not null,
+      deleted_at       timestamptz,
+      revision         bigint not null,
+      last_position    text not null
+    );
+    create table ${s}.faces (
+      image_id   uuid not null references ${s}.images (image_id) on delete cascade,
+      face_index integer not null,
+      x          double precision not null,
+      y          double precision not null,
+      width      double precision not null,
+      height     double precision not null,
+      score      double precision not null,
+      landmarks  jsonb not null,
+      descriptor real[] not null,
+      primary key (image_id, face_index)
+    );
+    create table ${s}.daily_stats (
+      day        date not null,
+      owner_id   uuid not null,
+      uploads    integer not null default 0,
+      analyses   integer not null default 0,
+      failures   integer not null default 0,
+      faces      integer not null default 0,
+      deletions  integer not null default 0,
+      primary key (day, owner_id)
+    );`,
+  createIndexes: (s) => /* sql */ `
+    create index images_owner_newest on ${s}.images (owner_id, uploaded_at desc, image_id desc) where deleted_at is null;
+    create index images_newest on ${s}.images (uploaded_at desc, image_id desc) where deleted_at is null;
+    create index images_by_sha on ${s}.images (sha256) where deleted_at is null;
+    create index images_pending on ${s}.images (updated_at) where deleted_at is null and status = 'pending';`,
+};
 
 export const imagesProjection: Projection = {
   name: 'images',
   filter: { streamPrefixes: ['image-'] },
-  async apply(tx, events) {
-    for (const e of events) await applyOne(tx, e);
+  tables: imagesTables,
+  async apply(tx: pg.ClientBase, events) {
+    const inserts = new Map<string, ImageRow>();
+    const patches = new Map<string, ImagePatch>();
+    /** Images whose faces are replaced, with their final faces ([] after a deletion). */
+    const faces = new Map<string, FaceRecord[]>();
+    const stats = new Map<string, StatsRow>();
+    const bump = (imageId: string, at: Date, counter: 'uploads' | 'analyses' | 'failures' | 'deletions', faceCount = 0) => {
+      const day = utcDay(at);
+      const key = `${imageId}/${day}`;
+      let row = stats.get(key);
+      if (!row) stats.set(key, (row = { image_id: imageId, day, uploads: 0, analyses: 0, failures: 0, deletions: 0, faces: 0 }));
+      row[counter]++;
+      row.faces += faceCount;
+    };
+
+    for (const recorded of events) {
+      const event = upcast(recorded) as ImageEvent;
+      const imageId = streamId(recorded.stream, 'image');
+      const at = recorded.recordedAt;
+      const common: Common = { image_id: imageId, updated_at: at, revision: recorded.revision.toString(), last_position: positionToCursor(recorded.position) };
+      if (event.type === 'ImageUploaded') {
+        if (inserts.has(imageId)) throw new Error(`image ${imageId} uploaded twice in one batch`);
+        const d = event.data;
+        inserts.set(imageId, {
+          ...common,
+          owner_id: d.ownerId,
+          filename: d.filename,
+          content_type: d.contentType,
+          bytes: d.bytes,
+          width: d.width,
+          height: d.height,
+          sha256: d.sha256,
+          status: 'pending',
+          uploaded_at: at,
+        });
+        bump(imageId, at, 'uploads');
+        continue;
+      }
+      const target: ImageRow | ImagePatch = inserts.get(imageId) ?? patches.get(imageId) ?? { ...common };
+      Object.assign(target, common);
+      switch (event.type) {
+        case 'ImageAnalysisRequested':
+          target.status = 'pending';
+          break;
+        case 'ImageAnalyzed': {
+          const { model, durationMs } = event.data;
+          Object.assign(target, {
+            status: 'analyzed',
+            face_count: event.data.faces.length,
+            model_name: model.name,
+            model_version: model.version,
+            model_sha256: model.sha256,
+            analysis_ms: Math.round(durationMs),
+            analyzed_at: at,
+            error_set: true,
+            last_error_code: null,
+            last_error_message: null,
+          });
+          faces.set(imageId, event.data.faces);
+          bump(imageId, at, 'analyses', event.data.faces.length);
+          break;
+        }
+        case 'ImageAnalysisFailed':
+          Object.assign(target, { status: 'failed', error_set: true, last_error_code: event.data.error.code, last_error_message: event.data.error.message });
+          bump(imageId, at, 'failures');
+          break;
+        case 'ImageDeleted':
+          target.deleted_at = at;
+          faces.set(imageId, []);
+          bump(imageId, at, 'deletions');
+          break;
+        default:
+          continue;
+      }
+      if (!inserts.has(imageId)) patches.set(imageId, target);
+    }
+
+    if (inserts.size > 0) {
+      await tx.query(
+        `insert into images (image_id, owner_id, filename, content_type, bytes, width, height, sha256, status, face_count, model_name,
+                             model_version, model_sha256, analysis_ms, last_error_code, last_error_message, uploaded_at, analyzed_at,
+                             updated_at, deleted_at, revision, last_position)
+         select image_id, owner_id, filename, content_type, bytes, width, height, sha256, status, face_count, model_name,
+                model_version, model_sha256, analysis_ms, last_error_code, last_error_message, uploaded_at, analyzed_at,
+                updated_at, deleted_at, revision, last_position
+           from jsonb_to_recordset($1::jsonb) as r(image_id uuid, owner_id uuid, filename text, content_type text, bytes int, width int,
+                height int, sha256 text, status text, face_count int, model_name text, model_version text, model_sha256 text,
+                analysis_ms int, last_error_code text, last_error_message text, uploaded_at timestamptz, analyzed_at timestamptz,
+                updated_at timestamptz, deleted_at timestamptz, revision bigint, last_position text)`,
+        [jsonRows([...inserts.values()].map(withoutFlags))],
+      );
+    }
+    if (patches.size > 0) {
+      await tx.query(
+        `update images i
+            set status = coalesce(p.status, i.status), face_count = coalesce(p.face_count, i.face_count),
+                model_name = coalesce(p.model_name, i.model_name), model_version = coalesce(p.model_version, i.model_version),
+                model_sha256 = coalesce(p.model_sha256, i.model_sha256), analysis_ms = coalesce(p.analysis_ms, i.analysis_ms),
+                analyzed_at = coalesce(p.analyzed_at, i.analyzed_at),
+                last_error_code = case when p.error_set then p.last_error_code else i.last_error_code end,
+                last_error_message = case when p.error_set then p.last_error_message else i.last_error_message end,
+                deleted_at = coalesce(p.deleted_at, i.deleted_at),
+                updated_at = p.updated_at, revision = p.revision, last_position = p.last_position
+           from jsonb_to_recordset($1::jsonb) as p(image_id uuid, status text, face_count int, model_name text, model_version text,
+                model_sha256 text, analysis_ms int, analyzed_at timestamptz, error_set boolean, last_error_code text,
+                last_error_message text, deleted_at timestamptz, updated_at timestamptz, revision bigint, last_position text)
+          where i.image_id = p.image_id`,
+        [jsonRows([...patches.values()])],
+      );
+    }
+    if (faces.size > 0) {
+      // Images new in this batch have no faces yet: only the others need a delete.
+      const replaced = [...faces.keys()].filter((id) => !inserts.has(id));
+      if (replaced.length > 0) await tx.query('delete from faces where image_id = any($1::uuid[])', [replaced]);
+      const rows: string[] = [];
+      for (const [imageId, list] of faces) {
+        list.forEach((f, i) => {
+          const { x, y, width, height } = f.box;
+          rows.push(`{"i":${JSON.stringify(imageId)},"n":${i},"x":${x},"y":${y},"w":${width},"h":${height},"s":${f.score},"l":${JSON.stringify(f.landmarks)},"d":${JSON.stringify(f.descriptor)}}`);
+        });
+      }
+      if (rows.length > 0) {
+        await tx.query(
+          `insert into faces (image_id, face_index, x, y, width, height, score, landmarks, descriptor)
+           select i, n, x, y, w, h, s, l, d
+             from jsonb_to_recordset($1::jsonb) as f(i uuid, n int, x float8, y float8, w float8, h float8, s float8, l jsonb, d real[])`,
+          [`[${rows.join(',')}]`],
+        );
+      }
+    }
+    if (stats.size > 0) {
+      await tx.query(
+        `insert into daily_stats as d (day, owner_id, uploads, analyses, failures, deletions, faces)
+         select s.day, i.owner_id, sum(s.uploads), sum(s.analyses), sum(s.failures), sum(s.deletions), sum(s.faces)
+           from jsonb_to_recordset($1::jsonb) as s(image_id uuid, day date, uploads int, analyses int, failures int, deletions int, faces int)
+           join images i on i.image_id = s.image_id
+          group by s.day, i.owner_id
+         on conflict (day, owner_id) do update
+            set uploads = d.uploads + excluded.uploads, analyses = d.analyses + excluded.analyses, failures = d.failures + excluded.failures,
+                deletions = d.deletions + excluded.deletions, faces = d.faces + excluded.faces`,
+        [jsonRows([...stats.values()])],
+      );
+    }
   },
 };
+
+function withoutFlags(row: ImageRow & { error_set?: boolean }): ImageRow {
+  const { error_set: _flag, ...rest } = row;
+  return rest;
+}

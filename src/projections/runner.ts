@@ -21,7 +21,11 @@ export interface RunnerOptions {
 
 export type RunnerStatus = 'starting' | 'standby' | 'active' | 'failing' | 'stopped';
 
-const LOCK_CLASS = 0x66746a72; // 'ftjr'
+/** Advisory lock class of the runners; the key is `hashtext(projection name)`. */
+export const LOCK_CLASS = 0x66746a72; // 'ftjr'
+
+/** The schema live read models are in. */
+export const LIVE_SCHEMA = 'rm';
 
 export class ProjectorRunner {
   status: RunnerStatus = 'starting';
@@ -107,6 +111,7 @@ export class ProjectorRunner {
         }
         const last = events.at(-1)!.position;
         await this.transaction(client, async () => {
+          await enterSchema(client, this.projection, LIVE_SCHEMA);
           await this.projection.apply(client, events);
           await writeCheckpoint(client, name, last, events.length);
         });
@@ -130,6 +135,17 @@ export class ProjectorRunner {
       throw err;
     }
   }
+}
+
+/**
+ * Points the transaction's unqualified table names at `schema`, and takes the projection's tables
+ * in row exclusive mode in their declared order (harmless to readers and to other writers), so a
+ * rebuild's swap, which locks them in the same order, cannot deadlock with a batch.
+ */
+export async function enterSchema(tx: pg.ClientBase, projection: Projection, schema: string): Promise<void> {
+  await tx.query(`set local search_path to ${pg.escapeIdentifier(schema)}, public`);
+  const tables = projection.tables?.tables ?? [];
+  if (tables.length > 0) await tx.query(`lock table ${tables.map((t) => `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(t.name)}`).join(', ')} in row exclusive mode`);
 }
 
 function isAfter(p: Position, than: Position | undefined): boolean {

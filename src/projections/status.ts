@@ -1,0 +1,70 @@
+// `projections:status`: every consumer of the log (projections, job bridge) with its checkpoint,
+// lag, and the session holding its runner lock. PostgreSQL event store only (the lag is computed
+// on es.events).
+
+import type pg from 'pg';
+import { projections } from './index.js';
+import { LOCK_CLASS } from './runner.js';
+
+export interface ConsumerStatus {
+  consumer: string;
+  cursor: string;
+  eventsApplied: number;
+  updatedAt: Date;
+  /**
+   * Events in the log after the checkpoint, in streams the consumer reads when it is a known
+   * projection (any stream otherwise), counted up to LAG_COUNT_CAP (then reported as `capped`).
+   */
+  lagEvents: number;
+  lagCapped: boolean;
+  /** now − recordedAt of the first such event; 0 when caught up. */
+  lagSeconds: number;
+  /** The session holding the runner's advisory lock, if any. */
+  holder: { pid: number; application: string; client: string | null; since: Date | null } | undefined;
+}
+
+export const LAG_COUNT_CAP = 1_000_000;
+
+function likePrefix(prefix: string): string {
+  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+}
+
+export async function projectionStatus(pool: pg.Pool): Promise<ConsumerStatus[]> {
+  const { rows } = await pool.query<{ consumer: string; c: string; p: string; applied: string; updated_at: Date }>(
+    'select consumer, commit_pos::text as c, prepare_pos::text as p, events_applied::text as applied, updated_at from rm.checkpoints order by consumer',
+  );
+  const out: ConsumerStatus[] = [];
+  for (const row of rows) {
+    const prefixes = projections.find((p) => p.name === row.consumer)?.filter.streamPrefixes?.map(likePrefix) ?? null;
+    const { rows: lag } = await pool.query<{ n: string; first_at: Date | null }>(
+      `with after as (
+         select e.recorded_at from es.events e
+          where (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+            and ($3::text[] is null or e.stream like any($3::text[]))
+          order by e.transaction_id, e.global_position
+          limit ${LAG_COUNT_CAP + 1})
+       select count(*)::text as n, (select recorded_at from after limit 1) as first_at from after`,
+      [row.c, row.p, prefixes],
+    );
+    const n = Number(lag[0]?.n ?? 0);
+    const firstAt = lag[0]?.first_at ?? null;
+    const { rows: holders } = await pool.query<{ pid: number; application: string; client: string | null; since: Date | null }>(
+      `select a.pid, a.application_name as application, a.client_addr::text as client, a.backend_start as since
+         from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and l.classid = $1::bigint::oid and l.objid = hashtext($2)::oid and l.objsubid = 2
+          and l.database = (select oid from pg_database where datname = current_database())`,
+      [LOCK_CLASS, row.consumer],
+    );
+    out.push({
+      consumer: row.consumer,
+      cursor: `${row.c}-${row.p}`,
+      eventsApplied: Number(row.applied),
+      updatedAt: row.updated_at,
+      lagEvents: Math.min(n, LAG_COUNT_CAP),
+      lagCapped: n > LAG_COUNT_CAP,
+      lagSeconds: firstAt ? Math.max(0, (Date.now() - firstAt.getTime()) / 1000) : 0,
+      holder: holders[0],
+    });
+  }
+  return out;
+}
