@@ -19,6 +19,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { errorHandler, HttpProblem, problemBody, sendProblem } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
@@ -103,5 +104,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     currentModel: () => pipelineRef(rt.config.workers.detector),
     limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
   });
+  auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
   return app;
 }
