@@ -167,7 +167,7 @@ export async function run(flags: string[]): Promise<void> {
     progress.stop();
     const seconds = (performance.now() - t0) / 1000;
     const { rows: sizes } = await db.pool.query<{ images: string; faces: string; users: string; sessions: string }>(
-      `select (select count(*) from rm.images)::text as images, (select count(*) from rm.faces)::text as faces,
+      `select (select count(*) from rm.images)::text as images, (select coalesce(sum(jsonb_array_length(faces)), 0) from rm.faces)::text as faces,
               (select count(*) from rm.users)::text as users, (select count(*) from rm.sessions)::text as sessions`,
     );
     const applied = results.reduce((s, r) => s + r.applied, 0);

@@ -68,7 +68,7 @@ interface StatsRow {
 export const imagesTables: ReadModelTables = {
   tables: [
     { name: 'images', key: ['image_id'] },
-    { name: 'faces', key: ['image_id', 'face_index'] },
+    { name: 'faces', key: ['image_id'] },
     { name: 'daily_stats', key: ['day', 'owner_id'] },
   ],
   createTables: (s) => /* sql */ `
@@ -97,17 +97,14 @@ export const imagesTables: ReadModelTables = {
       last_position    text not null
     );
     create table ${s}.faces (
-      image_id   uuid not null references ${s}.images (image_id) on delete cascade,
-      face_index integer not null,
-      x          double precision not null,
-      y          double precision not null,
-      width      double precision not null,
-      height     double precision not null,
-      score      double precision not null,
-      landmarks  jsonb not null,
-      descriptor real[] not null,
-      primary key (image_id, face_index)
+      image_id   uuid primary key references ${s}.images (image_id) on delete cascade,
+      faces      jsonb not null
     );
+    do $$
+    begin
+      alter table ${s}.faces alter column faces set compression lz4;
+    exception when feature_not_supported then null;
+    end $$;
     create table ${s}.daily_stats (
       day        date not null,
       owner_id   uuid not null,
@@ -133,7 +130,7 @@ export const imagesProjection: Projection = {
     const inserts = new Map<string, ImageRow>();
     const patches = new Map<string, ImagePatch>();
     /** Images whose faces are replaced, with their final faces ([] after a deletion). */
-    const faces = new Map<string, FaceRecord[]>();
+    const faces = new Map<string, { event: string; faces: FaceRecord[]; asStored: boolean }>();
     const stats = new Map<string, StatsRow>();
     const bump = (imageId: string, at: Date, counter: 'uploads' | 'analyses' | 'failures' | 'deletions', faceCount = 0) => {
       const day = utcDay(at);
@@ -187,7 +184,7 @@ export const imagesProjection: Projection = {
             last_error_code: null,
             last_error_message: null,
           });
-          faces.set(imageId, event.data.faces);
+          faces.set(imageId, { event: recorded.id, faces: event.data.faces, asStored: event.data === recorded.data });
           bump(imageId, at, 'analyses', event.data.faces.length);
           break;
         }
@@ -197,7 +194,7 @@ export const imagesProjection: Projection = {
           break;
         case 'ImageDeleted':
           target.deleted_at = at;
-          faces.set(imageId, []);
+          faces.set(imageId, { event: recorded.id, faces: [], asStored: false });
           bump(imageId, at, 'deletions');
           break;
         default:
@@ -240,22 +237,39 @@ export const imagesProjection: Projection = {
       );
     }
     if (faces.size > 0) {
-      // Images new in this batch have no faces yet: only the others need a delete.
-      const replaced = [...faces.keys()].filter((id) => !inserts.has(id));
-      if (replaced.length > 0) await tx.query('delete from faces where image_id = any($1::uuid[])', [replaced]);
-      const rows: string[] = [];
-      for (const [imageId, list] of faces) {
-        list.forEach((f, i) => {
-          const { x, y, width, height } = f.box;
-          rows.push(`{"i":${JSON.stringify(imageId)},"n":${i},"x":${x},"y":${y},"w":${width},"h":${height},"s":${f.score},"l":${JSON.stringify(f.landmarks)},"d":${JSON.stringify(f.descriptor)}}`);
-        });
+      // One row per image whose latest analysis found faces: the event's array as it is, one jsonb
+      // value (no row per face, no real[] parsing). Deleted images and empty analyses have none.
+      const upserts: { image: string; event: string; faces: FaceRecord[]; asStored: boolean }[] = [];
+      const removed: string[] = [];
+      for (const [imageId, f] of faces) {
+        if (f.faces.length > 0) upserts.push({ image: imageId, ...f });
+        else if (!inserts.has(imageId)) removed.push(imageId); // images new in this batch have no row yet
       }
-      if (rows.length > 0) {
+      if (removed.length > 0) await tx.query('delete from faces where image_id = any($1::uuid[])', [removed]);
+      // With the PostgreSQL event store the faces are copied from the event row, jsonb to jsonb:
+      // no text round trip. Only for events stored in the current shape (upcasting left them as
+      // they are); whatever is not found there (another store) travels as JSON.
+      let pending = upserts;
+      const direct = upserts.filter((u) => u.asStored);
+      if (direct.length > 0) {
+        const { rows } = await tx.query<{ image_id: string }>(
+          `insert into faces (image_id, faces)
+           select r.i, e.data -> 'faces'
+             from unnest($1::uuid[], $2::uuid[]) as r(i, e)
+             join es.events e on e.id = r.e and e.stream = 'image-' || r.i::text and e.type = 'ImageAnalyzed'
+           on conflict (image_id) do update set faces = excluded.faces
+           returning image_id`,
+          [direct.map((u) => u.image), direct.map((u) => u.event)],
+        );
+        const copied = new Set(rows.map((r) => r.image_id));
+        pending = upserts.filter((u) => !copied.has(u.image));
+      }
+      if (pending.length > 0) {
         await tx.query(
-          `insert into faces (image_id, face_index, x, y, width, height, score, landmarks, descriptor)
-           select i, n, x, y, w, h, s, l, d
-             from jsonb_to_recordset($1::jsonb) as f(i uuid, n int, x float8, y float8, w float8, h float8, s float8, l jsonb, d real[])`,
-          [`[${rows.join(',')}]`],
+          `insert into faces (image_id, faces)
+           select i, f from jsonb_to_recordset($1::jsonb) as r(i uuid, f jsonb)
+           on conflict (image_id) do update set faces = excluded.faces`,
+          [jsonRows(pending.map((u) => ({ i: u.image, f: u.faces })))],
         );
       }
     }

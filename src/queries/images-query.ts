@@ -144,14 +144,21 @@ export class ImagesQuery {
     return toView(row);
   }
 
+  /**
+   * rm.faces holds the analysis's faces as one jsonb array, descriptors as the event's float64.
+   * Descriptors are answered as before (float32: PostgreSQL's real, shortest digits), and only
+   * read out of the array when asked for.
+   */
   async faces(imageId: string, includeDescriptor: boolean): Promise<FaceView[]> {
-    const { rows } = await this.pool.query<{ x: number; y: number; width: number; height: number; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
-      `select x, y, width, height, score, landmarks, ${includeDescriptor ? 'descriptor' : 'null as descriptor'}
-         from rm.faces where image_id = $1 order by face_index`,
+    const { rows } = await this.pool.query<{ box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
+      `select f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
+              ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
+         from rm.faces, jsonb_array_elements(faces) with ordinality as e(f, i)
+        where image_id = $1 order by i`,
       [imageId],
     );
     return rows.map((r) => ({
-      box: { x: r.x, y: r.y, width: r.width, height: r.height },
+      box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
       score: r.score,
       landmarks: r.landmarks,
       ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),

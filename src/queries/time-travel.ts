@@ -1,7 +1,7 @@
 // Time travel: an image or a user as it was at a point in the past (a position cursor or a
 // time), folded straight from its event stream; no read model is involved. The folds mirror the
 // images and users projections, so the view at the newest point equals the current read (except
-// descriptors, which rm.faces stores as real[] and the events keep as float64).
+// descriptors, which the current read answers as float32 (real) and the events keep as float64).
 //
 // "At a point" means the longest prefix of the stream (in revision order) whose events are all at
 // or before it: a stream's state is always a prefix of its history, never one with a hole.

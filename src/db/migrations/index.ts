@@ -3,6 +3,7 @@ import { eventStoreSchema } from './0001_event_store.js';
 import { identityReadModels } from './0002_read_models_identity.js';
 import { imagesSchema } from './0003_images.js';
 import { scalablePlans } from './0004_scalable_plans.js';
+import { facesPerImage } from './0005_faces_per_image.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage];

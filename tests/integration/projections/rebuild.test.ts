@@ -103,8 +103,8 @@ describe('projections:rebuild / verify / status', () => {
       while (!stop) {
         try {
           await db.pool.query(
-            `select i.image_id, count(f.face_index) from rm.images i left join rm.faces f using (image_id)
-              where i.deleted_at is null group by i.image_id order by i.image_id limit 20`,
+            `select i.image_id, coalesce(jsonb_array_length(f.faces), 0) from rm.images i left join rm.faces f using (image_id)
+              where i.deleted_at is null order by i.image_id limit 20`,
           );
           await db.pool.query('select count(*) from rm.users u join rm.sessions s using (user_id)');
           await db.pool.query('select sum(uploads) from rm.daily_stats');
