@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeys } from '../../src/auth/keys.js';
 import { TokenService } from '../../src/auth/tokens.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { eventCount, latestWrittenPosition } from '../support/database.js';
 import { call } from '../support/http.js';
 
 let t: TestApp;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const tok = await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'eve@example.com', password } });
   accessToken = tok.body.accessToken;
   sessionId = (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
-  await t.runtime.checkpoints.waitFor(['users'], (await t.runtime.eventStore.headPosition())!, 10_000);
+  await t.runtime.checkpoints.waitFor(['users'], await latestWrittenPosition(t.runtime.pool), 10_000);
 });
 afterAll(async () => {
   await t.stop();
@@ -124,11 +125,11 @@ describe('input rejections', () => {
     ['extra field', { email: 'x4@example.com', password, displayName: 'X', role: 'admin' }, 'validation_failed'],
     ['wrong type', { email: 42, password, displayName: 'X' }, 'validation_failed'],
   ])('register: %s → 400 %s, nothing written', async (_label, body, code) => {
-    const before = await t.runtime.eventStore.headPosition();
+    const before = await eventCount(t.runtime.pool);
     const res = await call(t.baseUrl, 'POST', '/v1/auth/register', { body });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: 400, code });
-    expect(await t.runtime.eventStore.headPosition()).toEqual(before);
+    expect(await eventCount(t.runtime.pool)).toBe(before);
   });
 
   it('malformed and oversized JSON bodies get problem responses', async () => {
@@ -174,8 +175,7 @@ describe('roles and accounts', () => {
   it("a deactivated user's tokens stop working and it cannot log in or refresh", async () => {
     const reg = await call<{ userId: string }>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 'gone@example.com', password, displayName: 'Gone' } });
     const tok = await call<{ accessToken: string; refreshToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'gone@example.com', password } });
-    const position = await t.runtime.eventStore.headPosition();
-    await t.runtime.checkpoints.waitFor(['users'], position!, 10_000);
+    await t.runtime.checkpoints.waitFor(['users'], await latestWrittenPosition(t.runtime.pool), 10_000);
     const { IdentityService } = await import('../../src/commands/identity-service.js');
     const identity = new IdentityService(t.runtime.eventStore, t.runtime.tokens);
     const deactivated = await identity.deactivate(reg.body.userId, 'test', { correlationId: 't', actor: { id: 'admin', kind: 'system' } });

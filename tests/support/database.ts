@@ -43,3 +43,23 @@ export async function createTestDatabase(label: string, opts: { migrate?: boolea
     },
   };
 }
+
+/** Number of events in the PostgreSQL event store (exact; unlike headPosition(), not held back by the gap-safe horizon). */
+export async function eventCount(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('select count(*)::text as n from es.events');
+  return Number(rows[0]!.n);
+}
+
+/**
+ * Position of the newest event written, visible to readers or not yet (headPosition() only
+ * reports what is below the gap-safe horizon, which open transactions anywhere in the cluster
+ * hold back). Waiting for a consumer to pass it means waiting for everything written so far.
+ */
+export async function latestWrittenPosition(pool: pg.Pool): Promise<{ commit: bigint; prepare: bigint }> {
+  const { rows } = await pool.query<{ tx: string; gp: string }>(
+    'select transaction_id::text as tx, global_position::text as gp from es.events order by transaction_id desc, global_position desc limit 1',
+  );
+  const row = rows[0];
+  if (!row) throw new Error('the event store is empty');
+  return { commit: BigInt(row.tx), prepare: BigInt(row.gp) };
+}

@@ -18,7 +18,7 @@ import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/wor
 import { createAnalysisQueue, createJobBridge, JOB_BRIDGE_NAME } from '../../../src/workers/job-bridge.js';
 import { pipelineRef } from '../../../src/workers/model-ref.js';
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, latestWrittenPosition, type TestDatabase } from '../../support/database.js';
 import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample, userContext, type Sample } from '../../support/image-samples.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
@@ -152,7 +152,7 @@ describe('analysis pipeline', () => {
   });
 
   it('replaying the bridge from the start enqueues nothing that was already answered', async () => {
-    const head = (await store.headPosition())!;
+    const head = await latestWrittenPosition(db.pool);
     expect(await waiter.waitFor([JOB_BRIDGE_NAME], head, 10_000)).toBe(true);
     await runner.stop();
     const before = await totalJobs();
