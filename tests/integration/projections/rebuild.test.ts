@@ -16,6 +16,7 @@ import { projections } from '../../../src/projections/index.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { testLogger } from '../../support/silent-logger.js';
+import { until } from '../../support/until.js';
 
 let db: TestDatabase;
 let store: PostgresEventStore;
@@ -95,9 +96,13 @@ describe('projections:rebuild / verify / status', () => {
   it('rebuilds all while events are appended and readers query: no read error, verify passes after', async () => {
     let stop = false;
     let reads = 0;
+    let rounds = 0;
     const readErrors: unknown[] = [];
     const traffic = (async () => {
-      while (!stop) await userWithImages(2);
+      while (!stop) {
+        await userWithImages(2);
+        rounds++;
+      }
     })();
     const readers = Array.from({ length: 3 }, async () => {
       while (!stop) {
@@ -114,10 +119,11 @@ describe('projections:rebuild / verify / status', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await until(() => reads >= 3 && rounds >= 2, 'traffic and readers running');
     const ctx = context();
     const code = await rebuildCommand(['all', '--batch-size', '40'], ctx);
-    await new Promise((r) => setTimeout(r, 300)); // traffic after the swap
+    const roundsAtSwap = rounds;
+    await until(() => rounds >= roundsAtSwap + 2 && reads >= 10, 'traffic and reads after the swap');
     stop = true;
     await Promise.all([traffic, ...readers]);
     expect(code).toBe(0);
