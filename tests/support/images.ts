@@ -2,11 +2,10 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { SAMPLE_DIR } from './image-samples.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(root, 'node_modules/@vladmandic/face-api/demo', `sample${i}.jpg`));
+export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(SAMPLE_DIR, `sample${i}.jpg`));
 
 export const readSample = (i: number) => readFile(SAMPLES[i - 1]!);
 
