@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { comparePositions, type Position } from '../eventstore/position.js';
-import type { EventStore } from '../eventstore/types.js';
+import type { EventStore, RecordedEvent } from '../eventstore/types.js';
 import { BatchPuller } from './batch-puller.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { Projection } from './projection.js';
@@ -17,7 +17,15 @@ export interface RunnerOptions {
   /** Idle this long → store the subscription's scan position as the checkpoint. */
   idleCheckpointMs?: number;
   errorBackoffMs?: number;
+  /**
+   * Called after each batch has committed (cache invalidation, live notifications), in order,
+   * with the projection's name and the batch. A hook that throws is logged, never retried: the
+   * batch is already durable.
+   */
+  afterCommit?: readonly AfterCommitHook[];
 }
+
+export type AfterCommitHook = (projection: string, events: readonly RecordedEvent[]) => Promise<void>;
 
 export type RunnerStatus = 'starting' | 'standby' | 'active' | 'failing' | 'stopped';
 
@@ -41,7 +49,7 @@ export class ProjectorRunner {
     private readonly logger: Logger,
     opts: RunnerOptions = {},
   ) {
-    this.opts = { batchSize: 500, standbyRetryMs: 1_000, idleCheckpointMs: 100, errorBackoffMs: 1_000, ...opts };
+    this.opts = { batchSize: 500, standbyRetryMs: 1_000, idleCheckpointMs: 100, errorBackoffMs: 1_000, afterCommit: [], ...opts };
   }
 
   start(): this {
@@ -118,6 +126,9 @@ export class ProjectorRunner {
         stored = last;
         if (this.projection.afterCommit) {
           await this.projection.afterCommit(events).catch((err: unknown) => this.logger.warn({ err, projection: name }, 'afterCommit failed'));
+        }
+        for (const hook of this.opts.afterCommit) {
+          await hook(name, events).catch((err: unknown) => this.logger.warn({ err, projection: name }, 'afterCommit hook failed'));
         }
       }
     } finally {
