@@ -1,6 +1,7 @@
 // Read side of images (rm.images, rm.faces, rm.daily_stats). Visibility: a user sees only their
 // own images; admins and auditors see all. What a viewer may not see does not exist (404).
 
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Role } from '../domain/identity/roles.js';
 
@@ -91,18 +92,70 @@ export class InvalidPageCursorError extends Error {
   readonly code = 'invalid_cursor';
 }
 
-function encodeCursor(uploadedKey: string, imageId: string): string {
-  return Buffer.from(JSON.stringify([uploadedKey, imageId])).toString('base64url');
+export type ImageOrdering = 'uploadedAt' | '-uploadedAt';
+
+export interface ImageListOptions {
+  status?: ImageStatus | undefined;
+  /** Inclusive lower bound of uploadedAt (ISO date-time). */
+  uploadedFrom?: string | undefined;
+  /** Exclusive upper bound of uploadedAt (ISO date-time). */
+  uploadedTo?: string | undefined;
+  /** '-uploadedAt' (default): newest first; 'uploadedAt': oldest first. */
+  ordering?: ImageOrdering | undefined;
+  cursor?: string | undefined;
+  limit: number;
 }
 
-function decodeCursor(cursor: string): [string, string] {
+export interface ImagePage {
+  items: ImageView[];
+  nextCursor: string | null;
+}
+
+/** A filter the caller got wrong (GraphQL and REST map it to a 400 with this code). */
+export class InvalidListFilterError extends Error {
+  constructor(
+    readonly code: 'invalid_range' | 'invalid_date',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Same instant written two ways (`…Z` / `….000Z` / `+00:00`) → one spelling; finer than ms: as given. */
+function canonicalInstant(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidListFilterError('invalid_date', `'${value}' is not an ISO date-time`);
+  return /\.\d{4,}/.test(value) ? value : new Date(ms).toISOString();
+}
+
+/** The list options a cursor is only valid for, normalised (everything but cursor and limit). */
+export function listScope(opts: ImageListOptions): { ordering: ImageOrdering; status: ImageStatus | null; from: string | null; to: string | null } {
+  const from = opts.uploadedFrom === undefined ? null : canonicalInstant(opts.uploadedFrom);
+  const to = opts.uploadedTo === undefined ? null : canonicalInstant(opts.uploadedTo);
+  if (from !== null && to !== null && Date.parse(from) > Date.parse(to)) throw new InvalidListFilterError('invalid_range', 'uploadedFrom is after uploadedTo');
+  return { ordering: opts.ordering ?? '-uploadedAt', status: opts.status ?? null, from, to };
+}
+
+/** Short fingerprint of the ordering and filters, carried in the cursor. */
+function scopeTag(scope: ReturnType<typeof listScope>): string {
+  return createHash('sha256').update(JSON.stringify([scope.ordering, scope.status, scope.from, scope.to])).digest('base64url').slice(0, 16);
+}
+
+function encodeCursor(uploadedKey: string, imageId: string, tag: string): string {
+  return Buffer.from(JSON.stringify([uploadedKey, imageId, tag])).toString('base64url');
+}
+
+/** A cursor continues the listing it came from: another ordering or other filters → invalid. */
+function decodeCursor(cursor: string, tag: string): [string, string] {
+  let value: unknown;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && /^[0-9a-f-]{36}$/.test(value[1]) && !Number.isNaN(Date.parse(value[0]))) {
-      return [value[0], value[1]];
-    }
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
   } catch {
-    /* fall through */
+    value = undefined;
+  }
+  if (Array.isArray(value) && value.length === 3 && typeof value[0] === 'string' && typeof value[1] === 'string' && /^[0-9a-f-]{36}$/.test(value[1]) && !Number.isNaN(Date.parse(value[0]))) {
+    if (value[2] !== tag) throw new InvalidPageCursorError('the page cursor belongs to another ordering or other filters');
+    return [value[0], value[1]];
   }
   throw new InvalidPageCursorError('the page cursor is not valid');
 }
@@ -110,31 +163,46 @@ function decodeCursor(cursor: string): [string, string] {
 export class ImagesQuery {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Newest first, keyset-paginated: a cursor always continues after the same row. */
-  async list(viewer: Viewer, opts: { status?: ImageStatus; cursor?: string; limit: number }): Promise<{ items: ImageView[]; nextCursor: string | null }> {
+  /**
+   * Keyset-paginated by (uploadedAt, imageId), newest first unless `ordering: 'uploadedAt'`: a
+   * cursor always continues after the same row, and only for the ordering and filters it came from.
+   */
+  async list(viewer: Viewer, opts: ImageListOptions): Promise<ImagePage> {
+    const scope = listScope(opts);
+    const tag = scopeTag(scope);
     const values: unknown[] = [];
     const where = ['deleted_at is null'];
     if (!seesAll(viewer)) {
       values.push(viewer.userId);
       where.push(`owner_id = $${values.length}`);
     }
-    if (opts.status) {
-      values.push(opts.status);
+    if (scope.status) {
+      values.push(scope.status);
       where.push(`status = $${values.length}`);
     }
+    if (scope.from !== null) {
+      values.push(scope.from);
+      where.push(`uploaded_at >= $${values.length}::timestamptz`);
+    }
+    if (scope.to !== null) {
+      values.push(scope.to);
+      where.push(`uploaded_at < $${values.length}::timestamptz`);
+    }
+    const ascending = scope.ordering === 'uploadedAt';
     if (opts.cursor) {
-      const [key, id] = decodeCursor(opts.cursor);
+      const [key, id] = decodeCursor(opts.cursor, tag);
       values.push(key, id);
-      where.push(`(uploaded_at, image_id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+      where.push(`(uploaded_at, image_id) ${ascending ? '>' : '<'} ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
     }
     values.push(opts.limit + 1);
+    const direction = ascending ? 'asc' : 'desc';
     const { rows } = await this.pool.query<ImageRow>(
-      `select ${COLUMNS} from rm.images where ${where.join(' and ')} order by uploaded_at desc, image_id desc limit $${values.length}`,
+      `select ${COLUMNS} from rm.images where ${where.join(' and ')} order by uploaded_at ${direction}, image_id ${direction} limit $${values.length}`,
       values,
     );
     const page = rows.slice(0, opts.limit);
     const last = page.at(-1);
-    return { items: page.map(toView), nextCursor: rows.length > opts.limit && last ? encodeCursor(last.uploaded_key, last.image_id) : null };
+    return { items: page.map(toView), nextCursor: rows.length > opts.limit && last ? encodeCursor(last.uploaded_key, last.image_id, tag) : null };
   }
 
   async get(viewer: Viewer, imageId: string): Promise<ImageView | undefined> {

@@ -7,7 +7,7 @@ import type { ImageService } from '../../commands/image-service.js';
 import type { ModelRef } from '../../domain/images/image-events.js';
 import { positionToCursor } from '../../eventstore/position.js';
 import { annotate } from '../../inference/annotate.js';
-import { InvalidPageCursorError, type ImagesQuery, type Viewer } from '../../queries/images-query.js';
+import { InvalidListFilterError, InvalidPageCursorError, type ImagesQuery, type Viewer } from '../../queries/images-query.js';
 import { imageResponse, type TimeTravel } from '../../queries/time-travel.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../as-of.js';
 import { principalOf, type Guard } from '../auth-guard.js';
@@ -102,18 +102,27 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       preHandler: deps.authenticate,
       schema: {
         tags: ['images'],
-        summary: 'Images, newest first (own images; all for admins and auditors)',
+        summary: 'Images, newest first unless ordering=uploadedAt (own images; all for admins and auditors); a cursor only continues the same ordering and filters',
         security,
-        querystring: Type.Object({ status: Type.Optional(Status), cursor: Type.Optional(Type.String({ maxLength: 512 })), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), ...Consistent }),
+        querystring: Type.Object({
+          status: Type.Optional(Status),
+          from: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded at or after this instant (inclusive)' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded before this instant (exclusive)' })),
+          ordering: Type.Optional(Type.Union([Type.Literal('-uploadedAt'), Type.Literal('uploadedAt')], { default: '-uploadedAt', description: '-uploadedAt: newest first; uploadedAt: oldest first' })),
+          cursor: Type.Optional(Type.String({ maxLength: 512 })),
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+          ...Consistent,
+        }),
         response: responses({ 200: Type.Object({ items: Type.Array(Image), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }, 400, 401, 503),
       },
     },
     async (request) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
       try {
-        return await deps.query.list(viewerOf(principalOf(request)), { status: request.query.status, cursor: request.query.cursor, limit: request.query.limit });
+        const { status, from, to, ordering, cursor, limit } = request.query;
+        return await deps.query.list(viewerOf(principalOf(request)), { status, uploadedFrom: from, uploadedTo: to, ordering, cursor, limit });
       } catch (err) {
-        if (err instanceof InvalidPageCursorError) throw new HttpProblem(400, err.code, 'Bad request', err.message);
+        if (err instanceof InvalidPageCursorError || err instanceof InvalidListFilterError) throw new HttpProblem(400, err.code, 'Bad request', err.message);
         throw err;
       }
     },
