@@ -254,9 +254,12 @@ export const imagesProjection: Projection = {
       if (direct.length > 0) {
         const { rows } = await tx.query<{ image_id: string }>(
           `insert into faces (image_id, faces)
-           select r.i, e.data -> 'faces'
+           select r.i, e.faces
              from unnest($1::uuid[], $2::uuid[]) as r(i, e)
-             join es.events e on e.id = r.e and e.stream = 'image-' || r.i::text and e.type = 'ImageAnalyzed'
+             -- one index lookup per event (offset 0 keeps the planner from turning this into a
+             -- hash join over every ImageAnalyzed in the log, a cost that grows with the log)
+             cross join lateral (select data -> 'faces' as faces from es.events
+                                  where id = r.e and stream = 'image-' || r.i::text and type = 'ImageAnalyzed' offset 0) e
            on conflict (image_id) do update set faces = excluded.faces
            returning image_id`,
           [direct.map((u) => u.image), direct.map((u) => u.event)],

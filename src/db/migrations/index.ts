@@ -4,6 +4,7 @@ import { identityReadModels } from './0002_read_models_identity.js';
 import { imagesSchema } from './0003_images.js';
 import { scalablePlans } from './0004_scalable_plans.js';
 import { facesPerImage } from './0005_faces_per_image.js';
+import { eventPayloadLz4 } from './0006_event_payload_lz4.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4];
