@@ -56,11 +56,25 @@ export interface Config {
     /** How often the schedulers run. */
     schedulerEveryMs: number;
   };
+  graphql: {
+    /** Deepest selection nesting a query may have. */
+    maxDepth: number;
+    /** Highest estimated cost (list fields multiply their children by `first`). */
+    maxComplexity: number;
+    /** Largest `first` of a connection. */
+    maxFirst: number;
+    /** Longest query text, in characters. */
+    maxQueryLength: number;
+  };
   http: {
     /** How long a read with consistentWith waits for the projection. */
     consistencyTimeoutMs: number;
     /** Allowed CORS origins (comma-separated CORS_ORIGINS); empty = same-origin only. */
     corsOrigins: string[];
+  };
+  metrics: {
+    /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+    token: string | undefined;
   };
 }
 
@@ -178,9 +192,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       blobGraceSeconds: r.int('BLOB_GRACE_SECONDS', 3_600, 0, 30 * 86_400),
       schedulerEveryMs: r.int('SCHEDULER_EVERY_MS', 300_000, 1_000, 86_400_000),
     },
+    graphql: {
+      maxDepth: r.int('GRAPHQL_MAX_DEPTH', 10, 2, 100),
+      maxComplexity: r.int('GRAPHQL_MAX_COMPLEXITY', 5_000, 10, 10_000_000),
+      maxFirst: r.int('GRAPHQL_MAX_FIRST', 100, 1, 10_000),
+      maxQueryLength: r.int('GRAPHQL_MAX_QUERY_LENGTH', 10_000, 100, 1_000_000),
+    },
     http: {
       consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),
       corsOrigins: (r.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    },
+    metrics: {
+      token: r.optional('METRICS_TOKEN'),
     },
     ...overrides,
   };
@@ -189,4 +212,17 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+/** Every environment variable loadConfig reads (deployment files are checked against it). */
+export function configVariableNames(): string[] {
+  const names = new Set<string>();
+  const recorder = new Proxy<Env>({}, {
+    get: (_target, name) => {
+      if (typeof name === 'string') names.add(name);
+      return undefined;
+    },
+  });
+  loadConfig(recorder);
+  return [...names].sort();
 }
