@@ -39,6 +39,14 @@ export interface Config {
     /** Largest accepted image in pixels (width × height), against decompression bombs. */
     maxPixels: number;
   };
+  cache: {
+    /** READ_CACHE=on|off: the Redis cache of image reads and gallery pages (src/queries/cache). */
+    enabled: boolean;
+    /** Safety net: how long an entry no invalidation reached may live. */
+    ttlSeconds: number;
+    /** Longest a cache command may take before the read goes to PostgreSQL instead. */
+    timeoutMs: number;
+  };
   workers: {
     /** Analysis jobs one worker process runs at once. */
     concurrency: number;
@@ -180,6 +188,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxPixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 1, 1_000_000_000),
+    },
+    cache: {
+      enabled: r.oneOf('READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
+      ttlSeconds: r.int('READ_CACHE_TTL_SECONDS', 300, 1, 86_400),
+      timeoutMs: r.int('READ_CACHE_TIMEOUT_MS', 50, 1, 10_000),
     },
     workers: {
       concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 64),

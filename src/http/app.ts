@@ -8,7 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { BlobStore } from '../blobs/blob-store.js';
 import { IdentityService } from '../commands/identity-service.js';
 import { ImageService } from '../commands/image-service.js';
-import { ImagesQuery } from '../queries/images-query.js';
+import { CachedImagesQuery } from '../queries/cache/cached-images-query.js';
+import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { pipelineRef } from '../workers/model-ref.js';
 import { TimeTravel } from '../queries/time-travel.js';
 import { UsersQuery } from '../queries/users-query.js';
@@ -34,6 +35,8 @@ export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 
 export interface AppOptions {
   /** Serve the API; false: only /healthz and /readyz (projector and worker roles). */
   api?: boolean;
+  /** Told the outcome of every read-cache lookup (hit, miss, error, bypass): metrics. */
+  onCacheResult?: CacheObserver;
 }
 
 export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -94,9 +97,15 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   const timeTravel = new TimeTravel(rt.eventStore);
   userRoutes(app, { identity, users, timeTravel, ...guards, ensureConsistent });
   const blobs = new BlobStore(rt.pool);
+  const { cache } = rt.config;
+  const readCache = cache.enabled
+    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult })
+    : undefined;
+  app.addHook('onClose', async () => readCache?.close());
+  const imagesQuery = new CachedImagesQuery(rt.pool, readCache);
   imageRoutes(app, {
     images: new ImageService(rt.eventStore, blobs),
-    query: new ImagesQuery(rt.pool),
+    query: imagesQuery,
     timeTravel,
     blobs,
     authenticate: guards.authenticate,

@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../blobs/blob-store.js';
 import type { ImageService } from '../../commands/image-service.js';
 import type { ModelRef } from '../../domain/images/image-events.js';
-import { positionToCursor } from '../../eventstore/position.js';
+import { cursorToPosition, positionToCursor } from '../../eventstore/position.js';
 import { annotate } from '../../inference/annotate.js';
-import { InvalidListFilterError, InvalidPageCursorError, type ImagesQuery, type Viewer } from '../../queries/images-query.js';
+import type { CachedImagesQuery, ReadOptions } from '../../queries/cache/cached-images-query.js';
+import { InvalidListFilterError, InvalidPageCursorError, type Viewer } from '../../queries/images-query.js';
 import { imageResponse, type TimeTravel } from '../../queries/time-travel.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../as-of.js';
 import { principalOf, type Guard } from '../auth-guard.js';
@@ -18,7 +19,8 @@ import { PositionCursor, responses, Uuid } from '../schemas.js';
 
 export interface ImageRouteDeps {
   images: ImageService;
-  query: ImagesQuery;
+  /** Reads through the Redis cache (or straight to PostgreSQL with READ_CACHE=off). */
+  query: CachedImagesQuery;
   timeTravel: TimeTravel;
   blobs: BlobStore;
   authenticate: Guard;
@@ -63,6 +65,9 @@ const ISO_DAY = Type.String({ format: 'date' });
 function viewerOf(p: { userId: string; role: Viewer['role'] }): Viewer {
   return { userId: p.userId, role: p.role };
 }
+
+/** The position a read must reflect (the cache serves an entry only if it is at least as new). */
+const readAt = (consistentWith: string | undefined): ReadOptions => ({ consistentWith: consistentWith === undefined ? undefined : cursorToPosition(consistentWith) });
 
 const notFound = () => new HttpProblem(404, 'image_not_found', 'Not found', 'no such image');
 
@@ -120,7 +125,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
       try {
         const { status, from, to, ordering, cursor, limit } = request.query;
-        return await deps.query.list(viewerOf(principalOf(request)), { status, uploadedFrom: from, uploadedTo: to, ordering, cursor, limit });
+        return await deps.query.list(viewerOf(principalOf(request)), { status, uploadedFrom: from, uploadedTo: to, ordering, cursor, limit }, readAt(request.query.consistentWith));
       } catch (err) {
         if (err instanceof InvalidPageCursorError || err instanceof InvalidListFilterError) throw new HttpProblem(400, err.code, 'Bad request', err.message);
         throw err;
@@ -149,9 +154,9 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         return { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
       }
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
-      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId);
+      const image = await deps.query.getWithFaces(viewerOf(principalOf(request)), request.params.imageId, request.query.include === 'descriptor', readAt(request.query.consistentWith));
       if (!image) throw notFound();
-      return { ...image, faces: await deps.query.faces(image.imageId, request.query.include === 'descriptor') };
+      return image;
     },
   );
 
@@ -163,7 +168,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     },
     async (request, reply) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
-      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId);
+      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId, readAt(request.query.consistentWith));
       if (!image) throw notFound();
       const etag = `"${image.sha256}"`;
       reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');
@@ -182,12 +187,12 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     },
     async (request, reply) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
-      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId);
+      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId, readAt(request.query.consistentWith));
       if (!image) throw notFound();
       if (image.status !== 'analyzed') throw new HttpProblem(409, 'not_analyzed', 'Conflict', `the image is ${image.status}, not analyzed yet`);
       const blob = await deps.blobs.get(image.sha256);
       if (!blob) throw new HttpProblem(404, 'content_missing', 'Not found', 'the image bytes are gone');
-      const faces = (await deps.query.faces(image.imageId, false)).map((f) => ({ ...f, descriptor: [] }));
+      const faces = (await deps.query.faces(image.imageId, false, readAt(request.query.consistentWith))).map((f) => ({ ...f, descriptor: [] }));
       const png = await annotate(blob.data, { width: image.width, height: image.height, faces });
       return reply.type('image/png').header('cache-control', 'private, no-cache').send(png);
     },

@@ -1,0 +1,93 @@
+// ImagesQuery behind the Redis read cache: a drop-in subclass (REST and GraphQL use it the same
+// way) whose list/get/faces take an optional `{ consistentWith }` — the position the answer must
+// be at least as new as. Entries are cached per image id (the image and its faces, descriptors as
+// a separate variant) and per gallery scope (the owner's id, or 'all' for admins and auditors);
+// who may see what is decided after the fetch, on every read, exactly as without the cache.
+// Without a ReadCache (READ_CACHE=off) every read goes to PostgreSQL as before.
+
+import type pg from 'pg';
+import { START, type Position } from '../../eventstore/position.js';
+import { readCheckpoint } from '../../projections/checkpoints.js';
+import { ImagesQuery, type FaceView, type ImageListOptions, type ImagePage, type ImageView, type Viewer } from '../images-query.js';
+import type { ReadCache, Stamped } from './read-cache.js';
+
+export interface ReadOptions {
+  /** The answer must reflect at least this position (a command's response position). */
+  consistentWith?: Position | undefined;
+}
+
+export type ImageWithFaces = ImageView & { faces: FaceView[] };
+
+interface ImageEntry {
+  image: ImageView;
+  faces: FaceView[];
+}
+
+/** The read model whose checkpoint stamps cached entries. */
+const PROJECTION = 'images';
+/** Loads for the cache are not a viewer's reads: visibility is checked when they are served. */
+const LOADER: Viewer = { userId: '00000000-0000-0000-0000-000000000000', role: 'admin' };
+
+const seesAll = (v: Viewer) => v.role === 'admin' || v.role === 'auditor';
+const visibleTo = (v: Viewer, image: ImageView) => seesAll(v) || image.ownerId === v.userId;
+
+export class CachedImagesQuery extends ImagesQuery {
+  constructor(
+    private readonly db: pg.Pool,
+    private readonly cache: ReadCache | undefined,
+  ) {
+    super(db);
+  }
+
+  override async list(viewer: Viewer, opts: ImageListOptions, read: ReadOptions = {}): Promise<ImagePage> {
+    if (!this.cache) return super.list(viewer, opts);
+    const scope = seesAll(viewer) ? 'all' : viewer.userId;
+    const selector = [opts.status ?? null, opts.uploadedFrom ?? null, opts.uploadedTo ?? null, opts.ordering ?? null, opts.cursor ?? null, opts.limit];
+    const page = await this.cache.through<ImagePage>('gallery', this.cache.keys.galleryPage(scope, selector), read.consistentWith, async () => {
+      const stamp = await this.stamp();
+      return { stamp, value: await super.list(viewer, opts) };
+    });
+    return page!;
+  }
+
+  override async get(viewer: Viewer, imageId: string, read: ReadOptions = {}): Promise<ImageView | undefined> {
+    if (!this.cache) return super.get(viewer, imageId);
+    const entry = await this.entry(imageId, 'plain', read);
+    return entry && visibleTo(viewer, entry.image) ? entry.image : undefined;
+  }
+
+  /** Like ImagesQuery.faces, no visibility check (callers have done `get` first). */
+  override async faces(imageId: string, includeDescriptor: boolean, read: ReadOptions = {}): Promise<FaceView[]> {
+    if (!this.cache) return super.faces(imageId, includeDescriptor);
+    return (await this.entry(imageId, includeDescriptor ? 'descriptor' : 'plain', read))?.faces ?? [];
+  }
+
+  /** The image and its faces in one cache read; undefined if the viewer may not see it. */
+  async getWithFaces(viewer: Viewer, imageId: string, includeDescriptor: boolean, read: ReadOptions = {}): Promise<ImageWithFaces | undefined> {
+    if (!this.cache) {
+      const image = await super.get(viewer, imageId);
+      return image && { ...image, faces: await super.faces(imageId, includeDescriptor) };
+    }
+    const entry = await this.entry(imageId, includeDescriptor ? 'descriptor' : 'plain', read);
+    return entry && visibleTo(viewer, entry.image) ? { ...entry.image, faces: entry.faces } : undefined;
+  }
+
+  private entry(imageId: string, variant: 'plain' | 'descriptor', read: ReadOptions): Promise<ImageEntry | undefined> {
+    const cache = this.cache!;
+    return cache.through<ImageEntry>('image', cache.keys.image(imageId, variant), read.consistentWith, async (): Promise<Stamped<ImageEntry> | undefined> => {
+      const stamp = await this.stamp();
+      const image = await super.get(LOADER, imageId);
+      if (!image) return undefined; // not found is not cached: the next read asks PostgreSQL again
+      return { stamp, value: { image, faces: await super.faces(imageId, variant === 'descriptor') } };
+    });
+  }
+
+  /**
+   * The images projection's checkpoint, read BEFORE the data: the projector commits rows and
+   * checkpoint in one transaction and the checkpoint only moves forward, so data read afterwards
+   * is at least as new as this stamp (a lower bound — the safe direction for consistentWith).
+   */
+  private async stamp(): Promise<Position> {
+    return (await readCheckpoint(this.db, PROJECTION)) ?? START;
+  }
+}
