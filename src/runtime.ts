@@ -12,6 +12,8 @@ import type { EventStore } from './eventstore/types.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import { CheckpointWaiter } from './projections/checkpoint-waiter.js';
+import { instrumentEventStore } from './metrics/instrument-event-store.js';
+import { Metrics } from './metrics/metrics.js';
 
 export interface Runtime {
   config: Config;
@@ -21,6 +23,8 @@ export interface Runtime {
   eventStore: EventStore;
   tokens: TokenService;
   checkpoints: CheckpointWaiter;
+  /** This process's Prometheus registry and metrics (GET /metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -48,12 +52,13 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   });
   redis.connect().catch(() => undefined); // reported by the 'error' listener; readiness shows it
 
-  const eventStore = await createEventStore({
+  const metrics = new Metrics();
+  const eventStore = instrumentEventStore(await createEventStore({
     eventStoreUrl: config.eventStoreUrl,
     pool,
     databaseUrl: config.databaseUrl,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),
-  });
+  }), metrics);
 
   const keys = await loadSigningKeys({
     privateKeyPem: config.auth.privateKeyPem,
@@ -80,7 +85,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     eventStore,
     tokens,
     checkpoints,
+    metrics,
     async close() {
+      await metrics.close().catch((err: unknown) => logger.error({ err }, 'closing the metrics collectors failed'));
       await checkpoints.close().catch((err: unknown) => logger.error({ err }, 'closing the checkpoint listener failed'));
       await eventStore.close().catch((err: unknown) => logger.error({ err }, 'closing the event store failed'));
       redis.disconnect();

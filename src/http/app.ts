@@ -20,6 +20,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { errorHandler, HttpProblem, problemBody, sendProblem } from './problem.js';
+import { metricsRoutes } from '../metrics/http-metrics.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -30,10 +31,10 @@ import { ProblemSchema } from './schemas.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 'eventStore' | 'tokens' | 'checkpoints'>;
+export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 'eventStore' | 'tokens' | 'checkpoints' | 'metrics'>;
 
 export interface AppOptions {
-  /** Serve the API; false: only /healthz and /readyz (projector and worker roles). */
+  /** Serve the API; false: only /healthz, /readyz and /metrics (projector and worker roles). */
   api?: boolean;
   /** Told the outcome of every read-cache lookup (hit, miss, error, bypass): metrics. */
   onCacheResult?: CacheObserver;
@@ -57,6 +58,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
   );
+  metricsRoutes(app, rt.metrics, { token: rt.config.metrics.token });
   healthRoutes(app, {
     postgres: async () => {
       await rt.pool.query('select 1');

@@ -1,3 +1,4 @@
+import { watchProjectorLag } from '../metrics/projector-lag.js';
 import type { Runtime } from '../runtime.js';
 import { commitHooks } from './commit-hooks.js';
 import { projections } from './index.js';
@@ -9,7 +10,11 @@ export interface ProjectorHooks {
 }
 
 /** Starts one runner per read model (each active in one process at a time, via its advisory lock). */
-export function startProjectors(rt: Pick<Runtime, 'config' | 'eventStore' | 'logger' | 'redis' | 'pool'>, hooks: ProjectorHooks = {}): ProjectorRunner[] {
+export function startProjectors(
+  rt: Pick<Runtime, 'config' | 'eventStore' | 'logger' | 'redis' | 'pool'> & Partial<Pick<Runtime, 'metrics'>>,
+  hooks: ProjectorHooks = {},
+): ProjectorRunner[] {
+  if (rt.metrics) watchProjectorLag(rt.metrics, rt); // the projector role exports every consumer's lag
   const afterCommit = hooks.afterCommit ?? commitHooks(rt);
   return projections.map((p) => new ProjectorRunner(rt.config.databaseUrl, rt.eventStore, p, rt.logger, { afterCommit }).start());
 }

@@ -23,7 +23,7 @@ import { imageStream } from '../domain/images/image-events.js';
 import type { EventStore } from '../eventstore/types.js';
 import type { FaceAnalyzer } from '../inference/analyzer.js';
 import { InferenceInputError } from '../inference/errors.js';
-import type { DetectorName } from '../inference/types.js';
+import type { DetectorName, ModelIdentity } from '../inference/types.js';
 import { pipelineRef } from './model-ref.js';
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from './queues.js';
 
@@ -43,6 +43,8 @@ export interface AnalysisWorkerDeps {
   /** How often stalled jobs are looked for (default: lockDurationMs). */
   stalledIntervalMs?: number;
   logger: Logger;
+  /** Called with the model and the duration of every successful inference (metrics). */
+  onInference?: (model: ModelIdentity, seconds: number) => void;
   /** Called when the processor starts a job (tests use it to stop a job half-way). */
   onJobStart?: (job: Job<AnalysisJobData>) => void | Promise<void>;
 }
@@ -112,7 +114,9 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
       if (err instanceof InferenceInputError) throw new PermanentFailure(err.code, err.message);
       throw err;
     }
-    const durationMs = Math.round(performance.now() - started);
+    const elapsedMs = performance.now() - started;
+    deps.onInference?.(result.model, elapsedMs / 1000);
+    const durationMs = Math.round(elapsedMs);
     await deps.images.recordAnalysis(imageId, { requestId, model: result.model, faces: result.faces, durationMs }, contextFor(job));
     return { status: 'analyzed', faces: result.faces.length, durationMs };
   }

@@ -8,7 +8,8 @@ import { ProjectorRunner, type RunnerOptions } from '../projections/runner.js';
 import type { Runtime } from '../runtime.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from './analysis-worker.js';
 import { createAnalysisQueue, createJobBridge, type JobBridge } from './job-bridge.js';
-import { bullPrefix } from './queues.js';
+import { watchQueues } from '../metrics/queue-metrics.js';
+import { bullPrefix, producerConnection } from './queues.js';
 import { startSchedulers, type SchedulersHandle } from './schedulers.js';
 
 export interface StartWorkersOptions {
@@ -27,7 +28,7 @@ export interface WorkersHandle {
 }
 
 export async function startWorkers(
-  rt: Pick<Runtime, 'config' | 'logger' | 'pool' | 'eventStore'>,
+  rt: Pick<Runtime, 'config' | 'logger' | 'pool' | 'eventStore'> & Partial<Pick<Runtime, 'metrics'>>,
   opts: StartWorkersOptions = {},
 ): Promise<WorkersHandle> {
   const { config, logger } = rt;
@@ -35,6 +36,8 @@ export async function startWorkers(
   const prefix = bullPrefix(config);
   const blobs = new BlobStore(rt.pool);
   const images = new ImageService(rt.eventStore, blobs);
+  const metrics = rt.metrics;
+  if (metrics) watchQueues(metrics, { connection: producerConnection(config.redisUrl), prefix }); // the worker role exports the queue counts
 
   // One analyzer thread per concurrent job: inference never blocks this process's event loop.
   const analyzer = opts.analysis !== false ? await AnalyzerPool.create({ size: w.concurrency, threads: w.inferenceThreads || undefined }) : undefined;
@@ -77,6 +80,7 @@ export async function startWorkers(
       concurrency: w.concurrency,
       lockDurationMs: w.jobLockMs,
       logger,
+      ...(metrics ? { onInference: (model, seconds) => metrics.inferenceDuration.observe({ model: model.name, version: model.version }, seconds) } : {}),
     });
   }
   logger.info({ bridge: !!bridge, analysis: !!analysis, schedulers: !!schedulers, detector: w.detector, concurrency: w.concurrency }, 'workers started');
