@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
-import { buildApp } from '../../src/http/app.js';
+import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { startProjectors } from '../../src/projections/start-projectors.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { startWorkers } from '../../src/workers/start-workers.js';
@@ -20,7 +20,7 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(label: string, env: Record<string, string> = {}, overrides: Partial<Config> = {}, opts: { workers?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(label: string, env: Record<string, string> = {}, overrides: Partial<Config> = {}, opts: { workers?: boolean; app?: AppOptions } = {}): Promise<TestApp> {
   const db = await createTestDatabase(label);
   const suffix = randomBytes(4).toString('hex');
   const config = loadConfig(
@@ -35,7 +35,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
     overrides,
   );
   const runtime = await startRuntime(config, testLogger);
-  const app = await buildApp(runtime);
+  const app = await buildApp(runtime, opts.app);
   const projectors = startProjectors(runtime);
   const workers = opts.workers ? await startWorkers(runtime) : undefined;
   await app.listen({ host: '127.0.0.1', port: 0 });
