@@ -36,7 +36,7 @@ export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 
 export interface AppOptions {
   /** Serve the API; false: only /healthz, /readyz and /metrics (projector and worker roles). */
   api?: boolean;
-  /** Told the outcome of every read-cache lookup (hit, miss, error, bypass): metrics. */
+  /** Told the outcome of every read-cache lookup (hit, miss, error, bypass); default: the runtime metrics. */
   onCacheResult?: CacheObserver;
 }
 
@@ -101,7 +101,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   const blobs = new BlobStore(rt.pool);
   const { cache } = rt.config;
   const readCache = cache.enabled
-    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult })
+    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
     : undefined;
   app.addHook('onClose', async () => readCache?.close());
   const imagesQuery = new CachedImagesQuery(rt.pool, readCache);

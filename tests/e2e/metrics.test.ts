@@ -1,8 +1,8 @@
 // GET /metrics end to end: a whole app with workers takes some traffic (register, log in, an upload
 // analysed by the real models, a 404), then the Prometheus text is parsed and every series family
 // is checked: HTTP latency by route pattern, event store appends, inference per model, projector
-// lag (exact for a consumer whose checkpoint is held at the start), BullMQ job counts, cache
-// counter, default process metrics. Also: the token, and the health-only app of the other roles.
+// lag (exact for a consumer whose checkpoint is held at the start), BullMQ job counts, read-cache
+// results, default process metrics. Also: the token, and the health-only app of the other roles.
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,11 +64,12 @@ async function scrape(baseUrl: string): Promise<ReturnType<typeof parseMetrics>>
 
 let t: TestApp;
 let imageId: string;
+let token: string;
 
 beforeAll(async () => {
   t = await startTestApp('metrics', { METRICS_TOKEN: TOKEN }, {}, { workers: true });
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 'meg@example.com', password, displayName: 'Meg' } });
-  const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'meg@example.com', password } })).body.accessToken;
+  token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'meg@example.com', password } })).body.accessToken;
   const form = new FormData();
   form.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
   const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
@@ -154,14 +155,16 @@ describe('GET /metrics', () => {
     expect(one(series, 'facetrail_queue_jobs', { queue: 'analysis', state: 'failed' })).toBe(0);
   });
 
-  it('counts cache results through the observer the read cache calls', async () => {
-    expect((await scrape(t.baseUrl)).types.get('facetrail_cache_requests_total')).toBe('counter');
-    t.runtime.metrics.observeCache('image', 'hit');
-    t.runtime.metrics.observeCache('image', 'hit');
-    t.runtime.metrics.observeCache('image', 'miss');
-    const { series } = await scrape(t.baseUrl);
-    expect(one(series, 'facetrail_cache_requests_total', { cache: 'image', result: 'hit' })).toBe(2);
-    expect(one(series, 'facetrail_cache_requests_total', { cache: 'image', result: 'miss' })).toBe(1);
+  it('counts read-cache results per cache (the read cache reports to the runtime metrics)', async () => {
+    const before = (await scrape(t.baseUrl)).series;
+    const total = (series: Series[]) => find(series, 'facetrail_cache_requests_total', { cache: 'image' }).reduce((n, s) => n + s.value, 0);
+    const hits = (series: Series[]) => find(series, 'facetrail_cache_requests_total', { cache: 'image', result: 'hit' }).reduce((n, s) => n + s.value, 0);
+    expect(total(before), 'the polling reads went through the cache').toBeGreaterThan(0);
+    for (let i = 0; i < 2; i++) expect((await call(t.baseUrl, 'GET', `/v1/images/${imageId}`, { token })).status).toBe(200);
+    const after = (await scrape(t.baseUrl)).series;
+    expect(total(after) - total(before)).toBe(2);
+    expect(hits(after) - hits(before), 'the second read of an unchanged image is a hit').toBeGreaterThanOrEqual(1);
+    for (const s of find(after, 'facetrail_cache_requests_total')) expect(['hit', 'miss', 'error', 'bypass']).toContain(s.labels.result);
   });
 
   it('includes the default process metrics', async () => {
