@@ -21,6 +21,7 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { errorHandler, HttpProblem, problemBody, sendProblem } from './problem.js';
 import { metricsRoutes } from '../metrics/http-metrics.js';
+import { graphqlPlugin } from './graphql/plugin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
@@ -116,5 +117,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
+  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, images: imagesQuery, users, ensureConsistent });
   return app;
 }

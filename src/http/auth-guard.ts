@@ -22,14 +22,22 @@ declare module 'fastify' {
 
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-export function createGuards(tokens: TokenService, users: UsersQuery) {
-  const authenticate: Guard = async (request) => {
-    const token = parseBearer(request.headers.authorization);
+/** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
+export function createAuthenticator(tokens: TokenService, users: UsersQuery) {
+  return async function principalFor(authorization: string | undefined): Promise<Principal> {
+    const token = parseBearer(authorization);
     const claims = await tokens.verifyAccessToken(token);
     const user = await users.byId(claims.userId);
     if (user?.status === 'deactivated') throw new HttpProblem(401, 'account_deactivated', 'Unauthorized', 'this account is deactivated');
     // Right after registration the read model may not have the user yet: the token's role stands.
-    request.principal = { userId: claims.userId, role: user?.role ?? claims.role, sessionId: claims.sessionId };
+    return { userId: claims.userId, role: user?.role ?? claims.role, sessionId: claims.sessionId };
+  };
+}
+
+export function createGuards(tokens: TokenService, users: UsersQuery) {
+  const principalFor = createAuthenticator(tokens, users);
+  const authenticate: Guard = async (request) => {
+    request.principal = await principalFor(request.headers.authorization);
   };
 
   const requireRole =
@@ -41,7 +49,7 @@ export function createGuards(tokens: TokenService, users: UsersQuery) {
       }
     };
 
-  return { authenticate, requireRole };
+  return { authenticate, requireRole, principalFor };
 }
 
 /** The authenticated caller; only call in routes guarded by `authenticate`. */

@@ -109,6 +109,15 @@ export interface ImageListOptions {
 export interface ImagePage {
   items: ImageView[];
   nextCursor: string | null;
+  /** Per item, the cursor that continues after it (GraphQL connection edges). */
+  cursors: string[];
+}
+
+/** An image as its projection last committed it, deleted or not (live notifications). */
+export interface ImageSnapshot {
+  image: ImageView;
+  revision: number;
+  deleted: boolean;
 }
 
 /** A filter the caller got wrong (GraphQL and REST map it to a 400 with this code). */
@@ -202,7 +211,21 @@ export class ImagesQuery {
     );
     const page = rows.slice(0, opts.limit);
     const last = page.at(-1);
-    return { items: page.map(toView), nextCursor: rows.length > opts.limit && last ? encodeCursor(last.uploaded_key, last.image_id, tag) : null };
+    return {
+      items: page.map(toView),
+      nextCursor: rows.length > opts.limit && last ? encodeCursor(last.uploaded_key, last.image_id, tag) : null,
+      cursors: page.map((r) => encodeCursor(r.uploaded_key, r.image_id, tag)),
+    };
+  }
+
+  /** Images by id in one query, deleted ones included, with no visibility check: for notifications. */
+  async snapshots(imageIds: readonly string[]): Promise<ImageSnapshot[]> {
+    if (imageIds.length === 0) return [];
+    const { rows } = await this.pool.query<ImageRow & { revision: string; deleted: boolean }>(
+      `select ${COLUMNS}, revision::text as revision, deleted_at is not null as deleted from rm.images where image_id = any($1::uuid[])`,
+      [imageIds],
+    );
+    return rows.map((r) => ({ image: toView(r), revision: Number(r.revision), deleted: r.deleted }));
   }
 
   async get(viewer: Viewer, imageId: string): Promise<ImageView | undefined> {
@@ -231,6 +254,28 @@ export class ImagesQuery {
       landmarks: r.landmarks,
       ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
     }));
+  }
+
+  /** The faces of many images in one query (GraphQL loaders); images without faces map to []. */
+  async facesOf(imageIds: readonly string[], includeDescriptor: boolean): Promise<Map<string, FaceView[]>> {
+    const out = new Map<string, FaceView[]>(imageIds.map((id) => [id, []]));
+    if (imageIds.length === 0) return out;
+    const { rows } = await this.pool.query<{ image_id: string; box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
+      `select image_id, f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
+              ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
+         from rm.faces, jsonb_array_elements(faces) with ordinality as e(f, i)
+        where image_id = any($1::uuid[]) order by image_id, i`,
+      [imageIds],
+    );
+    for (const r of rows) {
+      out.get(r.image_id)?.push({
+        box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
+        score: r.score,
+        landmarks: r.landmarks,
+        ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
+      });
+    }
+    return out;
   }
 
   /** Per-day totals; a user's own, or everyone's for admins and auditors. */

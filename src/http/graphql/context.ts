@@ -1,0 +1,53 @@
+// Who is asking, for GraphQL: the same Bearer JWT check as the REST guard (token, then the user's
+// current role and status in rm.users). Over HTTP the Authorization header is checked lazily, once
+// per request, by the first resolver that needs it; over WebSocket once, at connection_init.
+
+import type { Principal } from '../auth-guard.js';
+import type { Viewer } from '../../queries/images-query.js';
+import { gqlError } from './errors.js';
+
+declare module 'mercurius' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface MercuriusContext extends GraphqlContext {}
+}
+
+export type PrincipalFor = (authorization: string | undefined) => Promise<Principal>;
+
+/** What every resolver finds in its context (besides mercurius' own reply, app, pubsub). */
+export interface GraphqlContext {
+  /** The authenticated caller; throws the REST codes (missing_token, token_expired …). */
+  viewer(): Promise<Principal>;
+}
+
+/** mercurius `context` for HTTP requests. */
+export function httpContext(principalFor: PrincipalFor, authorization: string | undefined): GraphqlContext {
+  let principal: Promise<Principal> | undefined;
+  return {
+    viewer: () => (principal ??= principalFor(authorization)),
+  };
+}
+
+/**
+ * mercurius `subscription.onConnect`: the connection_init payload must carry
+ * `{ authorization: "Bearer …" }`; a missing or bad token refuses the connection (false).
+ */
+export function wsOnConnect(principalFor: PrincipalFor) {
+  return async (data: { payload?: unknown }): Promise<GraphqlContext | false> => {
+    const payload = (data.payload ?? {}) as { authorization?: unknown; Authorization?: unknown; headers?: { authorization?: unknown } };
+    const header = payload.authorization ?? payload.Authorization ?? payload.headers?.authorization;
+    try {
+      const principal = await principalFor(typeof header === 'string' ? header : undefined);
+      return { viewer: () => Promise.resolve(principal) };
+    } catch {
+      return false;
+    }
+  };
+}
+
+export const viewerOf = (p: Principal): Viewer => ({ userId: p.userId, role: p.role });
+
+export const seesEveryone = (p: Principal) => p.role === 'admin' || p.role === 'auditor';
+
+export function requireStaff(p: Principal): void {
+  if (!seesEveryone(p)) throw gqlError('forbidden', 'this needs the role admin or auditor', 403);
+}

@@ -1,0 +1,90 @@
+// The Redis path of live GraphQL subscriptions. Projector side: after the images projection
+// commits a batch, read the changed images (one query) and publish each on two topics, the image's
+// and its owner's. API side: mercurius subscribes through an mqemitter-redis emitter, so an API
+// process is notified whichever process runs the projector. Messages are mqemitter-redis'
+// (msgpack over Redis PUBLISH); topics carry REDIS_KEY_PREFIX.
+
+import MQEmitterRedis from 'mqemitter-redis';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { RecordedEvent } from '../../eventstore/types.js';
+import type { AfterCommitHook } from '../../projections/runner.js';
+import { ImagesQuery, type ImageSnapshot } from '../../queries/images-query.js';
+import type { Runtime } from '../../runtime.js';
+
+type Emitter = ReturnType<typeof MQEmitterRedis>;
+
+/** mqemitter topics: '/'-separated, '+' and '#' are wildcards (kept out of the prefix). */
+export function liveTopics(redisKeyPrefix: string) {
+  const base = `${redisKeyPrefix.replace(/[+#/]/g, '_')}graphql`;
+  return {
+    image: (imageId: string) => `${base}/image/${imageId}`,
+    owner: (userId: string) => `${base}/owner/${userId}`,
+  };
+}
+
+/** What each message carries: the image as the projection committed it. */
+export type ImageNotice = ImageSnapshot;
+
+const IMAGE_STREAM = /^image-([0-9a-f-]{36})$/;
+
+/** The ids of the images a batch changed, from its events' streams (`image-<uuid>`). */
+export function changedImageIds(events: readonly RecordedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const e of events) {
+    const id = IMAGE_STREAM.exec(e.stream)?.[1];
+    if (id) ids.add(id);
+  }
+  return [...ids];
+}
+
+/**
+ * The after-commit hook of the projector processes. It publishes over the runtime's own Redis
+ * connection (no connection of its own to close); the emitter never subscribes.
+ */
+export function imageNotifications(rt: Pick<Runtime, 'config' | 'logger' | 'redis' | 'pool'>): AfterCommitHook {
+  const images = new ImagesQuery(rt.pool);
+  const topics = liveTopics(rt.config.redisKeyPrefix);
+  const emitter = MQEmitterRedis({ pubConn: rt.redis, subConn: rt.redis });
+  onEmitterError(emitter, rt.logger);
+  const emit = (topic: string, payload: ImageNotice) =>
+    new Promise<void>((resolve, reject) => {
+      emitter.emit({ topic, payload }, (err) => (err ? reject(err) : resolve()));
+    });
+  return async (projection, events) => {
+    if (projection !== 'images') return;
+    const ids = changedImageIds(events);
+    if (ids.length === 0) return;
+    const snapshots = await images.snapshots(ids);
+    await Promise.all(snapshots.flatMap((s) => [emit(topics.image(s.image.imageId), s), emit(topics.owner(s.image.ownerId), s)]));
+  };
+}
+
+/** The API side's emitter: two Redis connections of its own (subscriber and publisher). */
+export function subscriberEmitter(config: Pick<Config, 'redisUrl'>, logger: Pick<Logger, 'warn'>): { emitter: Emitter; close(): Promise<void> } {
+  const emitter = MQEmitterRedis({ connectionString: config.redisUrl, maxRetriesPerRequest: null, retryStrategy: (attempt: number) => Math.min(attempt * 200, 5_000) });
+  onEmitterError(emitter, logger);
+  return {
+    emitter,
+    async close() {
+      // quit() waits for Redis; when Redis is gone, drop the connections after a short wait.
+      const conns = emitter as unknown as { subConn: { disconnect(): void }; pubConn: { disconnect(): void } };
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => emitter.close(() => resolve())),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000))),
+      ]);
+      clearTimeout(timer);
+      conns.subConn.disconnect();
+      conns.pubConn.disconnect();
+    },
+  };
+}
+
+function onEmitterError(emitter: Emitter, logger: Pick<Logger, 'warn'>): void {
+  let reported = false;
+  (emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) => {
+    if (!reported) logger.warn({ err: err.message }, 'live notifications: Redis error');
+    reported = true;
+  });
+}

@@ -1,0 +1,90 @@
+// /graphql (queries over HTTP, subscriptions over WebSocket with graphql-transport-ws), /graphiql
+// outside production, and GET /graphql/schema.graphql (the schema as the code defines it).
+// Registered as an encapsulated plugin: mercurius sets its own error handler, which must not
+// replace the problem+json handler of the REST routes.
+
+import type { FastifyInstance } from 'fastify';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import mercurius, { type IResolvers } from 'mercurius';
+import type { Config } from '../../config.js';
+import type { CachedImagesQuery } from '../../queries/cache/cached-images-query.js';
+import type { UsersQuery } from '../../queries/users-query.js';
+import type { EnsureConsistent } from '../consistency.js';
+import { httpContext, wsOnConnect, type PrincipalFor } from './context.js';
+import { createErrorFormatter, formatError } from './errors.js';
+import { checkComplexity, checkLength } from './limits.js';
+import { liveTopics, subscriberEmitter } from './live.js';
+import { createLoaders } from './loaders.js';
+import { createResolvers } from './resolvers.js';
+import { typeDefs } from './schema.js';
+import { graphql } from './graphql-cjs.js';
+
+const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
+import { createSubscriptionResolvers } from './subscriptions.js';
+
+export interface GraphqlDeps {
+  config: Pick<Config, 'nodeEnv' | 'redisUrl' | 'redisKeyPrefix' | 'graphql'>;
+  principalFor: PrincipalFor;
+  images: CachedImagesQuery;
+  users: UsersQuery;
+  ensureConsistent: EnsureConsistent;
+}
+
+function mergeResolvers(...all: IResolvers[]): IResolvers {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const resolvers of all) for (const [type, fields] of Object.entries(resolvers)) out[type] = { ...out[type], ...(fields as Record<string, unknown>) };
+  return out as IResolvers;
+}
+
+export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Promise<void> {
+  const { config } = deps;
+  const limits = config.graphql;
+  const production = config.nodeEnv === 'production';
+  const extraRules = production ? [NoSchemaIntrospectionCustomRule] : [];
+  const live = subscriberEmitter(config, app.log);
+  app.addHook('onClose', () => live.close());
+
+  const subscriptionResolvers = createSubscriptionResolvers({ images: deps.images, ensureConsistent: deps.ensureConsistent, topics: liveTopics(config.redisKeyPrefix) });
+  // Errors of a subscription's set-up leave through mercurius' sendError, not the errorFormatter.
+  for (const field of Object.values(subscriptionResolvers.Subscription as Record<string, { subscribe: (...args: unknown[]) => Promise<unknown> }>)) {
+    const subscribe = field.subscribe;
+    field.subscribe = (...args) => subscribe(...args).catch((err: unknown) => Promise.reject(formatError(err as Error, app.log)));
+  }
+
+  await app.register(mercurius, {
+    schema: typeDefs,
+    resolvers: mergeResolvers(createResolvers({ images: deps.images, users: deps.users, ensureConsistent: deps.ensureConsistent, limits }), subscriptionResolvers),
+    loaders: createLoaders(deps.images, deps.users),
+    path: '/graphql',
+    graphiql: !production,
+    queryDepth: limits.maxDepth,
+    allowBatchedQueries: false,
+    validationRules: extraRules,
+    graphql: { parseOptions: { maxTokens: Math.max(1_000, Math.ceil(limits.maxQueryLength / 2)) } },
+    errorFormatter: createErrorFormatter(app.log),
+    context: (request) => httpContext(deps.principalFor, request.headers.authorization),
+    subscription: {
+      emitter: live.emitter,
+      onConnect: wsOnConnect(deps.principalFor),
+      keepAlive: 30_000,
+    },
+  });
+
+  const checkSubscription = (schema: GraphQLSchema, document: DocumentNode) => {
+    // The WebSocket path skips graphql validation; run it (and the production rules) here.
+    const errors = validate(schema, document, [...specifiedRules, ...extraRules]);
+    if (errors[0]) throw formatError(errors[0], app.log);
+    checkComplexity(schema, document, undefined, limits.maxComplexity);
+  };
+  app.graphql.addHook('preParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
+  app.graphql.addHook('preExecution', (schema, document, _context, variables) =>
+    Promise.resolve(checkComplexity(schema, document, variables as Record<string, unknown> | undefined, limits.maxComplexity)),
+  );
+  app.graphql.addHook('preSubscriptionParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
+  app.graphql.addHook('preSubscriptionExecution', (schema, document) => Promise.resolve(checkSubscription(schema, document)));
+
+  // Like introspection, not in production.
+  if (!production) {
+    app.get('/graphql/schema.graphql', { schema: { hide: true } }, (_request, reply) => reply.type('text/plain; charset=utf-8').send(printSchema(app.graphql.schema)));
+  }
+}

@@ -1,0 +1,139 @@
+// Query and type resolvers: arguments in, src/queries out, nothing else. Visibility is the query
+// services' (ImagesQuery: own images, all for admins and auditors); what a caller may not see is
+// null with the REST code (image_not_found, user_not_found), never a different error.
+
+import type { IResolvers } from 'mercurius';
+import { cursorToPosition } from '../../eventstore/position.js';
+import type { CachedImagesQuery, ReadOptions } from '../../queries/cache/cached-images-query.js';
+import type { ImageListOptions, ImagePage, ImageView, Viewer } from '../../queries/images-query.js';
+import type { UsersQuery, UserView } from '../../queries/users-query.js';
+import type { EnsureConsistent } from '../consistency.js';
+import { requireStaff, seesEveryone, viewerOf, type GraphqlContext } from './context.js';
+import { gqlError } from './errors.js';
+import { pageSize, type GraphqlLimits } from './limits.js';
+import type { FaceNode } from './loaders.js';
+
+export interface ResolverDeps {
+  /** The REST routes' instance (behind the read cache when it is on). */
+  images: CachedImagesQuery;
+  users: UsersQuery;
+  ensureConsistent: EnsureConsistent;
+  limits: GraphqlLimits;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+export const imageNotFound = () => gqlError('image_not_found', 'no such image', 404);
+const userNotFound = () => gqlError('user_not_found', 'no such user', 404);
+
+interface Consistent {
+  consistentWith?: string | null;
+}
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+interface ImagesArgs extends PageArgs, Consistent {
+  status?: ImageView['status'] | null;
+  uploadedFrom?: string | null;
+  uploadedTo?: string | null;
+  ordering?: 'NEWEST_FIRST' | 'OLDEST_FIRST' | null;
+}
+
+function connection<T>(page: { items: T[]; nextCursor: string | null; cursors: string[] }) {
+  return {
+    edges: page.items.map((node, i) => ({ cursor: page.cursors[i] ?? '', node })),
+    pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.cursors.at(-1) ?? null },
+  };
+}
+
+const orNone = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
+
+/** What the read cache must be at least as new as (the consistentWith already waited for). */
+const readAt = (args: Consistent): ReadOptions => ({ consistentWith: args.consistentWith ? cursorToPosition(args.consistentWith) : undefined });
+
+function day(value: string, name: string): string {
+  if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw gqlError('validation_failed', `${name} must be a day (YYYY-MM-DD)`);
+  return value;
+}
+
+export function createResolvers(deps: ResolverDeps): IResolvers {
+  const consistent = (args: Consistent, projection: string) => deps.ensureConsistent(orNone(args.consistentWith), [projection]);
+
+  const listImages = (viewer: Viewer, args: ImagesArgs): Promise<ImagePage> => {
+    const opts: ImageListOptions = {
+      status: orNone(args.status),
+      uploadedFrom: orNone(args.uploadedFrom),
+      uploadedTo: orNone(args.uploadedTo),
+      ordering: args.ordering === 'OLDEST_FIRST' ? 'uploadedAt' : '-uploadedAt',
+      cursor: orNone(args.after),
+      limit: pageSize(args.first, deps.limits.maxFirst),
+    };
+    return deps.images.list(viewer, opts, readAt(args));
+  };
+
+  return {
+    Query: {
+      async me(_root: unknown, args: Consistent, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        await consistent(args, 'users');
+        const user = await deps.users.byId(principal.userId);
+        if (!user) throw gqlError('not_found', 'the user is not in the read model yet; pass consistentWith from the registration', 404);
+        return user;
+      },
+      async image(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        await consistent(args, 'images');
+        const image = UUID.test(args.id) ? await deps.images.get(viewerOf(principal), args.id.toLowerCase(), readAt(args)) : undefined;
+        if (!image) throw imageNotFound();
+        return image;
+      },
+      async images(_root: unknown, args: ImagesArgs, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        await consistent(args, 'images');
+        return connection(await listImages(viewerOf(principal), args));
+      },
+      async stats(_root: unknown, args: { from?: string | null; to?: string | null } & Consistent, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        await consistent(args, 'images');
+        const to = args.to ? day(args.to, 'to') : new Date().toISOString().slice(0, 10);
+        const from = args.from ? day(args.from, 'from') : new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
+        if (from > to) throw gqlError('invalid_range', '"from" is after "to"');
+        if (Date.parse(to) - Date.parse(from) > 366 * DAY_MS) throw gqlError('invalid_range', 'at most 366 days at a time');
+        return deps.images.stats(viewerOf(principal), from, to);
+      },
+      async users(_root: unknown, args: PageArgs & Consistent, ctx: GraphqlContext) {
+        requireStaff(await ctx.viewer());
+        await consistent(args, 'users');
+        return connection(await deps.users.list({ cursor: orNone(args.after), limit: pageSize(args.first, deps.limits.maxFirst) }));
+      },
+      async user(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        if (!UUID.test(args.id)) throw userNotFound();
+        const id = args.id.toLowerCase();
+        if (id !== principal.userId && !seesEveryone(principal)) throw userNotFound();
+        await consistent(args, 'users');
+        const user = await deps.users.byId(id);
+        if (!user) throw userNotFound();
+        return user;
+      },
+    },
+    User: {
+      id: (u: UserView) => u.userId,
+      async images(u: UserView, args: ImagesArgs, ctx: GraphqlContext) {
+        const principal = await ctx.viewer();
+        if (u.userId !== principal.userId && !seesEveryone(principal)) throw gqlError('forbidden', "only admins and auditors see another user's images", 403);
+        // The user's images as they themself see them.
+        return connection(await listImages({ userId: u.userId, role: 'user' }, args));
+      },
+    },
+    Image: {
+      id: (i: ImageView) => i.imageId,
+    },
+    Face: {
+      landmarks: (f: FaceNode) => f.landmarks.map(([x, y]) => ({ x, y })),
+    },
+  };
+}
