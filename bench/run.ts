@@ -9,6 +9,7 @@ const suites: Record<string, Suite> = {
   auth: () => import('./auth.js'),
   pipeline: () => import('./pipeline.js'),
   replay: () => import('./replay.js'),
+  reads: () => import('./reads.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -1,0 +1,169 @@
+// `npm run bench -- reads`: one image with its faces, read over loopback HTTP at 32 connections
+// (autocannon in a worker thread), through the Redis read cache and without it (READ_CACHE=off):
+//   - GET /v1/images/{id} (image + 4 faces with 68 landmarks each, no descriptors);
+//   - the same data through POST /graphql `{ image(id) { … faces { box score landmarks } } }`,
+//     when the GraphQL endpoint is there.
+// Both apps run in this process over one database and one runtime; only the cache flag differs.
+// Every request is authenticated (JWT verify + the users read model), as in production.
+// Targets (issue 6): cached REST ≥ 3× uncached throughput, p99 < 10 ms; GraphQL within 1.5× of REST.
+
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { BlobStore } from '../src/blobs/blob-store.js';
+import { ImageService } from '../src/commands/image-service.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { buildApp } from '../src/http/app.js';
+import { startProjectors } from '../src/projections/start-projectors.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { printTable, writeResults } from './results-file.js';
+import { benchDatabase } from './support.js';
+
+type Row = Record<string, string | number>;
+
+const GRAPHQL_IMAGE = `query($id: ID!) { image(id: $id) {
+  id filename contentType bytes width height sha256 status faceCount analysisMs uploadedAt analyzedAt updatedAt
+  model { name version sha256 } error { code message }
+  faces { box { x y width height } score landmarks { x y } } } }`;
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('server has no TCP address');
+  return `http://127.0.0.1:${address.port}`;
+}
+
+function row(name: string, r: autocannon.Result): Row {
+  const bad = r.non2xx + r.errors + r.timeouts;
+  return {
+    case: name,
+    n: r.requests.total,
+    'req/s': r.requests.total / r.duration,
+    'p50 ms': r.latency.p50,
+    'p99 ms': r.latency.p99,
+    note: bad === 0 ? 'non-2xx 0' : `NON-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+  };
+}
+
+/** One registered user with one analysed image (the worker's result recorded by its command). */
+async function seed(rt: Runtime, base: string): Promise<{ token: string; imageId: string; position: string }> {
+  const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+  const password = `bench-${randomBytes(8).toString('hex')}`;
+  const json = { 'content-type': 'application/json' };
+  const reg = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password, displayName: 'Bench' }) });
+  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+  const login = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+  const { accessToken: token } = (await login.json()) as { accessToken: string };
+
+  const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a8b99' } }).jpeg().toBuffer();
+  const form = new FormData();
+  form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'bench.jpg');
+  const up = await fetch(`${base}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  if (up.status !== 202) throw new Error(`upload: ${up.status} ${await up.text()}`);
+  const { imageId } = (await up.json()) as { imageId: string };
+
+  const { rows } = await rt.pool.query<{ id: string }>(`select id::text as id from es.events where stream = $1 and type = 'ImageUploaded'`, [`image-${imageId}`]);
+  const faces = Array.from({ length: 4 }, (_, i) => ({
+    box: { x: 40 + 120 * i, y: 60, width: 100, height: 120 },
+    score: 0.9 - i / 100,
+    landmarks: Array.from({ length: 68 }, (_, k) => [40 + 120 * i + (k % 17) * 5.5, 60 + Math.floor(k / 17) * 20.25] as [number, number]),
+    descriptor: Array.from({ length: 128 }, (_, k) => Math.sin(k * (i + 1)) / 4),
+  }));
+  const service = new ImageService(rt.eventStore, new BlobStore(rt.pool));
+  const position = await service.recordAnalysis(
+    imageId,
+    { requestId: rows[0]!.id, model: { name: 'bench', version: '1', sha256: '0'.repeat(64) }, faces, durationMs: 42 },
+    { correlationId: 'bench-reads', actor: { id: 'bench', kind: 'system' } },
+  );
+  return { token, imageId, position: `${position!.commit}-${position!.prepare}` };
+}
+
+async function measure(name: string, opts: autocannon.Options, seconds: number): Promise<Row> {
+  await autocannon({ ...opts, duration: 1, workers: 1 }); // warm-up (JIT, connections, cache entry)
+  return row(name, await autocannon({ ...opts, duration: seconds, workers: 1 }));
+}
+
+export async function run(flags: string[]): Promise<void> {
+  const seconds = flags.includes('--quick') ? 3 : 8;
+  const db = await benchDatabase('facetrail_bench_reads');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-reads-'));
+  const prefix = `ft-bench-reads-${randomBytes(4).toString('hex')}:`;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: db.url,
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    JWT_DEV_KEY_FILE: path.join(dir, 'jwt-dev.json'),
+    LOG_LEVEL: 'silent',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  });
+  const runtime = await startRuntime(config, pino({ level: 'silent' }));
+  const uncachedConfig: Config = { ...config, cache: { ...config.cache, enabled: false } };
+  const cachedApp = await buildApp(runtime);
+  const uncachedApp = await buildApp({ ...runtime, config: uncachedConfig });
+  const projectors = startProjectors(runtime);
+  try {
+    const cachedBase = await listen(cachedApp);
+    const uncachedBase = await listen(uncachedApp);
+    const { token, imageId, position } = await seed(runtime, cachedBase);
+    const auth = { authorization: `Bearer ${token}` };
+
+    // Both answer the same body once the analysis is projected.
+    const bodies = await Promise.all(
+      [cachedBase, uncachedBase].map(async (base) => {
+        const res = await fetch(`${base}/v1/images/${imageId}?consistentWith=${position}`, { headers: auth });
+        if (res.status !== 200) throw new Error(`GET image: ${res.status} ${await res.text()}`);
+        return res.text();
+      }),
+    );
+    if (bodies[0] !== bodies[1]) throw new Error('cached and uncached REST bodies differ');
+    const faceCount = (JSON.parse(bodies[0]!) as { faces: unknown[] }).faces.length;
+
+    const rest = (base: string): autocannon.Options => ({ url: `${base}/v1/images/${imageId}`, method: 'GET', headers: auth, connections: 32 });
+    const rows: Row[] = [];
+    rows.push(await measure(`REST GET /v1/images/{id} (${faceCount} faces), uncached`, rest(uncachedBase), seconds));
+    rows.push(await measure(`REST GET /v1/images/{id} (${faceCount} faces), cached`, rest(cachedBase), seconds));
+
+    const gqlBody = JSON.stringify({ query: GRAPHQL_IMAGE, variables: { id: imageId } });
+    const gql = (base: string): autocannon.Options => ({ url: `${base}/graphql`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: gqlBody, connections: 32 });
+    const probe = await fetch(`${cachedBase}/graphql`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: gqlBody });
+    const probeBody = probe.status === 200 ? ((await probe.json()) as { data?: { image?: { faces: unknown[] } }; errors?: unknown }) : undefined;
+    if (probeBody?.data?.image?.faces.length === faceCount && !probeBody.errors) {
+      rows.push(await measure('GraphQL image(id) { … faces }, uncached', gql(uncachedBase), seconds));
+      rows.push(await measure('GraphQL image(id) { … faces }, cached', gql(cachedBase), seconds));
+    } else {
+      console.warn(`GraphQL skipped: POST /graphql answered ${probe.status} ${JSON.stringify(probeBody ?? {}).slice(0, 200)}`);
+    }
+
+    const perSecond = (i: number) => Number(rows[i]?.['req/s'] ?? NaN);
+    const summary: Row[] = [
+      { case: 'REST cached / uncached throughput', n: '-', 'req/s': perSecond(1) / perSecond(0), 'p50 ms': '-', 'p99 ms': '-', note: 'target ≥ 3' },
+    ];
+    if (rows.length === 4) {
+      summary.push({ case: 'GraphQL cached / REST cached throughput', n: '-', 'req/s': perSecond(3) / perSecond(1), 'p50 ms': '-', 'p99 ms': '-', note: 'target ≥ 1/1.5 = 0.67' });
+    }
+    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    printTable([...rows, ...summary]);
+    console.log(`\nload average (1/5/15 min) at the end: ${load}; ${os.cpus().length} CPUs`);
+    const file = await writeResults('reads', { rows: [...rows, ...summary], loadAverage: os.loadavg() });
+    console.log(`written ${file}`);
+  } finally {
+    await cachedApp.close();
+    await uncachedApp.close();
+    await Promise.all(projectors.map((p) => p.stop()));
+    for (let cursor = '0'; ; ) {
+      const [next, keys] = await runtime.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await runtime.redis.del(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    await runtime.close();
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
