@@ -61,6 +61,13 @@ export interface EventFilter {
   streamPrefixes?: string[];
   /** Keep events of these types. */
   eventTypes?: string[];
+  /**
+   * Per event type, top-level `data` fields the reader does not need (e.g. an analysis's faces
+   * when only their count matters). A store may leave them out of `data` to save transfer and
+   * parsing — the PostgreSQL adapter does, server-side — or deliver them anyway (EventStoreDB):
+   * readers must handle both. Never affects which events are delivered.
+   */
+  omitData?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ReadAllOptions {

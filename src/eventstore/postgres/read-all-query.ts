@@ -25,13 +25,20 @@ function likePrefix(prefix: string): string {
 export async function readAllPage(pool: pg.Pool, from: Position, limit: number, filter?: EventFilter): Promise<Page> {
   const prefixes = filter?.streamPrefixes && filter.streamPrefixes.length > 0 ? filter.streamPrefixes.map(likePrefix) : null;
   const types = filter?.eventTypes && filter.eventTypes.length > 0 ? filter.eventTypes : null;
-  const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>({
-    name: 'es_read_all_page',
-    text: `select horizon::text as horizon, pending_above, global_position::text as gp, transaction_id::text as tx, id::text as id,
-                  stream, revision::text as revision, type, data, metadata, recorded_at
-             from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[])`,
-    values: [...positionParams(from), limit, prefixes, types],
-  });
+  const omit = filter?.omitData && Object.keys(filter.omitData).length > 0 ? JSON.stringify(filter.omitData) : null;
+  const columns = `select horizon::text as horizon, pending_above, global_position::text as gp, transaction_id::text as tx, id::text as id,
+                  stream, revision::text as revision, type, metadata, recorded_at`;
+  const source = 'from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[])';
+  const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>(
+    omit === null
+      ? { name: 'es_read_all_page', text: `${columns}, data ${source}`, values: [...positionParams(from), limit, prefixes, types] }
+      : {
+          // The fields are dropped before the row is serialised: neither sent nor parsed.
+          name: 'es_read_all_page_omit',
+          text: `${columns}, case when $6::jsonb ? type then data - array(select jsonb_array_elements_text($6::jsonb -> type)) else data end as data ${source}`,
+          values: [...positionParams(from), limit, prefixes, types, omit],
+        },
+  );
   const events: RecordedEvent[] = [];
   for (const row of rows) if (row.id !== null) events.push(toRecorded(row));
   const last = events.at(-1);
