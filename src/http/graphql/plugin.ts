@@ -4,7 +4,7 @@
 // replace the problem+json handler of the REST routes.
 
 import type { FastifyInstance } from 'fastify';
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import type { Config } from '../../config.js';
 import type { CachedImagesQuery } from '../../queries/cache/cached-images-query.js';
@@ -45,10 +45,20 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   app.addHook('onClose', () => live.close());
 
   const subscriptionResolvers = createSubscriptionResolvers({ images: deps.images, ensureConsistent: deps.ensureConsistent, topics: liveTopics(config.redisKeyPrefix) });
-  // Errors of a subscription's set-up leave through mercurius' sendError, not the errorFormatter.
-  for (const field of Object.values(subscriptionResolvers.Subscription as Record<string, { subscribe: (...args: unknown[]) => Promise<unknown> }>)) {
+  // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do
+  // not get them); errors of its set-up leave through mercurius' sendError, not the errorFormatter.
+  type Subscribe = (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => Promise<unknown>;
+  for (const field of Object.values(subscriptionResolvers.Subscription as Record<string, { subscribe: Subscribe }>)) {
     const subscribe = field.subscribe;
-    field.subscribe = (...args) => subscribe(...args).catch((err: unknown) => Promise.reject(formatError(err as Error, app.log)));
+    field.subscribe = async (root, args, ctx, info) => {
+      try {
+        const document: DocumentNode = { kind: graphql.Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
+        checkComplexity(info.schema, document, info.variableValues, limits.maxComplexity);
+        return await subscribe(root, args, ctx, info);
+      } catch (err) {
+        throw formatError(err as Error, app.log);
+      }
+    };
   }
 
   await app.register(mercurius, {
@@ -71,10 +81,10 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   });
 
   const checkSubscription = (schema: GraphQLSchema, document: DocumentNode) => {
-    // The WebSocket path skips graphql validation; run it (and the production rules) here.
+    // The WebSocket path skips graphql validation; run it (and the production rules) here. Depth:
+    // mercurius checks it on this path too.
     const errors = validate(schema, document, [...specifiedRules, ...extraRules]);
     if (errors[0]) throw formatError(errors[0], app.log);
-    checkComplexity(schema, document, undefined, limits.maxComplexity);
   };
   app.graphql.addHook('preParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
   app.graphql.addHook('preExecution', (schema, document, _context, variables) =>
