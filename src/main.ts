@@ -28,6 +28,14 @@ async function main(): Promise<void> {
   const app = await buildApp(runtime, { api: has('api') });
   const projectors = has('projector') ? startProjectors(runtime) : [];
   const workers = has('worker') ? await startWorkers(runtime) : undefined;
+  // Node closes idle keep-alive connections once, when close() is called: a connection whose
+  // request ends later (drained) would stay open for the keep-alive timeout (72 s) and hold the
+  // shutdown past SHUTDOWN_TIMEOUT_MS. While draining, close each one as its response ends.
+  let draining = false;
+  app.addHook('onResponse', (_request, _reply, done) => {
+    if (draining) setImmediate(() => app.server.closeIdleConnections());
+    done();
+  });
   await app.listen({ host: config.host, port: config.port });
   logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
 
@@ -42,6 +50,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     void (async () => {
+      draining = true;
       await app.close(); // stops accepting, waits for in-flight requests
       await Promise.all(projectors.map((p) => p.stop())); // finish the batch in hand, release the lock
       await workers?.stop(); // finish or release the job in hand

@@ -80,7 +80,9 @@ export class AnalyzerPool {
         this.fail(slot, err);
       });
       worker.on('exit', (code) => {
-        if (!this.closed) this.fail(slot, new Error(`analyzer thread exited with code ${code}`));
+        const err = new Error(`analyzer thread exited with code ${code}`);
+        reject(err); // before it was ready (e.g. no models): start-up fails instead of waiting forever
+        if (!this.closed) this.fail(slot, err);
       });
     });
   }
