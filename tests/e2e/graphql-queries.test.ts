@@ -281,6 +281,8 @@ describe('GraphQL queries', () => {
     expect(text).toContain('type Image {');
     expect(text).toContain('imageUpdated(id: ID!, consistentWith: String): Image!');
 
+    expect((await fetch(`${t.baseUrl}/graphiql`)).status).toBe(200);
+
     const rest = await call(t.baseUrl, 'GET', '/v1/images/nope', { token: alice.token });
     expect(rest.status).toBe(400);
     expect(rest.headers.get('content-type')).toContain('application/problem+json');
