@@ -140,6 +140,36 @@ export class TokenService {
     return { userId: p.sub, role: p.role, sessionId: p.sid, jti: p.jti, expiresAt: new Date(p.exp * 1000) };
   }
 
+  /**
+   * A short-lived token for one purpose other than API access, e.g. the queue board's cookie:
+   * header typ `<purpose>+jwt` and claim typ `<purpose>`, so it is never accepted as an access or
+   * refresh token, nor they as it. Signed with the same key, so every API process verifies it.
+   */
+  async issuePurposeToken(purpose: string, input: { userId: string; sessionId: string }, ttlSeconds: number, now: Date = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    requireId(input.userId, 'userId');
+    requireId(input.sessionId, 'sessionId');
+    if (!/^[a-z][a-z0-9-]{0,40}$/.test(purpose) || purpose === 'access' || purpose === 'refresh') throw new Error(`issuePurposeToken: bad purpose '${purpose}'`);
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = iat + ttlSeconds;
+    const token = await new SignJWT({ sid: input.sessionId, typ: purpose })
+      .setProtectedHeader({ alg: ALG, kid: this.kid, typ: `${purpose}+jwt` })
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setSubject(input.userId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.privateKey);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Verifies a token of issuePurposeToken(purpose); AuthError otherwise. */
+  async verifyPurposeToken(purpose: string, token: string, now?: Date): Promise<{ userId: string; sessionId: string; expiresAt: Date }> {
+    if (purpose === 'access' || purpose === 'refresh') throw new Error(`verifyPurposeToken: bad purpose '${purpose}'`);
+    const p = await this.verify(token, `${purpose}+jwt`, purpose, [], now);
+    return { userId: p.sub, sessionId: p.sid, expiresAt: new Date(p.exp * 1000) };
+  }
+
   /** `now` overrides the clock (tests). */
   async verifyRefreshToken(token: string, now?: Date): Promise<VerifiedRefreshToken> {
     const p = await this.verify(token, REFRESH_TYP, 'refresh', [], now);
@@ -154,7 +184,7 @@ export class TokenService {
   private async verify(
     token: string,
     headerTyp: string,
-    claimTyp: 'access' | 'refresh',
+    claimTyp: string,
     extraClaims: string[],
     now: Date | undefined,
   ): Promise<CheckedPayload> {

@@ -25,6 +25,8 @@ import { graphqlPlugin } from './graphql/plugin.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { queueBoardRoutes } from './routes/queue-board.js';
+import { bullPrefix } from '../workers/queues.js';
 import { imageRoutes } from './routes/images.js';
 import { userRoutes } from './routes/users.js';
 import { ProblemSchema } from './schemas.js';
@@ -117,6 +119,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
+  await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), secureCookie: rt.config.nodeEnv === 'production' });
   await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, images: imagesQuery, users, ensureConsistent });
   return app;
 }
