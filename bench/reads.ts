@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
@@ -20,9 +21,11 @@ import { ImageService } from '../src/commands/image-service.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
+import { CachedImagesQuery } from '../src/queries/cache/cached-images-query.js';
+import { ReadCache } from '../src/queries/cache/read-cache.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { printTable, writeResults } from './results-file.js';
-import { benchDatabase } from './support.js';
+import { benchDatabase, percentile } from './support.js';
 
 type Row = Record<string, string | number>;
 
@@ -83,6 +86,29 @@ async function seed(rt: Runtime, base: string): Promise<{ token: string; imageId
   return { token, imageId, position: `${position!.commit}-${position!.prepare}` };
 }
 
+/** `op` from 32 concurrent loops for `seconds`, in process (no HTTP, no authentication). */
+async function inProcess(name: string, seconds: number, op: () => Promise<unknown>): Promise<Row> {
+  const latencies: number[] = [];
+  const run = async (until: number) => {
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (performance.now() < until) {
+          const t0 = performance.now();
+          await op();
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+  };
+  await run(performance.now() + 1000); // warm-up
+  latencies.length = 0;
+  const started = performance.now();
+  await run(started + seconds * 1000);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { case: name, n: latencies.length, 'req/s': latencies.length / elapsed, 'p50 ms': percentile(latencies, 50), 'p99 ms': percentile(latencies, 99), note: '32 in flight' };
+}
+
 async function measure(name: string, opts: autocannon.Options, seconds: number): Promise<Row> {
   await autocannon({ ...opts, duration: 1, workers: 1 }); // warm-up (JIT, connections, cache entry)
   return row(name, await autocannon({ ...opts, duration: seconds, workers: 1 }));
@@ -126,6 +152,8 @@ export async function run(flags: string[]): Promise<void> {
 
     const rest = (base: string): autocannon.Options => ({ url: `${base}/v1/images/${imageId}`, method: 'GET', headers: auth, connections: 32 });
     const rows: Row[] = [];
+    // The floor every read shares: Bearer verification + the users read model (no image read).
+    const floor = await measure('GET /v1/me (authentication only, for reference)', { url: `${cachedBase}/v1/me`, method: 'GET', headers: auth, connections: 32 }, seconds);
     rows.push(await measure(`REST GET /v1/images/{id} (${faceCount} faces), uncached`, rest(uncachedBase), seconds));
     rows.push(await measure(`REST GET /v1/images/{id} (${faceCount} faces), cached`, rest(cachedBase), seconds));
 
@@ -141,6 +169,17 @@ export async function run(flags: string[]): Promise<void> {
     }
 
     const perSecond = (i: number) => Number(rows[i]?.['req/s'] ?? NaN);
+    // The query layer alone: what the cache saves, without HTTP and authentication.
+    const viewer = { userId: (JSON.parse(bodies[0]!) as { ownerId: string }).ownerId, role: 'user' as const };
+    const direct = new CachedImagesQuery(runtime.pool, undefined);
+    const readCache = new ReadCache({ redisUrl: config.redisUrl, keyPrefix: prefix, ttlSeconds: 300, timeoutMs: 50, logger: pino({ level: 'silent' }) });
+    const cachedDirect = new CachedImagesQuery(runtime.pool, readCache);
+    const reference = [
+      floor,
+      await inProcess('getWithFaces in process, uncached', seconds, () => direct.getWithFaces(viewer, imageId, false)),
+      await inProcess('getWithFaces in process, cached', seconds, () => cachedDirect.getWithFaces(viewer, imageId, false)),
+    ];
+    readCache.close();
     const summary: Row[] = [
       { case: 'REST cached / uncached throughput', n: '-', 'req/s': perSecond(1) / perSecond(0), 'p50 ms': '-', 'p99 ms': '-', note: 'target ≥ 3' },
     ];
@@ -148,9 +187,9 @@ export async function run(flags: string[]): Promise<void> {
       summary.push({ case: 'GraphQL cached / REST cached throughput', n: '-', 'req/s': perSecond(3) / perSecond(1), 'p50 ms': '-', 'p99 ms': '-', note: 'target ≥ 1/1.5 = 0.67' });
     }
     const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-    printTable([...rows, ...summary]);
+    printTable([...rows, ...summary, ...reference]);
     console.log(`\nload average (1/5/15 min) at the end: ${load}; ${os.cpus().length} CPUs`);
-    const file = await writeResults('reads', { rows: [...rows, ...summary], loadAverage: os.loadavg() });
+    const file = await writeResults('reads', { rows: [...rows, ...summary, ...reference], loadAverage: os.loadavg() });
     console.log(`written ${file}`);
   } finally {
     await cachedApp.close();
