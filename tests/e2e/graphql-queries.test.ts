@@ -281,9 +281,12 @@ describe('GraphQL queries', () => {
     expect(text).toContain('type Image {');
     expect(text).toContain('imageUpdated(id: ID!, consistentWith: String): Image!');
 
-    expect((await fetch(`${t.baseUrl}/graphiql`)).status).toBe(200);
+    const graphiql = await fetch(`${t.baseUrl}/graphiql`);
+    expect(graphiql.status).toBe(200);
+    expect(graphiql.headers.get('content-security-policy')).toContain('https://unpkg.com');
 
     const rest = await call(t.baseUrl, 'GET', '/v1/images/nope', { token: alice.token });
+    expect(rest.headers.get('content-security-policy') ?? '').not.toContain('unpkg');
     expect(rest.status).toBe(400);
     expect(rest.headers.get('content-type')).toContain('application/problem+json');
   });

@@ -22,6 +22,16 @@ import { graphql } from './graphql-cjs.js';
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
 import { createSubscriptionResolvers } from './subscriptions.js';
 
+const GRAPHIQL_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline' https://unpkg.com",
+  "style-src 'self' 'unsafe-inline' https://unpkg.com",
+  "img-src 'self' data: blob: https://unpkg.com",
+  "font-src 'self' data: https://unpkg.com",
+  "connect-src 'self' ws: wss: https://unpkg.com",
+  "worker-src 'self'",
+].join('; ');
+
 export interface GraphqlDeps {
   config: Pick<Config, 'nodeEnv' | 'redisUrl' | 'redisKeyPrefix' | 'graphql'>;
   principalFor: PrincipalFor;
@@ -95,6 +105,11 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
 
   // Like introspection, not in production.
   if (!production) {
+    // GraphiQL loads React and itself from unpkg.com; helmet's policy (self only) would block it.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.url.startsWith('/graphiql')) reply.header('content-security-policy', GRAPHIQL_CSP);
+      return payload;
+    });
     app.get('/graphql/schema.graphql', { schema: { hide: true } }, (_request, reply) => reply.type('text/plain; charset=utf-8').send(printSchema(app.graphql.schema)));
   }
 }
