@@ -30,8 +30,13 @@ async function main(): Promise<void> {
   const workers = has('worker') ? await startWorkers(runtime) : undefined;
   // Node closes idle keep-alive connections once, when close() is called: a connection whose
   // request ends later (drained) would stay open for the keep-alive timeout (72 s) and hold the
-  // shutdown past SHUTDOWN_TIMEOUT_MS. While draining, close each one as its response ends.
+  // shutdown past SHUTDOWN_TIMEOUT_MS. While draining, responses say `Connection: close` (the
+  // client does not send another request on it) and each connection is closed as it goes idle.
   let draining = false;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onResponse', (_request, _reply, done) => {
     if (draining) setImmediate(() => app.server.closeIdleConnections());
     done();
