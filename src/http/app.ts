@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { BlobStore } from '../blobs/blob-store.js';
 import { IdentityService } from '../commands/identity-service.js';
 import { ImageService } from '../commands/image-service.js';
+import { CachedAccounts } from '../queries/cache/cached-accounts.js';
 import { CachedImagesQuery } from '../queries/cache/cached-images-query.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { pipelineRef } from '../workers/model-ref.js';
@@ -91,7 +92,15 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
 
   const identity = new IdentityService(rt.eventStore, rt.tokens);
   const users = new UsersQuery(rt.pool);
-  const guards = createGuards(rt.tokens, users);
+  const { cache } = rt.config;
+  const readCache = cache.enabled
+    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
+    : undefined;
+  app.addHook('onClose', (_app, done) => {
+    readCache?.close();
+    done();
+  });
+  const guards = createGuards(rt.tokens, new CachedAccounts(users, readCache));
   const ensureConsistent = createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs);
   authRoutes(app, {
     identity,
@@ -102,11 +111,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   const timeTravel = new TimeTravel(rt.eventStore);
   userRoutes(app, { identity, users, timeTravel, ...guards, ensureConsistent });
   const blobs = new BlobStore(rt.pool);
-  const { cache } = rt.config;
-  const readCache = cache.enabled
-    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
-    : undefined;
-  app.addHook('onClose', async () => readCache?.close());
   const imagesQuery = new CachedImagesQuery(rt.pool, readCache);
   imageRoutes(app, {
     images: new ImageService(rt.eventStore, blobs),

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBearer } from '../auth/bearer.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Role } from '../domain/identity/roles.js';
-import type { UsersQuery } from '../queries/users-query.js';
+import type { AccountLookup } from '../queries/cache/cached-accounts.js';
 import { HttpProblem } from './problem.js';
 
 export interface Principal {
@@ -23,19 +23,19 @@ declare module 'fastify' {
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
-export function createAuthenticator(tokens: TokenService, users: UsersQuery) {
+export function createAuthenticator(tokens: TokenService, accounts: AccountLookup) {
   return async function principalFor(authorization: string | undefined): Promise<Principal> {
     const token = parseBearer(authorization);
     const claims = await tokens.verifyAccessToken(token);
-    const user = await users.byId(claims.userId);
+    const user = await accounts.byId(claims.userId);
     if (user?.status === 'deactivated') throw new HttpProblem(401, 'account_deactivated', 'Unauthorized', 'this account is deactivated');
     // Right after registration the read model may not have the user yet: the token's role stands.
     return { userId: claims.userId, role: user?.role ?? claims.role, sessionId: claims.sessionId };
   };
 }
 
-export function createGuards(tokens: TokenService, users: UsersQuery) {
-  const principalFor = createAuthenticator(tokens, users);
+export function createGuards(tokens: TokenService, accounts: AccountLookup) {
+  const principalFor = createAuthenticator(tokens, accounts);
   const authenticate: Guard = async (request) => {
     request.principal = await principalFor(request.headers.authorization);
   };

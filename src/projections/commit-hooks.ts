@@ -1,23 +1,30 @@
-// What happens after a read model's batch commits, in every process that runs projectors: the
+// What happens around a read model's batch commit, in every process that runs projectors: the
 // hooks that tell the query side (cache invalidation, live GraphQL notifications) what changed.
 
 import { imageNotifications } from '../http/graphql/live.js';
+import { accountCacheInvalidation } from '../queries/cache/invalidate-accounts.js';
 import { imageCacheInvalidation } from '../queries/cache/invalidate-images.js';
 import type { Runtime } from '../runtime.js';
 import type { AfterCommitHook } from './runner.js';
 
-export function commitHooks(rt: Pick<Runtime, 'config' | 'logger' | 'redis' | 'pool'>): AfterCommitHook[] {
-  return [
-    // Always, even with READ_CACHE=off here: other processes sharing the Redis may cache.
-    imageCacheInvalidation({
-      redis: rt.redis,
-      pool: rt.pool,
-      logger: rt.logger,
-      keyPrefix: rt.config.redisKeyPrefix,
-      ttlSeconds: rt.config.cache.ttlSeconds,
-      timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000),
-    }),
-    // Live GraphQL subscriptions: publish the changed images over Redis to every API process.
-    imageNotifications(rt),
-  ];
+export interface CommitHooks {
+  beforeCommit: AfterCommitHook[];
+  afterCommit: AfterCommitHook[];
+}
+
+export function commitHooks(rt: Pick<Runtime, 'config' | 'logger' | 'redis' | 'pool'>): CommitHooks {
+  // Always, even with READ_CACHE=off here: other processes sharing the Redis may cache.
+  const cache = { redis: rt.redis, logger: rt.logger, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: rt.config.cache.ttlSeconds };
+  return {
+    // A deactivation or demotion must not be served from the cache once it is visible: the
+    // account's entry dies before the commit, and again after it (src/queries/cache/cached-accounts.ts).
+    // Bounded by the cache timeout: this holds the projector's transaction open.
+    beforeCommit: [accountCacheInvalidation({ ...cache, timeoutMs: rt.config.cache.timeoutMs })],
+    afterCommit: [
+      accountCacheInvalidation({ ...cache, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
+      imageCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
+      // Live GraphQL subscriptions: publish the changed images over Redis to every API process.
+      imageNotifications(rt),
+    ],
+  };
 }

@@ -23,6 +23,12 @@ export interface RunnerOptions {
    * batch is already durable.
    */
   afterCommit?: readonly AfterCommitHook[];
+  /**
+   * Called inside the batch's transaction, after the checkpoint is written and just before the
+   * commit (a cache entry made before the change must be dead by the time the change is
+   * visible). Must be bounded and must not throw: a throw is logged and the batch commits anyway.
+   */
+  beforeCommit?: readonly AfterCommitHook[];
 }
 
 export type AfterCommitHook = (projection: string, events: readonly RecordedEvent[]) => Promise<void>;
@@ -49,7 +55,7 @@ export class ProjectorRunner {
     private readonly logger: Logger,
     opts: RunnerOptions = {},
   ) {
-    this.opts = { batchSize: 500, standbyRetryMs: 1_000, idleCheckpointMs: 100, errorBackoffMs: 1_000, afterCommit: [], ...opts };
+    this.opts = { batchSize: 500, standbyRetryMs: 1_000, idleCheckpointMs: 100, errorBackoffMs: 1_000, afterCommit: [], beforeCommit: [], ...opts };
   }
 
   start(): this {
@@ -122,6 +128,9 @@ export class ProjectorRunner {
           await enterSchema(client, this.projection, LIVE_SCHEMA);
           await this.projection.apply(client, events);
           await writeCheckpoint(client, name, last, events.length);
+          for (const hook of this.opts.beforeCommit) {
+            await hook(name, events).catch((err: unknown) => this.logger.warn({ err, projection: name }, 'beforeCommit hook failed'));
+          }
         });
         stored = last;
         if (this.projection.afterCommit) {

@@ -5,7 +5,9 @@ import { projections } from './index.js';
 import { ProjectorRunner, type AfterCommitHook } from './runner.js';
 
 export interface ProjectorHooks {
-  /** Run after every committed batch of every read model; default: `commitHooks(rt)`. */
+  /** Run inside every batch's transaction, just before the commit; default: `commitHooks(rt)`'s. */
+  beforeCommit?: readonly AfterCommitHook[];
+  /** Run after every committed batch of every read model; default: `commitHooks(rt)`'s. */
   afterCommit?: readonly AfterCommitHook[];
 }
 
@@ -15,6 +17,8 @@ export function startProjectors(
   hooks: ProjectorHooks = {},
 ): ProjectorRunner[] {
   if (rt.metrics) watchProjectorLag(rt.metrics, rt); // the projector role exports every consumer's lag
-  const afterCommit = hooks.afterCommit ?? commitHooks(rt);
-  return projections.map((p) => new ProjectorRunner(rt.config.databaseUrl, rt.eventStore, p, rt.logger, { afterCommit }).start());
+  const defaults = hooks.afterCommit && hooks.beforeCommit ? undefined : commitHooks(rt);
+  const afterCommit = hooks.afterCommit ?? defaults?.afterCommit ?? [];
+  const beforeCommit = hooks.beforeCommit ?? defaults?.beforeCommit ?? [];
+  return projections.map((p) => new ProjectorRunner(rt.config.databaseUrl, rt.eventStore, p, rt.logger, { afterCommit, beforeCommit }).start());
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 /** Bump when the shape of a cached value changes. */
 export const CACHE_SCHEMA_VERSION = 1;
 
-export type CacheName = 'image' | 'gallery';
+export type CacheName = 'image' | 'gallery' | 'account';
 
 export interface CacheKey {
   /** The generation counter the data key depends on. */
@@ -29,6 +29,15 @@ export class CacheKeys {
   /** One image with its faces; `variant` 'plain' or 'descriptor'. */
   image(imageId: string, variant: 'plain' | 'descriptor'): CacheKey {
     return { gen: this.imageGen(imageId), dataPrefix: `${this.prefix}cache:v${CACHE_SCHEMA_VERSION}:{img:${imageId}}:g`, dataSuffix: `:${variant}` };
+  }
+
+  userGen(userId: string): string {
+    return `${this.prefix}cache:gen:{user:${userId}}`;
+  }
+
+  /** A user's current role and status, as the auth guard needs them on every request. */
+  account(userId: string): CacheKey {
+    return { gen: this.userGen(userId), dataPrefix: `${this.prefix}cache:v${CACHE_SCHEMA_VERSION}:{user:${userId}}:g`, dataSuffix: ':account' };
   }
 
   /** `scope`: the owner's id, or 'all' for the listings of admins and auditors. */
