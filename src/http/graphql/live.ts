@@ -68,17 +68,23 @@ export function subscriberEmitter(config: Pick<Config, 'redisUrl'>, logger: Pick
     emitter,
     async close() {
       // quit() waits for Redis; when Redis is gone, drop the connections after a short wait.
-      const conns = emitter as unknown as { subConn: { disconnect(): void }; pubConn: { disconnect(): void } };
+      // Only connections still open: disconnect() on an ended ioredis connection arms a 2 s timer
+      // that holds the process up at exit.
+      const conns = emitter as unknown as { subConn: IoredisLike; pubConn: IoredisLike };
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => emitter.close(() => resolve())),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000))),
       ]);
       clearTimeout(timer);
-      conns.subConn.disconnect();
-      conns.pubConn.disconnect();
+      for (const conn of [conns.subConn, conns.pubConn]) if (conn.status !== 'end') conn.disconnect();
     },
   };
+}
+
+interface IoredisLike {
+  status: string;
+  disconnect(): void;
 }
 
 function onEmitterError(emitter: Emitter, logger: Pick<Logger, 'warn'>): void {
