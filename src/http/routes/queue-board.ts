@@ -114,10 +114,9 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
 
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BOARD_PATH);
-  // @bull-board/fastify 9.10.1 brings its own copy of @bull-board/api (9.10.1, beside our 9.10.2):
-  // the same interface, but TypeScript sees two declarations of it.
-  const adapter = serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'];
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'facetrail queues' } } });
+  // @bull-board/api and @bull-board/fastify are pinned to the same version (package.json): the
+  // adapter's types come from the api package, and two copies of it do not type-check together.
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'facetrail queues' } } });
   await app.register(async (board) => {
     board.addHook('onRequest', authorize);
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
