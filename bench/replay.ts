@@ -72,11 +72,10 @@ function userHistory(): { stream: string; events: NewEvent[] }[] {
       },
     ];
     const roll = Math.random();
-    const analyzed = (requestId: string): NewEvent => ({
-      type: 'ImageAnalyzed',
-      data: { requestId, model, faces: Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => pick(facePool)), durationMs: 80 + Math.random() * 60 },
-      metadata: meta('worker'),
-    });
+    const analyzed = (requestId: string): NewEvent => {
+      const faces = Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => pick(facePool));
+      return { type: 'ImageAnalyzed', data: { requestId, model, faces, faceCount: faces.length, durationMs: 80 + Math.random() * 60 }, metadata: meta('worker') };
+    };
     if (roll < 0.9) events.push(analyzed(uploadId));
     else if (roll < 0.95) {
       events.push({ type: 'ImageAnalysisFailed', data: { requestId: uploadId, model, error: { code: 'inference_failed', message: 'onnxruntime: out of memory' }, attempts: 3 }, metadata: meta('worker') });
@@ -167,7 +166,7 @@ export async function run(flags: string[]): Promise<void> {
     progress.stop();
     const seconds = (performance.now() - t0) / 1000;
     const { rows: sizes } = await db.pool.query<{ images: string; faces: string; users: string; sessions: string }>(
-      `select (select count(*) from rm.images)::text as images, (select coalesce(sum(jsonb_array_length(faces)), 0) from rm.faces)::text as faces,
+      `select (select count(*) from rm.images)::text as images, (select coalesce(sum(face_count), 0) from rm.images where deleted_at is null)::text as faces,
               (select count(*) from rm.users)::text as users, (select count(*) from rm.sessions)::text as sessions`,
     );
     const applied = results.reduce((s, r) => s + r.applied, 0);

@@ -99,7 +99,9 @@ export const imagesTables: ReadModelTables = {
     );
     create table ${s}.faces (
       image_id   uuid primary key references ${s}.images (image_id) on delete cascade,
-      faces      jsonb not null
+      faces      jsonb,
+      event_id   uuid,
+      constraint faces_by_value_or_reference check ((faces is null) <> (event_id is null))
     );
     do $$
     begin
@@ -177,7 +179,7 @@ export const imagesProjection: Projection = {
         case 'ImageAnalyzed': {
           const { model, durationMs } = event.data;
           const delivered = (event.data as { faces?: FaceRecord[] }).faces;
-          const count = delivered?.length ?? omittedCounts.get(recorded.id);
+          const count = delivered?.length ?? event.data.faceCount ?? omittedCounts.get(recorded.id);
           if (count === undefined) throw new Error(`ImageAnalyzed ${recorded.id}: the faces were left out and the event is not in es.events`);
           if (delivered === undefined && event.data !== recorded.data) {
             throw new Error(`ImageAnalyzed ${recorded.id}: an upcaster changed the event, so its faces cannot be copied as stored; read it without omitData`);
@@ -256,21 +258,22 @@ export const imagesProjection: Projection = {
         else if (!inserts.has(imageId)) removed.push(imageId); // images new in this batch have no row yet
       }
       if (removed.length > 0) await tx.query('delete from faces where image_id = any($1::uuid[])', [removed]);
-      // With the PostgreSQL event store the faces are copied from the event row, jsonb to jsonb:
-      // no text round trip. Only for events stored in the current shape (upcasting left them as
-      // they are); whatever is not found there (another store) travels as JSON.
+      // With the PostgreSQL event store the row refers to the event holding the faces (the log is
+      // immutable and in this database): the faces are stored once, not copied. Only for events
+      // stored in the current shape (upcasting left them as they are); whatever is not found
+      // there (another store) is stored by value, as JSON.
       let pending = upserts;
       const direct = upserts.filter((u) => u.asStored);
       if (direct.length > 0) {
         const { rows } = await tx.query<{ image_id: string }>(
-          `insert into faces (image_id, faces)
-           select r.i, e.faces
+          `insert into faces (image_id, event_id)
+           select r.i, e.id
              from unnest($1::uuid[], $2::uuid[]) as r(i, e)
              -- one index lookup per event (offset 0 keeps the planner from turning this into a
              -- hash join over every ImageAnalyzed in the log, a cost that grows with the log)
-             cross join lateral (select data -> 'faces' as faces from es.events
+             cross join lateral (select id from es.events
                                   where id = r.e and stream = 'image-' || r.i::text and type = 'ImageAnalyzed' offset 0) e
-           on conflict (image_id) do update set faces = excluded.faces
+           on conflict (image_id) do update set event_id = excluded.event_id, faces = null
            returning image_id`,
           [direct.map((u) => u.image), direct.map((u) => u.event)],
         );
@@ -283,7 +286,7 @@ export const imagesProjection: Projection = {
         await tx.query(
           `insert into faces (image_id, faces)
            select i, f from jsonb_to_recordset($1::jsonb) as r(i uuid, f jsonb)
-           on conflict (image_id) do update set faces = excluded.faces`,
+           on conflict (image_id) do update set faces = excluded.faces, event_id = null`,
           [jsonRows(pending.map((u) => ({ i: u.image, f: u.faces })))],
         );
       }
@@ -313,9 +316,14 @@ interface FacesChange {
   asStored: boolean;
 }
 
-/** Face counts of the batch's analyses delivered without their faces, from es.events (one query). */
+/**
+ * Face counts of the batch's analyses delivered without their faces and recorded before events
+ * carried `faceCount`, from es.events (one query).
+ */
 async function storedFaceCounts(tx: pg.ClientBase, events: readonly RecordedEvent[]): Promise<Map<string, number>> {
-  const ids = events.filter((e) => e.type === 'ImageAnalyzed' && (e.data as { faces?: unknown }).faces === undefined).map((e) => e.id);
+  const ids = events
+    .filter((e) => e.type === 'ImageAnalyzed' && (e.data as { faces?: unknown; faceCount?: unknown }).faces === undefined && typeof (e.data as { faceCount?: unknown }).faceCount !== 'number')
+    .map((e) => e.id);
   if (ids.length === 0) return new Map();
   const { rows } = await tx.query<{ id: string; n: number }>(
     `select id::text as id, jsonb_array_length(data -> 'faces') as n from es.events where id = any($1::uuid[]) and type = 'ImageAnalyzed'`,

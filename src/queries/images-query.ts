@@ -236,7 +236,8 @@ export class ImagesQuery {
   }
 
   /**
-   * rm.faces holds the analysis's faces as one jsonb array, descriptors as the event's float64.
+   * rm.faces holds the analysis's faces as one jsonb array (descriptors as the event's float64),
+   * by value or as a reference to the ImageAnalyzed event in es.events (migration 0007).
    * Descriptors are answered as before (float32: PostgreSQL's real, shortest digits), and only
    * read out of the array when asked for.
    */
@@ -244,8 +245,9 @@ export class ImagesQuery {
     const { rows } = await this.pool.query<{ box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
       `select f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
               ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
-         from rm.faces, jsonb_array_elements(faces) with ordinality as e(f, i)
-        where image_id = $1 order by i`,
+         from rm.faces rf left join es.events ev on ev.id = rf.event_id,
+              jsonb_array_elements(coalesce(rf.faces, ev.data -> 'faces')) with ordinality as e(f, i)
+        where rf.image_id = $1 order by i`,
       [imageId],
     );
     return rows.map((r) => ({
@@ -261,10 +263,11 @@ export class ImagesQuery {
     const out = new Map<string, FaceView[]>(imageIds.map((id) => [id, []]));
     if (imageIds.length === 0) return out;
     const { rows } = await this.pool.query<{ image_id: string; box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
-      `select image_id, f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
+      `select rf.image_id, f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
               ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
-         from rm.faces, jsonb_array_elements(faces) with ordinality as e(f, i)
-        where image_id = any($1::uuid[]) order by image_id, i`,
+         from rm.faces rf left join es.events ev on ev.id = rf.event_id,
+              jsonb_array_elements(coalesce(rf.faces, ev.data -> 'faces')) with ordinality as e(f, i)
+        where rf.image_id = any($1::uuid[]) order by rf.image_id, i`,
       [imageIds],
     );
     for (const r of rows) {

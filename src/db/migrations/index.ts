@@ -5,6 +5,7 @@ import { imagesSchema } from './0003_images.js';
 import { scalablePlans } from './0004_scalable_plans.js';
 import { facesPerImage } from './0005_faces_per_image.js';
 import { eventPayloadLz4 } from './0006_event_payload_lz4.js';
+import { facesByReference } from './0007_faces_by_reference.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference];

@@ -21,8 +21,13 @@ export type ImageUploaded = DomainEvent<
   { imageId: string; ownerId: string; filename: string; contentType: string; bytes: number; width: number; height: number; sha256: string }
 >;
 export type ImageAnalysisRequested = DomainEvent<'ImageAnalysisRequested', { model: ModelRef; reason: AnalysisReason }>;
-/** `requestId` is the id of the ImageUploaded / ImageAnalysisRequested event this result answers. */
-export type ImageAnalyzed = DomainEvent<'ImageAnalyzed', { requestId: string; model: ModelIdentity; faces: FaceRecord[]; durationMs: number }>;
+/**
+ * `requestId` is the id of the ImageUploaded / ImageAnalysisRequested event this result answers.
+ * `faceCount` = `faces.length`, so a reader that needs only the number can read the event without
+ * its faces (EventFilter.omitData); absent in events recorded before it was added (same schema
+ * version: an added optional field), where readers count `faces`.
+ */
+export type ImageAnalyzed = DomainEvent<'ImageAnalyzed', { requestId: string; model: ModelIdentity; faces: FaceRecord[]; faceCount?: number; durationMs: number }>;
 export type ImageAnalysisFailed = DomainEvent<
   'ImageAnalysisFailed',
   { requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number }

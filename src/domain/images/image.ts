@@ -41,7 +41,12 @@ export const imageDecider: Decider<ImageCommand, ImageEvent, ImageState> = {
       case 'RecordImageAnalysis':
         // A deleted image, or a request already answered: nothing to record.
         if (state.status === 'deleted' || state.answered.has(command.requestId)) return [];
-        return [{ type: 'ImageAnalyzed', data: { requestId: command.requestId, model: command.model, faces: command.faces, durationMs: command.durationMs } }];
+        return [
+          {
+            type: 'ImageAnalyzed',
+            data: { requestId: command.requestId, model: command.model, faces: command.faces, faceCount: command.faces.length, durationMs: command.durationMs },
+          },
+        ];
       case 'RecordAnalysisFailure':
         if (state.status === 'deleted' || state.answered.has(command.requestId)) return [];
         return [{ type: 'ImageAnalysisFailed', data: { requestId: command.requestId, model: command.model, error: command.error, attempts: command.attempts } }];

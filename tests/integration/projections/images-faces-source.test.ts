@@ -1,14 +1,15 @@
-// Where the images projection gets an analysis's faces: copied inside PostgreSQL from es.events
-// when the store left them out of the delivered event (omitData), or taken from the event itself
-// when the store delivered them and the event is not in es.events (another store, e.g.
-// EventStoreDB). Both give the same read model; an omitted face list that cannot be found fails
-// the batch loudly instead of storing an image without faces.
+// Where the images projection gets an analysis's faces: a reference to the event in es.events
+// when the log is in this database (the store may then leave the faces out of the delivered event,
+// omitData), or the delivered faces by value when the event is not in es.events (another store,
+// e.g. EventStoreDB). Both read the same; an omitted face list that cannot be found fails the
+// batch loudly instead of storing an image without faces.
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceRecord } from '../../../src/domain/images/image-events.js';
 import type { RecordedEvent } from '../../../src/eventstore/types.js';
 import { imagesProjection } from '../../../src/projections/images.js';
+import { ImagesQuery } from '../../../src/queries/images-query.js';
 import { enterSchema, LIVE_SCHEMA } from '../../../src/projections/runner.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { collect } from '../eventstore/contract.js';
@@ -57,12 +58,16 @@ async function applyInTransaction(events: RecordedEvent[]): Promise<void> {
   }
 }
 
+/** Faces as the read side answers them (descriptors as float32). */
+const asServed = (faces: FaceRecord[]) => faces.map((f) => ({ ...f, descriptor: f.descriptor.map((d) => Math.fround(d)) }));
+
 async function storedFaces(imageId: string) {
-  const { rows } = await db.pool.query<{ face_count: number | null; faces: FaceRecord[] | null }>(
-    'select i.face_count, f.faces from rm.images i left join rm.faces f using (image_id) where i.image_id = $1',
+  const { rows } = await db.pool.query<{ face_count: number | null; by_value: boolean | null; event_id: string | null }>(
+    'select i.face_count, f.faces is not null as by_value, f.event_id from rm.images i left join rm.faces f using (image_id) where i.image_id = $1',
     [imageId],
   );
-  return rows[0];
+  const row = rows[0];
+  return row && { ...row, faces: await new ImagesQuery(db.pool).faces(imageId, true) };
 }
 
 describe('images projection: faces', () => {
@@ -74,7 +79,7 @@ describe('images projection: faces', () => {
     const slim = await collect(store.readAll({ filter: { ...imagesProjection.filter, streamPrefixes: [`image-${imageId}`] } }));
     expect((slim[1]!.data as { faces?: unknown }).faces).toBeUndefined(); // the PostgreSQL store did omit them
     await applyInTransaction(slim);
-    expect(await storedFaces(imageId)).toEqual({ face_count: 2, faces: (delivered[1]!.data as { faces: FaceRecord[] }).faces });
+    expect(await storedFaces(imageId)).toEqual({ face_count: 2, by_value: false, event_id: delivered[1]!.id, faces: asServed(faces) });
   });
 
   it('takes the delivered faces when the event is not in es.events', async () => {
@@ -91,7 +96,7 @@ describe('images projection: faces', () => {
       recordedAt: new Date(),
     }));
     await applyInTransaction(events);
-    expect(await storedFaces(imageId)).toEqual({ face_count: 1, faces });
+    expect(await storedFaces(imageId)).toEqual({ face_count: 1, by_value: true, event_id: null, faces: asServed(faces) });
   });
 
   it('fails the batch when omitted faces are not in es.events', async () => {
