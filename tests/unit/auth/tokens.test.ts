@@ -1,6 +1,6 @@
 import { createHmac, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT, base64url } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../../../src/auth/errors.js';
 import { loadSigningKeys } from '../../../src/auth/keys.js';
 import type { LoadedKeys } from '../../../src/auth/keys.js';
@@ -254,5 +254,40 @@ describe('TokenService: JWKS', () => {
     if (key === undefined) throw new Error('no key');
     key.x = 'changed';
     expect(tokens.jwks().keys[0]?.x).toBe(keys.publicJwk.x);
+  });
+});
+
+describe('remembered verifications', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a remembered token still expires: served until exp + tolerance, then token_expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = new Date('2026-01-01T00:00:00Z');
+    vi.setSystemTime(start);
+    const fresh = new TokenService(keys, { issuer: ISSUER, audience: AUDIENCE, accessTtlSeconds: 60 });
+    const { token } = await fresh.issueAccessToken(ACCESS);
+    const first = await fresh.verifyAccessToken(token);
+    vi.setSystemTime(new Date(start.getTime() + 64_000)); // within exp + 5 s: remembered
+    expect(await fresh.verifyAccessToken(token)).toBe(first);
+    vi.setSystemTime(new Date(start.getTime() + 66_000));
+    expect(await rejectionCode(fresh.verifyAccessToken(token))).toBe('token_expired');
+  });
+
+  it('only the exact string is remembered: a token differing in one character is verified again', async () => {
+    const { token } = await tokens.issueAccessToken(ACCESS);
+    await tokens.verifyAccessToken(token);
+    const [h, b, sig] = token.split('.');
+    const flipped = `${h}.${b}.${sig!.slice(0, -2)}${sig!.at(-2) === 'A' ? 'B' : 'A'}${sig!.at(-1)}`;
+    expect(await rejectionCode(tokens.verifyAccessToken(flipped))).toBe('token_invalid');
+    expect(await rejectionCode(tokens.verifyAccessToken(`${h}.${b}`))).toBe('token_invalid');
+  });
+
+  it('the remembered claims cannot be changed by a caller', async () => {
+    const { token } = await tokens.issueAccessToken(ACCESS);
+    const verified = await tokens.verifyAccessToken(token);
+    expect(Object.isFrozen(verified)).toBe(true);
+    expect((await tokens.verifyAccessToken(token)).role).toBe('auditor');
   });
 });
