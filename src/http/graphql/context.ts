@@ -2,6 +2,7 @@
 // current role and status in rm.users). Over HTTP the Authorization header is checked lazily, once
 // per request, by the first resolver that needs it; over WebSocket once, at connection_init.
 
+import type { Position } from '../../eventstore/position.js';
 import type { Principal } from '../auth-guard.js';
 import type { Viewer } from '../../queries/images-query.js';
 import { gqlError } from './errors.js';
@@ -17,6 +18,8 @@ export type PrincipalFor = (authorization: string | undefined) => Promise<Princi
 export interface GraphqlContext {
   /** The authenticated caller; throws the REST codes (missing_token, token_expired …). */
   viewer(): Promise<Principal>;
+  /** The newest consistentWith position of the request so far (loaders read no older data). */
+  readAtLeast?: Position | undefined;
 }
 
 /** mercurius `context` for HTTP requests. */

@@ -2,8 +2,9 @@
 // one request is collected and answered with ONE query per field (users by ids, faces by image
 // ids), so a page of images with owners and faces costs the same few queries whatever its size.
 
-import type { MercuriusLoaders } from 'mercurius';
-import type { FaceView, ImagesQuery, ImageView } from '../../queries/images-query.js';
+import type { MercuriusContext, MercuriusLoaders } from 'mercurius';
+import type { CachedImagesQuery } from '../../queries/cache/cached-images-query.js';
+import type { FaceView, ImageView } from '../../queries/images-query.js';
 import type { UsersQuery } from '../../queries/users-query.js';
 
 /** A face as resolvers pass it on: which image and which face, for the descriptor loader. */
@@ -14,21 +15,22 @@ export interface FaceNode extends FaceView {
 
 const unique = (ids: string[]) => [...new Set(ids)];
 
-export function createLoaders(images: ImagesQuery, users: UsersQuery): MercuriusLoaders {
+export function createLoaders(images: CachedImagesQuery, users: UsersQuery): MercuriusLoaders {
   return {
     Image: {
       async owner(queries: { obj: ImageView }[]) {
         const byId = await users.byIds(unique(queries.map((q) => q.obj.ownerId)));
         return queries.map((q) => byId.get(q.obj.ownerId) ?? null);
       },
-      async faces(queries: { obj: ImageView }[]) {
-        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), false);
+      async faces(queries: { obj: ImageView }[], context: MercuriusContext) {
+        // Through the read cache (one Redis round trip, misses in one query).
+        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), false, { consistentWith: context.readAtLeast });
         return queries.map((q) => (byImage.get(q.obj.imageId) ?? []).map((f, index): FaceNode => ({ ...f, imageId: q.obj.imageId, index })));
       },
     },
     Face: {
-      async descriptor(queries: { obj: FaceNode }[]) {
-        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), true);
+      async descriptor(queries: { obj: FaceNode }[], context: MercuriusContext) {
+        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), true, { consistentWith: context.readAtLeast });
         return queries.map((q) => byImage.get(q.obj.imageId)?.[q.obj.index]?.descriptor ?? []);
       },
     },

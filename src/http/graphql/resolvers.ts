@@ -3,7 +3,7 @@
 // null with the REST code (image_not_found, user_not_found), never a different error.
 
 import type { IResolvers } from 'mercurius';
-import { cursorToPosition } from '../../eventstore/position.js';
+import { comparePositions, cursorToPosition } from '../../eventstore/position.js';
 import type { CachedImagesQuery, ReadOptions } from '../../queries/cache/cached-images-query.js';
 import type { ImageListOptions, ImagePage, ImageView, Viewer } from '../../queries/images-query.js';
 import type { UsersQuery, UserView } from '../../queries/users-query.js';
@@ -60,7 +60,12 @@ function day(value: string, name: string): string {
 }
 
 export function createResolvers(deps: ResolverDeps): IResolvers {
-  const consistent = (args: Consistent, projection: string) => deps.ensureConsistent(orNone(args.consistentWith), [projection]);
+  const consistent = async (args: Consistent, projection: string, ctx: GraphqlContext) => {
+    await deps.ensureConsistent(orNone(args.consistentWith), [projection]);
+    // Loaders (faces) read the cache too: no older than any position this request asked for.
+    const at = readAt(args).consistentWith;
+    if (at && (!ctx.readAtLeast || comparePositions(at, ctx.readAtLeast) > 0)) ctx.readAtLeast = at;
+  };
 
   const listImages = (viewer: Viewer, args: ImagesArgs): Promise<ImagePage> => {
     const opts: ImageListOptions = {
@@ -78,26 +83,26 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
     Query: {
       async me(_root: unknown, args: Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
-        await consistent(args, 'users');
+        await consistent(args, 'users', ctx);
         const user = await deps.users.byId(principal.userId);
         if (!user) throw gqlError('not_found', 'the user is not in the read model yet; pass consistentWith from the registration', 404);
         return user;
       },
       async image(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
-        await consistent(args, 'images');
+        await consistent(args, 'images', ctx);
         const image = UUID.test(args.id) ? await deps.images.get(viewerOf(principal), args.id.toLowerCase(), readAt(args)) : undefined;
         if (!image) throw imageNotFound();
         return image;
       },
       async images(_root: unknown, args: ImagesArgs, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
-        await consistent(args, 'images');
+        await consistent(args, 'images', ctx);
         return connection(await listImages(viewerOf(principal), args));
       },
       async stats(_root: unknown, args: { from?: string | null; to?: string | null } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
-        await consistent(args, 'images');
+        await consistent(args, 'images', ctx);
         const to = args.to ? day(args.to, 'to') : new Date().toISOString().slice(0, 10);
         const from = args.from ? day(args.from, 'from') : new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
         if (from > to) throw gqlError('invalid_range', '"from" is after "to"');
@@ -106,7 +111,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
       },
       async users(_root: unknown, args: PageArgs & Consistent, ctx: GraphqlContext) {
         requireStaff(await ctx.viewer());
-        await consistent(args, 'users');
+        await consistent(args, 'users', ctx);
         return connection(await deps.users.list({ cursor: orNone(args.after), limit: pageSize(args.first, deps.limits.maxFirst) }));
       },
       async user(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
@@ -114,7 +119,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
         if (!UUID.test(args.id)) throw userNotFound();
         const id = args.id.toLowerCase();
         if (id !== principal.userId && !seesEveryone(principal)) throw userNotFound();
-        await consistent(args, 'users');
+        await consistent(args, 'users', ctx);
         const user = await deps.users.byId(id);
         if (!user) throw userNotFound();
         return user;

@@ -63,6 +63,9 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number): Result<[string, string | null], Context>;
   }
+  interface ChainableCommander {
+    facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number): ChainableCommander;
+  }
 }
 
 /** Generation counters outlive the entries under them (an expired counter only costs a miss). */
@@ -109,6 +112,68 @@ export class ReadCache {
     const loaded = await load();
     if (loaded && found) this.store(key, found.generation, loaded);
     return loaded?.value;
+  }
+
+  /**
+   * `through` for many keys in one round trip (a pipeline of the lookup script): the entries that
+   * are fresh enough are answered from the cache, the others by ONE `loadMissing` call given their
+   * indexes (loaders keep a constant number of queries), and those it marks `cache` are stored.
+   */
+  async throughMany<T>(
+    cache: CacheName,
+    keys: readonly CacheKey[],
+    atLeast: Position | undefined,
+    loadMissing: (indexes: number[]) => Promise<Map<number, Stamped<T> & { cache: boolean }>>,
+  ): Promise<(T | undefined)[]> {
+    const found = await this.lookupMany(cache, keys);
+    const out: (T | undefined)[] = new Array<T | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((_key, i) => {
+      const f = found[i];
+      if (f?.entry && (atLeast === undefined || comparePositions(f.entry.stamp, atLeast) >= 0)) {
+        this.report(cache, 'hit');
+        out[i] = f.entry.value as T;
+      } else {
+        if (f) this.report(cache, 'miss');
+        missing.push(i);
+      }
+    });
+    if (missing.length > 0) {
+      const loaded = await loadMissing(missing);
+      for (const i of missing) {
+        const value = loaded.get(i);
+        const f = found[i];
+        if (value?.cache && f) this.store(keys[i]!, f.generation, value);
+        out[i] = value?.value;
+      }
+    }
+    return out;
+  }
+
+  private async lookupMany(cache: CacheName, keys: readonly CacheKey[]): Promise<({ generation: string; entry: Stamped<unknown> | undefined } | undefined)[]> {
+    const none = () => keys.map(() => undefined);
+    if (keys.length === 0) return [];
+    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.skipUntil) {
+      for (const _key of keys) this.report(cache, 'bypass');
+      return none();
+    }
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.facetrailCacheLookup(key.gen, key.dataPrefix, key.dataSuffix, this.genTtl);
+      const results = await pipeline.exec();
+      if (!results) throw new Error('read cache pipeline was discarded');
+      const failed = results.find(([err]) => err)?.[0];
+      if (failed) throw failed;
+      this.errorsInRow = 0;
+      return results.map(([, value]) => {
+        const [generation, raw] = value as [string, string | null];
+        return { generation, entry: raw === null ? undefined : decode(raw) };
+      });
+    } catch (err) {
+      this.failed(err as Error);
+      for (const _key of keys) this.report(cache, 'error');
+      return none();
+    }
   }
 
   /** Generation + entry, or undefined when the cache cannot be used now (already counted). */
