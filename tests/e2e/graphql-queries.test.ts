@@ -114,6 +114,11 @@ describe('GraphQL queries', () => {
     expect(res.body.errors![0]!.path).toEqual(['image']);
     const unknown = await gql(`{ image(id: "not-a-uuid") { id } }`, bob.token);
     expect(unknown.body.errors![0]!.extensions.code).toBe('image_not_found');
+    // A query seen twice runs compiled (graphql-jit): same answers, same errors.
+    for (let i = 0; i < 3; i++) {
+      const again = await gql(`{ image(id: "${aliceImages[0]}") { id } }`, bob.token);
+      expect({ status: again.status, body: again.body }).toEqual({ status: res.status, body: res.body });
+    }
 
     const list = await gql<{ images: { edges: { node: { id: string } }[] } }>(`{ images(first: 100) { edges { node { id } } } }`, bob.token);
     expect(list.body.data!.images.edges.map((e) => e.node.id)).toEqual([bobImage]);

@@ -90,6 +90,15 @@ export function createErrorFormatter(log: FastifyBaseLogger) {
     const errors = flatten(execution.errors).map((e) => formatError(e, log));
     const first = errors[0]?.extensions.status;
     const statusCode = execution.data ? 200 : typeof first === 'number' ? first : 400;
-    return { statusCode, response: { data: execution.data ?? null, errors: errors.map((e) => e.toJSON()) } };
+    // Errors raised while executing (they have a `path`) carry no `locations`: compiled queries
+    // (graphql-jit, after a query's second use) cannot give them, and an error must not change
+    // shape with how often its query was sent. Parse and validation errors keep theirs.
+    const shaped = errors.map((e) => {
+      const json = e.toJSON();
+      if (json.path === undefined) return json;
+      const { locations: _locations, ...rest } = json;
+      return rest;
+    });
+    return { statusCode, response: { data: execution.data ?? null, errors: shaped } };
   };
 }

@@ -37,13 +37,28 @@ export const estimator: ComplexityEstimator = ({ type, field, args, childComplex
 };
 
 /** Throws `query_too_complex` when the operation's estimated cost is over the limit. */
+/**
+ * Costs already computed, per parsed document (mercurius hands the same document object to every
+ * request with the same query text) and variables: costing walks the whole document, and the
+ * frontends send the same few queries over and over.
+ */
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+const MAX_COSTS_PER_DOCUMENT = 100;
+
 export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, max: number): void {
-  let cost: number;
-  try {
-    cost = queryComplexity.getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [estimator], maxQueryNodes: 10_000 });
-  } catch (err) {
-    // Too many nodes, or variables that do not fit the document (execution would refuse them).
-    throw gqlError('query_too_complex', `the query cannot be costed: ${(err as Error).message}`);
+  const known = costs.get(document) ?? new Map<string, number>();
+  const key = JSON.stringify(variables ?? {});
+  let cost = known.get(key);
+  if (cost === undefined) {
+    try {
+      cost = queryComplexity.getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [estimator], maxQueryNodes: 10_000 });
+    } catch (err) {
+      // Too many nodes, or variables that do not fit the document (execution would refuse them).
+      throw gqlError('query_too_complex', `the query cannot be costed: ${(err as Error).message}`);
+    }
+    if (known.size >= MAX_COSTS_PER_DOCUMENT) known.clear();
+    known.set(key, cost);
+    costs.set(document, known);
   }
   if (cost > max) throw gqlError('query_too_complex', `the query's estimated cost ${cost} is over the limit of ${max}; ask for fewer items (first) or fewer nested fields`, 400, { cost, limit: max });
 }

@@ -79,6 +79,8 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     graphiql: !production,
     queryDepth: limits.maxDepth,
     allowBatchedQueries: false,
+    // A query seen twice is compiled (graphql-jit): the frontends send the same few queries.
+    jit: 2,
     validationRules: extraRules,
     graphql: { parseOptions: { maxTokens: Math.max(1_000, Math.ceil(limits.maxQueryLength / 2)) } },
     errorFormatter: createErrorFormatter(app.log),
