@@ -15,6 +15,17 @@ export interface FaceNode extends FaceView {
 
 const unique = (ids: string[]) => [...new Set(ids)];
 
+/**
+ * Faces read together with their image (the read cache holds them in one entry): `image(id)`
+ * attaches them, so the faces loader needs no second lookup for that image.
+ */
+const PRELOADED_FACES = Symbol('preloaded faces');
+type WithFaces = ImageView & { [PRELOADED_FACES]?: FaceView[] };
+
+export function withPreloadedFaces(image: ImageView, faces: FaceView[]): ImageView {
+  return Object.assign({ ...image }, { [PRELOADED_FACES]: faces });
+}
+
 export function createLoaders(images: CachedImagesQuery, users: UsersQuery): MercuriusLoaders {
   return {
     Image: {
@@ -22,10 +33,11 @@ export function createLoaders(images: CachedImagesQuery, users: UsersQuery): Mer
         const byId = await users.byIds(unique(queries.map((q) => q.obj.ownerId)));
         return queries.map((q) => byId.get(q.obj.ownerId) ?? null);
       },
-      async faces(queries: { obj: ImageView }[], context: MercuriusContext) {
-        // Through the read cache (one Redis round trip, misses in one query).
-        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), false, { consistentWith: context.readAtLeast });
-        return queries.map((q) => (byImage.get(q.obj.imageId) ?? []).map((f, index): FaceNode => ({ ...f, imageId: q.obj.imageId, index })));
+      async faces(queries: { obj: WithFaces }[], context: MercuriusContext) {
+        // Through the read cache (one Redis round trip, misses in one query), unless preloaded.
+        const needed = unique(queries.filter((q) => q.obj[PRELOADED_FACES] === undefined).map((q) => q.obj.imageId));
+        const byImage = needed.length > 0 ? await images.facesOf(needed, false, { consistentWith: context.readAtLeast }) : new Map<string, FaceView[]>();
+        return queries.map((q) => (q.obj[PRELOADED_FACES] ?? byImage.get(q.obj.imageId) ?? []).map((f, index): FaceNode => ({ ...f, imageId: q.obj.imageId, index })));
       },
     },
     Face: {

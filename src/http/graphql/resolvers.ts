@@ -11,7 +11,7 @@ import type { EnsureConsistent } from '../consistency.js';
 import { requireStaff, seesEveryone, viewerOf, type GraphqlContext } from './context.js';
 import { gqlError } from './errors.js';
 import { pageSize, type GraphqlLimits } from './limits.js';
-import type { FaceNode } from './loaders.js';
+import { withPreloadedFaces, type FaceNode } from './loaders.js';
 
 export interface ResolverDeps {
   /** The REST routes' instance (behind the read cache when it is on). */
@@ -91,9 +91,11 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
       async image(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
         await consistent(args, 'images', ctx);
-        const image = UUID.test(args.id) ? await deps.images.get(viewerOf(principal), args.id.toLowerCase(), readAt(args)) : undefined;
+        // With its faces: one cache entry holds both, so Image.faces needs no second lookup.
+        const image = UUID.test(args.id) ? await deps.images.getWithFaces(viewerOf(principal), args.id.toLowerCase(), false, readAt(args)) : undefined;
         if (!image) throw imageNotFound();
-        return image;
+        const { faces, ...view } = image;
+        return withPreloadedFaces(view, faces);
       },
       async images(_root: unknown, args: ImagesArgs, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
