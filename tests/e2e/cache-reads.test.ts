@@ -170,6 +170,26 @@ describe('image reads', () => {
     expect((await getImage(up.imageId, alice.token)).body.status).toBe('analyzed');
   });
 
+  it('GraphQL page faces (one pipelined lookup) follow the same rule: no entry older than consistentWith', async () => {
+    const up = await settled(() => upload(alice.token));
+    const pendingBody = (await getImage(up.imageId, alice.token, `consistentWith=${up.position}`)).body;
+    const analyzed = await settled(() => recordAnalysis(up.imageId, 2));
+    const { faces: _none, ...image } = pendingBody;
+    const planted = { box: { x: 1, y: 2, width: 3, height: 4 }, score: 0.123, landmarks: [] };
+    await plant(up.imageId, 'plain', await generationOf(up.imageId), up.position, { image, faces: [planted] });
+    const facesOnPage = async (consistentWith?: string) => {
+      const args = consistentWith ? `, consistentWith: "${consistentWith}"` : '';
+      const res = await call<{ data: { images: { edges: { node: { id: string; faces: { score: number }[] } }[] } } }>(t.baseUrl, 'POST', '/graphql', {
+        token: alice.token,
+        body: { query: `{ images(first: 100${args}) { edges { node { id faces { score } } } } }` },
+      });
+      expect(res.status).toBe(200);
+      return res.body.data.images.edges.find((e) => e.node.id === up.imageId)!.node.faces.map((f) => f.score);
+    };
+    expect(await facesOnPage()).toEqual([0.123]); // the planted entry is live without a position
+    expect(await facesOnPage(analyzed)).toEqual([0.9, 0.9]); // not served to a read that must see the analysis
+  });
+
   it('a reader that writes after the invalidation writes under a dead generation', async () => {
     const up = await settled(() => upload(alice.token));
     const pendingBody = (await getImage(up.imageId, alice.token, `consistentWith=${up.position}`)).body;
