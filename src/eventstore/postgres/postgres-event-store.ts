@@ -18,7 +18,7 @@ import { prepareAppend, validateStreamName } from '../validation.js';
 import { AppendBatcher, type BatchRow } from './append-batcher.js';
 import { PgListener } from '../../db/pg-listener.js';
 import { readAllPage } from './read-all-query.js';
-import { EVENT_COLUMNS, toRecorded, type EventRow } from './rows.js';
+import { EVENT_COLUMNS, positionParams, toRecorded, type EventRow } from './rows.js';
 import { PgSubscription } from './subscription.js';
 
 export interface PostgresEventStoreOptions {
@@ -117,7 +117,7 @@ export class PostgresEventStore implements EventStore {
       remaining -= page.events.length;
       position = page.next;
       if (!page.caughtUp) continue;
-      if (committedBefore === undefined || Date.now() > settleBy || !(await this.unsafeCommittedUpTo(committedBefore))) return;
+      if (committedBefore === undefined || Date.now() > settleBy || !(await this.unreadCommittedUpTo(committedBefore, position))) return;
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
       backoffMs = Math.min(backoffMs * 2, 50);
     }
@@ -128,13 +128,18 @@ export class PostgresEventStore implements EventStore {
     return rows[0]?.gp ?? undefined;
   }
 
-  /** Whether events up to `globalPosition` exist that readers may not see yet (above the horizon). */
-  private async unsafeCommittedUpTo(globalPosition: string): Promise<boolean> {
+  /**
+   * Whether events up to `globalPosition` exist after `readUpTo` that the reader has not read:
+   * still above the horizon, or below it because the horizon moved since the page was read (an
+   * older transaction committed in between — asking only "above the horizon now?" then missed
+   * them and ended the read early).
+   */
+  private async unreadCommittedUpTo(globalPosition: string, readUpTo: Position): Promise<boolean> {
     const { rows } = await this.query<{ pending: boolean }>(
       `select exists (select 1 from es.events
                        where global_position <= $1::bigint
-                         and transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) as pending`,
-      [globalPosition],
+                         and (transaction_id, global_position) > ($2::text::xid8, $3::bigint)) as pending`,
+      [globalPosition, ...positionParams(readUpTo)],
     );
     return rows[0]?.pending === true;
   }
