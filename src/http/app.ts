@@ -100,7 +100,8 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     readCache?.close();
     done();
   });
-  const guards = createGuards(rt.tokens, new CachedAccounts(users, readCache));
+  const accounts = new CachedAccounts(users, readCache);
+  const guards = createGuards(rt.tokens, accounts);
   const ensureConsistent = createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs);
   authRoutes(app, {
     identity,
@@ -124,6 +125,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
   await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), secureCookie: rt.config.nodeEnv === 'production' });
-  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, images: imagesQuery, users, ensureConsistent });
+  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, ensureConsistent });
   return app;
 }

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { liveTopics } from '../../src/http/graphql/live.js';
+import { IdentityService } from '../../src/commands/identity-service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { tokenFor } from '../support/audit.js';
@@ -168,5 +169,34 @@ describe('GraphQL subscriptions', () => {
     const invalid = client(wsUrl(t.baseUrl), alice.token).iterate({ query: `subscription { myImages { nope } }` });
     const bad = (await firstOutcome(invalid)) as { error: { extensions?: { code?: string } }[] };
     expect(bad.error[0]?.extensions?.code).toBe('graphql_validation_failed');
+  });
+  it('a deactivation ends an open subscription at its next message (account_deactivated), not at reconnect', { timeout: 180_000 }, async () => {
+    const carol = await tokenFor(t, 'carol@example.com', 'user');
+    const admin = await tokenFor(t, 'root@example.com', 'admin');
+    const { imageId, position } = await upload(carol.token);
+    await eventually(async () => {
+      const res = await fetch(`${t.baseUrl}/v1/images/${imageId}?consistentWith=${position}`, { headers: { authorization: `Bearer ${admin.token}` } });
+      const body = (await res.json()) as { status?: string };
+      return body.status === 'analyzed' ? body : undefined;
+    }, 'the upload analysed', 150_000);
+
+    const sub = client(wsUrl(t.baseUrl), carol.token).iterate<{ myImages: { id: string; status: string } }>({ query: 'subscription { myImages { id status } }' });
+    const next = firstOutcome(sub);
+    const channel = liveTopics(t.runtime.config.redisKeyPrefix).owner(carol.userId);
+    await eventually(async () => {
+      const [, count] = (await t.runtime.redis.pubsub('NUMSUB', channel)) as [string, number];
+      return count === 1;
+    }, 'the subscription is in place');
+
+    const identity = new IdentityService(t.runtime.eventStore, t.runtime.tokens);
+    const gone = await identity.deactivate(carol.userId, 'test', { correlationId: 'test', actor: { id: admin.userId, kind: 'user', role: 'admin' } });
+    await t.runtime.checkpoints.waitFor(['users'], gone!, 10_000);
+    // A change to carol's image (an admin asks for a re-analysis): without the check at each
+    // message, carol would receive it as `pending`.
+    const again = await fetch(`${t.baseUrl}/v1/images/${imageId}/reanalyze`, { method: 'POST', headers: { authorization: `Bearer ${admin.token}` } });
+    expect(again.status).toBe(202);
+    const outcome = await next;
+    expect(outcome).toHaveProperty('error');
+    expect(JSON.stringify((outcome as { error: unknown }).error)).toContain('account_deactivated');
   });
 });

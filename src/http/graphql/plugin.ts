@@ -21,6 +21,7 @@ import { graphql } from './graphql-cjs.js';
 
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
 import { createSubscriptionResolvers } from './subscriptions.js';
+import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
 
 const GRAPHIQL_CSP = [
   "default-src 'self'",
@@ -35,6 +36,8 @@ const GRAPHIQL_CSP = [
 export interface GraphqlDeps {
   config: Pick<Config, 'nodeEnv' | 'redisUrl' | 'redisKeyPrefix' | 'graphql'>;
   principalFor: PrincipalFor;
+  /** The caller's current role and status (checked again at each subscription message). */
+  accounts: AccountLookup;
   images: CachedImagesQuery;
   users: UsersQuery;
   ensureConsistent: EnsureConsistent;
@@ -54,7 +57,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
-  const subscriptionResolvers = createSubscriptionResolvers({ images: deps.images, ensureConsistent: deps.ensureConsistent, topics: liveTopics(config.redisKeyPrefix) });
+  const subscriptionResolvers = createSubscriptionResolvers({ images: deps.images, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, topics: liveTopics(config.redisKeyPrefix) });
   // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do
   // not get them); errors of its set-up leave through mercurius' sendError, not the errorFormatter.
   type Subscribe = (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => Promise<unknown>;

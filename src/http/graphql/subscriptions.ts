@@ -1,18 +1,25 @@
 // Subscription resolvers. Each one checks the caller (authenticated at connection_init) and
 // subscribes to its topic BEFORE reading anything, so no change can slip between the read and the
 // subscription; messages are then delivered in revision order per image (older or repeated
-// revisions are dropped) and only if the caller may see the image.
+// revisions are dropped) and only if the caller may see the image — with the caller's role and
+// status as they are at each message (the cached account lookup the auth guard uses), so a
+// demotion narrows what an open socket receives and a deactivation ends it.
 
 import type { Readable } from 'node:stream';
 import type { IResolvers } from 'mercurius';
+import type { Role } from '../../domain/identity/roles.js';
+import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
 import type { ImagesQuery, ImageView } from '../../queries/images-query.js';
+import type { Principal } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { seesEveryone, type GraphqlContext } from './context.js';
 import type { ImageNotice, liveTopics } from './live.js';
+import { gqlError } from './errors.js';
 import { imageNotFound } from './resolvers.js';
 
 export interface SubscriptionDeps {
   images: ImagesQuery;
+  accounts: AccountLookup;
   ensureConsistent: EnsureConsistent;
   topics: ReturnType<typeof liveTopics>;
 }
@@ -23,8 +30,25 @@ interface SubscriptionContext extends GraphqlContext {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The caller's current role; throws `account_deactivated` (ending the subscription) if it no longer may read. */
+type CurrentRole = () => Promise<Role>;
+
+function currentRole(accounts: AccountLookup, principal: Principal): CurrentRole {
+  return async () => {
+    const account = await accounts.byId(principal.userId);
+    if (account?.status === 'deactivated') throw gqlError('account_deactivated', 'this account is deactivated', 401);
+    return account?.role ?? principal.role;
+  };
+}
+
 /** Delivers `first` (if any), then each notice newer than the last delivered one of its image. */
-async function* deliver(queue: Readable, first: { image: ImageView; revision: number } | undefined, visible: (n: ImageNotice) => boolean, endOnDelete: boolean) {
+async function* deliver(
+  queue: Readable,
+  first: { image: ImageView; revision: number } | undefined,
+  role: CurrentRole,
+  visible: (n: ImageNotice, role: Role) => boolean,
+  endOnDelete: boolean,
+) {
   const latest = new Map<string, number>();
   if (first) {
     latest.set(first.image.imageId, first.revision);
@@ -32,7 +56,7 @@ async function* deliver(queue: Readable, first: { image: ImageView; revision: nu
   }
   for await (const notice of queue as AsyncIterable<ImageNotice>) {
     const id = notice.image.imageId;
-    if ((latest.get(id) ?? -1) >= notice.revision || !visible(notice)) continue;
+    if ((latest.get(id) ?? -1) >= notice.revision || !visible(notice, await role())) continue;
     latest.set(id, notice.revision);
     if (notice.deleted) {
       if (endOnDelete) return;
@@ -53,12 +77,12 @@ export function createSubscriptionResolvers(deps: SubscriptionDeps): IResolvers 
           await deps.ensureConsistent(args.consistentWith ?? undefined, ['images']);
           const queue = await ctx.pubsub.subscribe(deps.topics.image(id));
           const [current] = await deps.images.snapshots([id]);
-          const visible = (n: ImageNotice) => seesEveryone(principal) || n.image.ownerId === principal.userId;
-          if (!current || current.deleted || !visible(current)) {
+          const visible = (n: ImageNotice, role: Role) => seesEveryone({ role }) || n.image.ownerId === principal.userId;
+          if (!current || current.deleted || !visible(current, principal.role)) {
             queue.destroy();
             throw imageNotFound();
           }
-          return deliver(queue, current, visible, true);
+          return deliver(queue, current, currentRole(deps.accounts, principal), visible, true);
         },
         resolve: (image: ImageView) => image,
       },
@@ -66,7 +90,7 @@ export function createSubscriptionResolvers(deps: SubscriptionDeps): IResolvers 
         async subscribe(_root: unknown, _args: unknown, ctx: SubscriptionContext) {
           const principal = await ctx.viewer();
           const queue = await ctx.pubsub.subscribe(deps.topics.owner(principal.userId));
-          return deliver(queue, undefined, (n) => n.image.ownerId === principal.userId, false);
+          return deliver(queue, undefined, currentRole(deps.accounts, principal), (n) => n.image.ownerId === principal.userId, false);
         },
         resolve: (image: ImageView) => image,
       },
