@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { BlobStore } from '../blobs/blob-store.js';
 import { IdentityService } from '../commands/identity-service.js';
 import { ImageService } from '../commands/image-service.js';
+import { AuditFeed } from '../queries/audit-feed.js';
 import { CachedAccounts } from '../queries/cache/cached-accounts.js';
 import { CachedImagesQuery } from '../queries/cache/cached-images-query.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
@@ -125,6 +126,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
   await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), secureCookie: rt.config.nodeEnv === 'production' });
-  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, ensureConsistent });
+  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, audit: new AuditFeed(rt.eventStore), ensureConsistent });
   return app;
 }

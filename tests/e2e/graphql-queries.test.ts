@@ -302,4 +302,31 @@ describe('GraphQL queries', () => {
     expect(rest.status).toBe(400);
     expect(rest.headers.get('content-type')).toContain('application/problem+json');
   });
+  it('auditEvents: the audit feed for auditors and admins, paged with the same cursors as REST; users are refused', async () => {
+    const auditor = await tokenFor(t, 'feed-auditor@example.com', 'auditor');
+    type Page = { auditEvents: { events: { id: string; type: string; stream: string; position: string; data: Record<string, unknown>; metadata: { actor?: { id: string } } }[]; nextCursor: string } };
+    const query = `query($after: String, $first: Int, $types: [String!]) { auditEvents(after: $after, first: $first, types: $types) { events { id type stream position data metadata } nextCursor } }`;
+    const first = await gql<Page>(query, auditor.token, { first: 3 });
+    expect(first.body.errors).toBeUndefined();
+    const page1 = first.body.data!.auditEvents;
+    expect(page1.events).toHaveLength(3);
+    const second = await gql<Page>(query, auditor.token, { first: 3, after: page1.nextCursor });
+    const page2 = second.body.data!.auditEvents;
+    // The same pages as the REST feed.
+    const rest = await call<{ events: { id: string }[]; nextCursor: string }>(t.baseUrl, 'GET', '/v1/audit/events?limit=6', { token: auditor.token });
+    expect([...page1.events, ...page2.events].map((e) => e.id)).toEqual(rest.body.events.map((e) => e.id));
+    expect(page2.nextCursor).toBe(rest.body.nextCursor);
+    // Filters, and secrets redacted.
+    const registered = await gql<Page>(query, admin.token, { first: 100, types: ['UserRegistered'] });
+    const users = registered.body.data!.auditEvents.events;
+    expect(users.length).toBeGreaterThanOrEqual(3);
+    expect(users.every((e) => e.type === 'UserRegistered' && e.data.passwordHash === '[redacted]')).toBe(true);
+    // Plain users: forbidden; bad input: the REST codes.
+    const refused = await gql(query, alice.token, { first: 3 });
+    expect(refused.body.errors![0]!.extensions.code).toBe('forbidden');
+    const badCursor = await gql(query, auditor.token, { after: 'not-a-cursor' });
+    expect(badCursor.body.errors![0]!.extensions.code).toBe('invalid_cursor');
+    const tooMany = await gql(query, auditor.token, { first: 1000 });
+    expect(tooMany.body.errors![0]!.extensions.code).toBe('validation_failed');
+  });
 });

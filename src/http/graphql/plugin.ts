@@ -22,6 +22,7 @@ import { graphql } from './graphql-cjs.js';
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
 import { createSubscriptionResolvers } from './subscriptions.js';
 import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
+import type { AuditFeed } from '../../queries/audit-feed.js';
 
 const GRAPHIQL_CSP = [
   "default-src 'self'",
@@ -40,6 +41,7 @@ export interface GraphqlDeps {
   accounts: AccountLookup;
   images: CachedImagesQuery;
   users: UsersQuery;
+  audit: AuditFeed;
   ensureConsistent: EnsureConsistent;
 }
 
@@ -76,7 +78,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
 
   await app.register(mercurius, {
     schema: typeDefs,
-    resolvers: mergeResolvers(createResolvers({ images: deps.images, users: deps.users, ensureConsistent: deps.ensureConsistent, limits }), subscriptionResolvers),
+    resolvers: mergeResolvers(createResolvers({ images: deps.images, users: deps.users, audit: deps.audit, ensureConsistent: deps.ensureConsistent, limits }), subscriptionResolvers),
     loaders: createLoaders(deps.images, deps.users),
     path: '/graphql',
     graphiql: !production,

@@ -6,10 +6,12 @@ import type { IResolvers } from 'mercurius';
 import { comparePositions, cursorToPosition } from '../../eventstore/position.js';
 import type { CachedImagesQuery, ReadOptions } from '../../queries/cache/cached-images-query.js';
 import type { ImageListOptions, ImagePage, ImageView, Viewer } from '../../queries/images-query.js';
+import type { AuditFeed } from '../../queries/audit-feed.js';
 import type { UsersQuery, UserView } from '../../queries/users-query.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { requireStaff, seesEveryone, viewerOf, type GraphqlContext } from './context.js';
 import { gqlError } from './errors.js';
+import { graphql } from './graphql-cjs.js';
 import { pageSize, type GraphqlLimits } from './limits.js';
 import { withPreloadedFaces, type FaceNode } from './loaders.js';
 
@@ -17,6 +19,8 @@ export interface ResolverDeps {
   /** The REST routes' instance (behind the read cache when it is on). */
   images: CachedImagesQuery;
   users: UsersQuery;
+  /** The audit feed (GET /v1/audit/events), for auditEvents. */
+  audit: AuditFeed;
   ensureConsistent: EnsureConsistent;
   limits: GraphqlLimits;
 }
@@ -54,6 +58,23 @@ const orNone = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
 /** What the read cache must be at least as new as (the consistentWith already waited for). */
 const readAt = (args: Consistent): ReadOptions => ({ consistentWith: args.consistentWith ? cursorToPosition(args.consistentWith) : undefined });
 
+interface AuditArgs {
+  after?: string | null;
+  first?: number | null;
+  types?: string[] | null;
+  streamPrefix?: string | null;
+  actor?: string | null;
+  from?: string | null;
+  to?: string | null;
+}
+
+function instant(value: string | null | undefined, name: string): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw gqlError('validation_failed', `${name} must be an ISO date-time`);
+  return new Date(ms);
+}
+
 function day(value: string, name: string): string {
   if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw gqlError('validation_failed', `${name} must be a day (YYYY-MM-DD)`);
   return value;
@@ -80,6 +101,8 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
   };
 
   return {
+    // Output only: event data and metadata as the feed shows them.
+    JSON: new graphql.GraphQLScalarType({ name: 'JSON', serialize: (value: unknown) => value }),
     Query: {
       async me(_root: unknown, args: Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
@@ -115,6 +138,18 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
         requireStaff(await ctx.viewer());
         await consistent(args, 'users', ctx);
         return connection(await deps.users.list({ cursor: orNone(args.after), limit: pageSize(args.first, deps.limits.maxFirst) }));
+      },
+      async auditEvents(_root: unknown, args: AuditArgs, ctx: GraphqlContext) {
+        requireStaff(await ctx.viewer());
+        return deps.audit.page({
+          after: args.after ? cursorToPosition(args.after) : undefined,
+          limit: pageSize(args.first, deps.limits.maxFirst),
+          types: args.types && args.types.length > 0 ? args.types : undefined,
+          streamPrefix: orNone(args.streamPrefix),
+          actorId: orNone(args.actor),
+          from: instant(args.from, 'from'),
+          to: instant(args.to, 'to'),
+        });
       },
       async user(_root: unknown, args: { id: string } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
