@@ -127,8 +127,9 @@ export const imagesTables: ReadModelTables = {
 
 export const imagesProjection: Projection = {
   name: 'images',
-  // The faces themselves are copied server-side (below): a store that can leave them out of the
-  // events it delivers saves sending and parsing ~11 kB per analysis (most of a replay's cost).
+  // The faces themselves are referenced or copied server-side (below): a store that can leave them
+  // out of the events it delivers saves sending and parsing ~11 kB per analysis (most of a
+  // replay's cost).
   filter: { streamPrefixes: ['image-'], omitData: { ImageAnalyzed: ['faces'] } },
   tables: imagesTables,
   async apply(tx: pg.ClientBase, events) {
@@ -249,8 +250,8 @@ export const imagesProjection: Projection = {
       );
     }
     if (faces.size > 0) {
-      // One row per image whose latest analysis found faces: the event's array as it is, one jsonb
-      // value (no row per face, no real[] parsing). Deleted images and empty analyses have none.
+      // One row per image whose latest analysis found faces: the event's array as it is (by
+      // reference or as one jsonb value; no row per face). Deleted images and empty analyses have none.
       const upserts: (FacesChange & { image: string })[] = [];
       const removed: string[] = [];
       for (const [imageId, f] of faces) {
