@@ -9,6 +9,7 @@ import type { EventStore, RecordedEvent } from '../eventstore/types.js';
 import { BatchPuller } from './batch-puller.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.js';
 import type { Projection } from './projection.js';
+import { pause } from '../abortable-pause.js';
 
 export interface RunnerOptions {
   batchSize?: number;
@@ -172,15 +173,3 @@ function isAfter(p: Position, than: Position | undefined): boolean {
   return than === undefined || comparePositions(p, than) > 0;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -16,6 +16,7 @@ import { DomainError } from '../domain/decider.js';
 import type { DetectorName } from '../inference/types.js';
 import { pipelineRef } from './model-ref.js';
 import { MAINTENANCE_QUEUE, workerConnection } from './queues.js';
+import { pause } from '../abortable-pause.js';
 
 export const MAINTENANCE_TASKS = ['reanalyze-stale', 'purge-sessions', 'collect-blobs'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
@@ -178,18 +179,6 @@ export function startSchedulers(deps: SchedulerDeps): SchedulersHandle {
       await registered;
     },
   };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function onceEvery<A extends unknown[]>(ms: number, fn: (...args: A) => void): (...args: A) => void {
