@@ -104,7 +104,7 @@ export class ReadCache {
    */
   async through<T>(cache: CacheName, key: CacheKey, atLeast: Position | undefined, load: () => Promise<Stamped<T> | undefined>): Promise<T | undefined> {
     const found = await this.lookup(cache, key);
-    if (found?.entry && (atLeast === undefined || comparePositions(found.entry.stamp, atLeast) >= 0)) {
+    if (isFresh(found?.entry, atLeast)) {
       this.report(cache, 'hit');
       return found.entry.value as T;
     }
@@ -130,7 +130,7 @@ export class ReadCache {
     const missing: number[] = [];
     keys.forEach((_key, i) => {
       const f = found[i];
-      if (f?.entry && (atLeast === undefined || comparePositions(f.entry.stamp, atLeast) >= 0)) {
+      if (isFresh(f?.entry, atLeast)) {
         this.report(cache, 'hit');
         out[i] = f.entry.value as T;
       } else {
@@ -165,10 +165,7 @@ export class ReadCache {
       const failed = results.find(([err]) => err)?.[0];
       if (failed) throw failed;
       this.errorsInRow = 0;
-      return results.map(([, value]) => {
-        const [generation, raw] = value as [string, string | null];
-        return { generation, entry: raw === null ? undefined : decode(raw) };
-      });
+      return results.map(([, value]) => fromReply(value as [string, string | null]));
     } catch (err) {
       this.failed(err as Error);
       for (const _key of keys) this.report(cache, 'error');
@@ -183,9 +180,9 @@ export class ReadCache {
       return undefined;
     }
     try {
-      const [generation, raw] = await this.redis.facetrailCacheLookup(key.gen, key.dataPrefix, key.dataSuffix, this.genTtl);
+      const reply = await this.redis.facetrailCacheLookup(key.gen, key.dataPrefix, key.dataSuffix, this.genTtl);
       this.errorsInRow = 0;
-      return { generation, entry: raw === null ? undefined : decode(raw) };
+      return fromReply(reply);
     } catch (err) {
       this.failed(err as Error);
       this.report(cache, 'error');
@@ -233,6 +230,16 @@ export class ReadCache {
     this.closed = true;
     this.redis.disconnect();
   }
+}
+
+/** An entry may answer a read that must be at least as new as `atLeast` (any entry without one). */
+function isFresh(entry: Stamped<unknown> | undefined, atLeast: Position | undefined): entry is Stamped<unknown> {
+  return entry !== undefined && (atLeast === undefined || comparePositions(entry.stamp, atLeast) >= 0);
+}
+
+/** The lookup script's reply: the generation, and the entry stored under it if any. */
+function fromReply([generation, raw]: [string, string | null]): { generation: string; entry: Stamped<unknown> | undefined } {
+  return { generation, entry: raw === null ? undefined : decode(raw) };
 }
 
 function decode(raw: string): Stamped<unknown> | undefined {
