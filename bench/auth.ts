@@ -17,13 +17,12 @@ import { pino } from 'pino';
 import { loadSigningKeys } from '../src/auth/keys.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../src/auth/passwords.js';
 import { TokenService } from '../src/auth/tokens.js';
-import { loadConfig } from '../src/config.js';
 import { cursorToPosition } from '../src/eventstore/position.js';
 import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
 import { startRuntime } from '../src/runtime.js';
 import { printTable, writeResults } from './results-file.js';
-import { benchDatabase, percentile } from './support.js';
+import { benchConfig, benchDatabase, percentile } from './support.js';
 
 type Row = Record<string, string | number>;
 
@@ -141,16 +140,7 @@ async function httpRows(keyFile: string, meSeconds: number, loginSeconds: number
   const db = await benchDatabase('facetrail_bench_auth');
   const prefix = `ft-bench-auth-${randomBytes(4).toString('hex')}:`;
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      REDIS_URL: process.env.REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_DEV_KEY_FILE: keyFile,
-      LOG_LEVEL: 'silent',
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      AUTH_FAILED_LOGINS_PER_ACCOUNT: '10000',
-    });
+    const config = benchConfig(db.url, prefix, keyFile, { AUTH_FAILED_LOGINS_PER_ACCOUNT: '10000' });
     const runtime = await startRuntime(config, pino({ level: 'silent' }));
     try {
       const app = await buildApp(runtime);

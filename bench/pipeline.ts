@@ -20,7 +20,6 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config.js';
 import { positionToCursor } from '../src/eventstore/position.js';
 import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
@@ -28,7 +27,7 @@ import { startRuntime } from '../src/runtime.js';
 import { startWorkers } from '../src/workers/start-workers.js';
 import { PipelineTracker, deleteKeys, type LagSample } from './pipeline-tracker.js';
 import { printTable, writeResults } from './results-file.js';
-import { benchDatabase, percentile } from './support.js';
+import { benchConfig, benchDatabase, percentile } from './support.js';
 
 type Row = Record<string, string | number>;
 
@@ -95,17 +94,7 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-pipeline-'));
   const problems: string[] = [];
   try {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      REDIS_URL: process.env.REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
-      JWT_DEV_KEY_FILE: path.join(dir, 'jwt-dev.json'),
-      LOG_LEVEL: 'silent',
-      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-      WORKER_CONCURRENCY: String(concurrency),
-      INFERENCE_THREADS: '1',
-    });
+    const config = benchConfig(db.url, prefix, path.join(dir, 'jwt-dev.json'), { WORKER_CONCURRENCY: String(concurrency), INFERENCE_THREADS: '1' });
     const runtime = await startRuntime(config, pino({ level: 'silent' }));
     try {
       const app = await buildApp(runtime);

@@ -18,14 +18,14 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import { BlobStore } from '../src/blobs/blob-store.js';
 import { ImageService } from '../src/commands/image-service.js';
-import { loadConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
 import { CachedImagesQuery } from '../src/queries/cache/cached-images-query.js';
 import { ReadCache } from '../src/queries/cache/read-cache.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { printTable, writeResults } from './results-file.js';
-import { benchDatabase, percentile } from './support.js';
+import { benchConfig, benchDatabase, percentile } from './support.js';
 
 type Row = Record<string, string | number>;
 
@@ -119,15 +119,7 @@ export async function run(flags: string[]): Promise<void> {
   const db = await benchDatabase('facetrail_bench_reads');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-reads-'));
   const prefix = `ft-bench-reads-${randomBytes(4).toString('hex')}:`;
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: db.url,
-    REDIS_URL: process.env.REDIS_URL,
-    REDIS_KEY_PREFIX: prefix,
-    JWT_DEV_KEY_FILE: path.join(dir, 'jwt-dev.json'),
-    LOG_LEVEL: 'silent',
-    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-  });
+  const config = benchConfig(db.url, prefix, path.join(dir, 'jwt-dev.json'));
   const runtime = await startRuntime(config, pino({ level: 'silent' }));
   const uncachedConfig: Config = { ...config, cache: { ...config.cache, enabled: false } };
   const cachedApp = await buildApp(runtime);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
+import { loadConfig, type Config } from '../src/config.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -26,6 +27,23 @@ export async function benchDatabase(name: string) {
       await c.end();
     },
   };
+}
+
+/**
+ * The config of an in-process benchmark app: its database and Redis key prefix, a development
+ * signing key in `keyFile`, silent logs, and a per-IP limit no benchmark reaches; `env` adds to it.
+ */
+export function benchConfig(databaseUrl: string, redisKeyPrefix: string, keyFile: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+    JWT_DEV_KEY_FILE: keyFile,
+    LOG_LEVEL: 'silent',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    ...env,
+  });
 }
 
 export function percentile(sorted: number[], p: number): number {
