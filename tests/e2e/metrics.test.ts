@@ -39,9 +39,10 @@ function parseMetrics(text: string): { series: Series[]; types: Map<string, stri
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    // NaN is a valid sample value: prom-client's event-loop lag gauges are NaN when no delay was
-    // sampled since the previous scrape. Ours never are; anything else unparsable is an error.
-    if (m[3] !== 'NaN' || m[1]!.startsWith('facetrail_')) expect(Number.isNaN(value), line).toBe(false);
+    // NaN is a valid sample value (Prometheus reads it case-insensitively; prom-client writes
+    // `Nan`): its event-loop lag gauges are NaN when no delay was sampled since the previous
+    // scrape. Ours never are; anything else unparsable is an error.
+    if (m[3]!.toLowerCase() !== 'nan' || m[1]!.startsWith('facetrail_')) expect(Number.isNaN(value), line).toBe(false);
     series.push({ name: m[1]!, labels, value });
   }
   return { series, types };
