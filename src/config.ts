@@ -46,6 +46,8 @@ export interface Config {
     ttlSeconds: number;
     /** Longest a cache command may take before the read goes to PostgreSQL instead. */
     timeoutMs: number;
+    /** Decoded entries each API process keeps (bounded by their JSON size), so a hit skips the transfer and the parse. */
+    localMaxBytes: number;
   };
   workers: {
     /** Analysis jobs one worker process runs at once. */
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       enabled: r.oneOf('READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
       ttlSeconds: r.int('READ_CACHE_TTL_SECONDS', 300, 1, 86_400),
       timeoutMs: r.int('READ_CACHE_TIMEOUT_MS', 50, 1, 10_000),
+      localMaxBytes: r.int('READ_CACHE_LOCAL_MB', 32, 0, 4_096) * 1024 * 1024,
     },
     workers: {
       concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 64),

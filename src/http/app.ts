@@ -95,7 +95,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   const users = new UsersQuery(rt.pool);
   const { cache } = rt.config;
   const readCache = cache.enabled
-    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
+    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, localMaxBytes: cache.localMaxBytes, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
     : undefined;
   app.addHook('onClose', (_app, done) => {
     readCache?.close();

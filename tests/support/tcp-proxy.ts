@@ -1,5 +1,6 @@
 // A small TCP proxy to a real server (Redis in the worker tests) that can be stopped — dropping
-// every connection through it, like a server going away — and started again on the same port.
+// every connection through it, like a server going away — and started again on the same port, or
+// stalled: connections stay open but the server's answers are held back, like a server that hangs.
 
 import net from 'node:net';
 
@@ -7,6 +8,8 @@ export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
+  private readonly links = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private stalled = false;
 
   constructor(
     private readonly targetHost: string,
@@ -29,8 +32,11 @@ export class TcpProxy {
       this.track(client);
       this.track(upstream);
       client.pipe(upstream);
-      upstream.pipe(client);
+      if (!this.stalled) upstream.pipe(client);
+      const link = { client, upstream };
+      this.links.add(link);
       const closeBoth = () => {
+        this.links.delete(link);
         client.destroy();
         upstream.destroy();
       };
@@ -46,6 +52,21 @@ export class TcpProxy {
     });
     this.boundPort = (server.address() as net.AddressInfo).port;
     this.server = server;
+  }
+
+  /** Holds back every answer from the server (open connections and new ones) until `resume`. */
+  stall(): void {
+    this.stalled = true;
+    for (const { client, upstream } of this.links) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
+  /** Delivers what was held back, and everything after it. */
+  resume(): void {
+    this.stalled = false;
+    for (const { client, upstream } of this.links) upstream.pipe(client);
   }
 
   /** Refuses new connections and drops the open ones. */

