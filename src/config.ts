@@ -75,6 +75,8 @@ export interface Config {
     maxFirst: number;
     /** Longest query text, in characters. */
     maxQueryLength: number;
+    /** Memoised response bodies each API process keeps (src/http/graphql/response-memo.ts); 0: none. */
+    responseMemoBytes: number;
   };
   http: {
     /** How long a read with consistentWith waits for the projection. */
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxComplexity: r.int('GRAPHQL_MAX_COMPLEXITY', 5_000, 10, 10_000_000),
       maxFirst: r.int('GRAPHQL_MAX_FIRST', 100, 1, 10_000),
       maxQueryLength: r.int('GRAPHQL_MAX_QUERY_LENGTH', 10_000, 100, 1_000_000),
+      responseMemoBytes: r.int('GRAPHQL_RESPONSE_MEMO_MB', 16, 0, 4_096) * 1024 * 1024,
     },
     http: {
       consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),

@@ -126,6 +126,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
   await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), secureCookie: rt.config.nodeEnv === 'production' });
-  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, audit: new AuditFeed(rt.eventStore), ensureConsistent });
+  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, audit: new AuditFeed(rt.eventStore), ensureConsistent, onCacheResult: opts.onCacheResult ?? rt.metrics.observeCache });
   return app;
 }

@@ -2,7 +2,9 @@
 // current role and status in rm.users). Over HTTP the Authorization header is checked lazily, once
 // per request, by the first resolver that needs it; over WebSocket once, at connection_init.
 
+import type { FastifyRequest } from 'fastify';
 import type { Position } from '../../eventstore/position.js';
+import type { CacheDependencies } from '../../queries/cache/read-cache.js';
 import type { Principal } from '../auth-guard.js';
 import type { Viewer } from '../../queries/images-query.js';
 import { gqlError } from './errors.js';
@@ -20,13 +22,16 @@ export interface GraphqlContext {
   viewer(): Promise<Principal>;
   /** The newest consistentWith position of the request so far (loaders read no older data). */
   readAtLeast?: Position | undefined;
+  /** The cache entries the answer is made from, when it may be memoised (response-memo.ts). */
+  memo?: CacheDependencies | undefined;
 }
 
-/** mercurius `context` for HTTP requests. */
-export function httpContext(principalFor: PrincipalFor, authorization: string | undefined): GraphqlContext {
-  let principal: Promise<Principal> | undefined;
+/** mercurius `context` for HTTP requests (the caller may have been authenticated by the memo already). */
+export function httpContext(principalFor: PrincipalFor, request: FastifyRequest): GraphqlContext {
+  let principal = request.graphqlPrincipal;
   return {
-    viewer: () => (principal ??= principalFor(authorization)),
+    viewer: () => (principal ??= principalFor(request.headers.authorization)),
+    memo: request.graphqlMemo?.dependencies,
   };
 }
 

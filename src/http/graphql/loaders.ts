@@ -29,20 +29,21 @@ export function withPreloadedFaces(image: ImageView, faces: FaceView[]): ImageVi
 export function createLoaders(images: CachedImagesQuery, users: UsersQuery): MercuriusLoaders {
   return {
     Image: {
-      async owner(queries: { obj: ImageView }[]) {
+      async owner(queries: { obj: ImageView }[], context: MercuriusContext) {
+        context.memo?.untracked(); // rm.users, not a read-cache entry
         const byId = await users.byIds(unique(queries.map((q) => q.obj.ownerId)));
         return queries.map((q) => byId.get(q.obj.ownerId) ?? null);
       },
       async faces(queries: { obj: WithFaces }[], context: MercuriusContext) {
         // Through the read cache (one Redis round trip, misses in one query), unless preloaded.
         const needed = unique(queries.filter((q) => q.obj[PRELOADED_FACES] === undefined).map((q) => q.obj.imageId));
-        const byImage = needed.length > 0 ? await images.facesOf(needed, false, { consistentWith: context.readAtLeast }) : new Map<string, FaceView[]>();
+        const byImage = needed.length > 0 ? await images.facesOf(needed, false, { consistentWith: context.readAtLeast, dependencies: context.memo }) : new Map<string, FaceView[]>();
         return queries.map((q) => (q.obj[PRELOADED_FACES] ?? byImage.get(q.obj.imageId) ?? []).map((f, index): FaceNode => ({ ...f, imageId: q.obj.imageId, index })));
       },
     },
     Face: {
       async descriptor(queries: { obj: FaceNode }[], context: MercuriusContext) {
-        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), true, { consistentWith: context.readAtLeast });
+        const byImage = await images.facesOf(unique(queries.map((q) => q.obj.imageId)), true, { consistentWith: context.readAtLeast, dependencies: context.memo });
         return queries.map((q) => byImage.get(q.obj.imageId)?.[q.obj.index]?.descriptor ?? []);
       },
     },

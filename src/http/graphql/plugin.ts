@@ -23,6 +23,8 @@ const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate }
 import { createSubscriptionResolvers } from './subscriptions.js';
 import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
 import type { AuditFeed } from '../../queries/audit-feed.js';
+import type { CacheObserver } from '../../queries/cache/read-cache.js';
+import { memoisableDocument, registerResponseMemo } from './response-memo.js';
 
 const GRAPHIQL_CSP = [
   "default-src 'self'",
@@ -43,6 +45,8 @@ export interface GraphqlDeps {
   users: UsersQuery;
   audit: AuditFeed;
   ensureConsistent: EnsureConsistent;
+  /** Reports the response memo's hits and misses (metrics label cache="graphql"). */
+  onCacheResult?: CacheObserver | undefined;
 }
 
 function mergeResolvers(...all: IResolvers[]): IResolvers {
@@ -76,6 +80,11 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     };
   }
 
+  // Before mercurius, so that its routes get the memo's hooks (off without the read cache: the
+  // memo's validity is the read cache's generations).
+  const memo = limits.responseMemoBytes > 0 && deps.images.tracksDependencies;
+  if (memo) registerResponseMemo(app, { maxBytes: limits.responseMemoBytes, maxQueryLength: limits.maxQueryLength, images: deps.images, principalFor: deps.principalFor, onResult: deps.onCacheResult });
+
   await app.register(mercurius, {
     schema: typeDefs,
     resolvers: mergeResolvers(createResolvers({ images: deps.images, users: deps.users, audit: deps.audit, ensureConsistent: deps.ensureConsistent, limits }), subscriptionResolvers),
@@ -89,7 +98,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     validationRules: extraRules,
     graphql: { parseOptions: { maxTokens: Math.max(1_000, Math.ceil(limits.maxQueryLength / 2)) } },
     errorFormatter: createErrorFormatter(app.log),
-    context: (request) => httpContext(deps.principalFor, request.headers.authorization),
+    context: (request) => httpContext(deps.principalFor, request),
     subscription: {
       emitter: live.emitter,
       onConnect: wsOnConnect(deps.principalFor),
@@ -104,9 +113,17 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     if (errors[0]) throw formatError(errors[0], app.log);
   };
   app.graphql.addHook('preParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
-  app.graphql.addHook('preExecution', (schema, document, _context, variables) =>
-    Promise.resolve(checkComplexity(schema, document, variables as Record<string, unknown> | undefined, limits.maxComplexity)),
-  );
+  app.graphql.addHook('preExecution', (schema, document, context, variables) => {
+    checkComplexity(schema, document, variables as Record<string, unknown> | undefined, limits.maxComplexity);
+    if (context.memo && !memoisableDocument(document)) context.memo.untracked();
+    return Promise.resolve();
+  });
+  if (memo) {
+    app.graphql.addHook('onResolution', (execution, context) => {
+      if (execution.errors?.length) context.memo?.untracked();
+      return Promise.resolve();
+    });
+  }
   app.graphql.addHook('preSubscriptionParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
   app.graphql.addHook('preSubscriptionExecution', (schema, document) => Promise.resolve(checkSubscription(schema, document)));
 

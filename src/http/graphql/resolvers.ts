@@ -55,8 +55,11 @@ function connection<T>(page: { items: T[]; nextCursor: string | null; cursors: s
 
 const orNone = <T>(v: T | null | undefined): T | undefined => v ?? undefined;
 
-/** What the read cache must be at least as new as (the consistentWith already waited for). */
-const readAt = (args: Consistent): ReadOptions => ({ consistentWith: args.consistentWith ? cursorToPosition(args.consistentWith) : undefined });
+/**
+ * What the read cache must be at least as new as (the consistentWith already waited for), and
+ * where the entries read are recorded for the response memo.
+ */
+const readAt = (args: Consistent, ctx?: GraphqlContext): ReadOptions => ({ consistentWith: args.consistentWith ? cursorToPosition(args.consistentWith) : undefined, dependencies: ctx?.memo });
 
 interface AuditArgs {
   after?: string | null;
@@ -102,7 +105,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
     if (at && (!ctx.readAtLeast || comparePositions(at, ctx.readAtLeast) > 0)) ctx.readAtLeast = at;
   };
 
-  const listImages = (viewer: Viewer, args: ImagesArgs): Promise<ImagePage> => {
+  const listImages = (viewer: Viewer, args: ImagesArgs, ctx: GraphqlContext): Promise<ImagePage> => {
     const opts: ImageListOptions = {
       status: orNone(args.status),
       uploadedFrom: orNone(args.uploadedFrom),
@@ -111,7 +114,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
       cursor: orNone(args.after),
       limit: pageSize(args.first, deps.limits.maxFirst),
     };
-    return deps.images.list(viewer, opts, readAt(args));
+    return deps.images.list(viewer, opts, readAt(args, ctx));
   };
 
   return {
@@ -129,7 +132,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
         const principal = await ctx.viewer();
         await consistent(args, 'images', ctx);
         // With its faces: one cache entry holds both, so Image.faces needs no second lookup.
-        const image = UUID.test(args.id) ? await deps.images.getWithFaces(viewerOf(principal), args.id.toLowerCase(), false, readAt(args)) : undefined;
+        const image = UUID.test(args.id) ? await deps.images.getWithFaces(viewerOf(principal), args.id.toLowerCase(), false, readAt(args, ctx)) : undefined;
         if (!image) throw imageNotFound();
         const { faces, ...view } = image;
         return withPreloadedFaces(view, faces);
@@ -137,7 +140,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
       async images(_root: unknown, args: ImagesArgs, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
         await consistent(args, 'images', ctx);
-        return connection(await listImages(viewerOf(principal), args));
+        return connection(await listImages(viewerOf(principal), args, ctx));
       },
       async stats(_root: unknown, args: { from?: string | null; to?: string | null } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
@@ -182,7 +185,7 @@ export function createResolvers(deps: ResolverDeps): IResolvers {
         const principal = await ctx.viewer();
         if (u.userId !== principal.userId && !seesEveryone(principal)) throw gqlError('forbidden', "only admins and auditors see another user's images", 403);
         // The user's images as they themself see them.
-        return connection(await listImages({ userId: u.userId, role: 'user' }, args));
+        return connection(await listImages({ userId: u.userId, role: 'user' }, args, ctx));
       },
     },
     Image: {

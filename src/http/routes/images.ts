@@ -13,6 +13,7 @@ import { imageResponse, type TimeTravel } from '../../queries/time-travel.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../as-of.js';
 import { principalOf, type Guard } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
+import { frozenBodies } from '../frozen-body.js';
 import { HttpProblem } from '../problem.js';
 import { readUpload } from '../upload.js';
 import { PositionCursor, responses, Uuid } from '../schemas.js';
@@ -133,6 +134,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     },
   );
 
+  const imageBody = frozenBodies();
   app.get(
     '/v1/images/:imageId',
     {
@@ -146,7 +148,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         response: responses({ 200: Type.Composite([ImageWithFaces, AsOfFields]) }, 400, 401, 404, 503),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { asOf } = request.query;
       if (asOf !== undefined) {
         const then = await deps.timeTravel.image(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
@@ -156,7 +158,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
       const image = await deps.query.getWithFaces(viewerOf(principalOf(request)), request.params.imageId, request.query.include === 'descriptor', readAt(request.query.consistentWith));
       if (!image) throw notFound();
-      return image;
+      return imageBody(reply, image);
     },
   );
 

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 /** Bump when the shape of a cached value changes. */
 export const CACHE_SCHEMA_VERSION = 1;
 
-export type CacheName = 'image' | 'gallery' | 'account';
+/** What a cached read was for (the metrics label); 'graphql' is the GraphQL response memo. */
+export type CacheName = 'image' | 'gallery' | 'account' | 'graphql';
 
 export interface CacheKey {
   /** The generation counter the data key depends on. */

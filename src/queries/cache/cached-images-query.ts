@@ -9,11 +9,13 @@ import type pg from 'pg';
 import { START, type Position } from '../../eventstore/position.js';
 import { readCheckpoint } from '../../projections/checkpoints.js';
 import { ImagesQuery, type FaceView, type ImageListOptions, type ImagePage, type ImageView, type Viewer } from '../images-query.js';
-import type { ReadCache, Stamped } from './read-cache.js';
+import type { CacheDependencies, CacheDependency, ReadCache, Stamped } from './read-cache.js';
 
 export interface ReadOptions {
   /** The answer must reflect at least this position (a command's response position). */
   consistentWith?: Position | undefined;
+  /** Collects the cache entries the answer was made from (the GraphQL response memo). */
+  dependencies?: CacheDependencies | undefined;
 }
 
 export type ImageWithFaces = ImageView & { faces: FaceView[] };
@@ -28,6 +30,26 @@ const PROJECTION = 'images';
 /** Loads for the cache are not a viewer's reads: visibility is checked when they are served. */
 const LOADER: Viewer = { userId: '00000000-0000-0000-0000-000000000000', role: 'admin' };
 
+/**
+ * An entry's image and faces as one object, made once per entry: cache entries are frozen and
+ * shared, so this one is too, and callers may keep things per object (the REST body).
+ */
+const joinedEntries = new WeakMap<ImageEntry, ImageWithFaces>();
+function joined(entry: ImageEntry): ImageWithFaces {
+  let out = joinedEntries.get(entry);
+  if (!out) {
+    out = Object.isFrozen(entry) ? Object.freeze({ ...entry.image, faces: entry.faces }) : { ...entry.image, faces: entry.faces };
+    joinedEntries.set(entry, out);
+  }
+  return out;
+}
+
+/** A read not made of cache entries: nothing built from it may be memoised. */
+function untracked<T>(read: ReadOptions, answer: T): T {
+  read.dependencies?.untracked();
+  return answer;
+}
+
 const seesAll = (v: Viewer) => v.role === 'admin' || v.role === 'auditor';
 const visibleTo = (v: Viewer, image: ImageView) => seesAll(v) || image.ownerId === v.userId;
 
@@ -40,25 +62,31 @@ export class CachedImagesQuery extends ImagesQuery {
   }
 
   override async list(viewer: Viewer, opts: ImageListOptions, read: ReadOptions = {}): Promise<ImagePage> {
-    if (!this.cache) return super.list(viewer, opts);
+    if (!this.cache) return untracked(read, super.list(viewer, opts));
     const scope = seesAll(viewer) ? 'all' : viewer.userId;
     const selector = [opts.status ?? null, opts.uploadedFrom ?? null, opts.uploadedTo ?? null, opts.ordering ?? null, opts.cursor ?? null, opts.limit];
-    const page = await this.cache.through<ImagePage>('gallery', this.cache.keys.galleryPage(scope, selector), read.consistentWith, async () => {
-      const stamp = await this.stamp();
-      return { stamp, value: await super.list(viewer, opts) };
-    });
+    const page = await this.cache.through<ImagePage>(
+      'gallery',
+      this.cache.keys.galleryPage(scope, selector),
+      read.consistentWith,
+      async () => {
+        const stamp = await this.stamp();
+        return { stamp, value: await super.list(viewer, opts) };
+      },
+      read.dependencies,
+    );
     return page!;
   }
 
   override async get(viewer: Viewer, imageId: string, read: ReadOptions = {}): Promise<ImageView | undefined> {
-    if (!this.cache) return super.get(viewer, imageId);
+    if (!this.cache) return untracked(read, super.get(viewer, imageId));
     const entry = await this.entry(imageId, 'plain', read);
     return entry && visibleTo(viewer, entry.image) ? entry.image : undefined;
   }
 
   /** Like ImagesQuery.faces, no visibility check (callers have done `get` first). */
   override async faces(imageId: string, includeDescriptor: boolean, read: ReadOptions = {}): Promise<FaceView[]> {
-    if (!this.cache) return super.faces(imageId, includeDescriptor);
+    if (!this.cache) return untracked(read, super.faces(imageId, includeDescriptor));
     return (await this.entry(imageId, includeDescriptor ? 'descriptor' : 'plain', read))?.faces ?? [];
   }
 
@@ -68,7 +96,7 @@ export class CachedImagesQuery extends ImagesQuery {
    * No visibility check, like the base method (callers have the images already).
    */
   override async facesOf(imageIds: readonly string[], includeDescriptor: boolean, read: ReadOptions = {}): Promise<Map<string, FaceView[]>> {
-    if (!this.cache) return super.facesOf(imageIds, includeDescriptor);
+    if (!this.cache) return untracked(read, super.facesOf(imageIds, includeDescriptor));
     const cache = this.cache;
     const variant = includeDescriptor ? 'descriptor' : 'plain';
     const entries = await cache.throughMany<ImageEntry>(
@@ -88,6 +116,7 @@ export class CachedImagesQuery extends ImagesQuery {
         }
         return loaded;
       },
+      read.dependencies,
     );
     return new Map(imageIds.map((id, i) => [id, entries[i]?.faces ?? []]));
   }
@@ -95,11 +124,12 @@ export class CachedImagesQuery extends ImagesQuery {
   /** The image and its faces in one cache read; undefined if the viewer may not see it. */
   async getWithFaces(viewer: Viewer, imageId: string, includeDescriptor: boolean, read: ReadOptions = {}): Promise<ImageWithFaces | undefined> {
     if (!this.cache) {
+      read.dependencies?.untracked();
       const image = await super.get(viewer, imageId);
       return image && { ...image, faces: await super.faces(imageId, includeDescriptor) };
     }
     const entry = await this.entry(imageId, includeDescriptor ? 'descriptor' : 'plain', read);
-    return entry && visibleTo(viewer, entry.image) ? { ...entry.image, faces: entry.faces } : undefined;
+    return entry && visibleTo(viewer, entry.image) ? joined(entry) : undefined;
   }
 
   private entry(imageId: string, variant: 'plain' | 'descriptor', read: ReadOptions): Promise<ImageEntry | undefined> {
@@ -109,7 +139,17 @@ export class CachedImagesQuery extends ImagesQuery {
       const image = await super.get(LOADER, imageId);
       if (!image) return undefined; // not found is not cached: the next read asks PostgreSQL again
       return { stamp, value: { image, faces: await super.faces(imageId, variant === 'descriptor') } };
-    });
+    }, read.dependencies);
+  }
+
+  /** Whether answers made from these entries would still be made the same (false without a cache). */
+  stillCurrent(dependencies: readonly CacheDependency[]): Promise<boolean> {
+    return this.cache ? this.cache.stillCurrent(dependencies) : Promise.resolve(false);
+  }
+
+  /** Reads can be tracked for the response memo (the read cache is on). */
+  get tracksDependencies(): boolean {
+    return this.cache !== undefined;
   }
 
   /**

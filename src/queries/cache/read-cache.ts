@@ -105,6 +105,43 @@ interface QueuedLookup {
 
 const heldKey = (key: CacheKey) => `${key.dataPrefix}${key.dataSuffix}`;
 
+/** One entry a result was made from: its key and the generation it was read under. */
+export interface CacheDependency {
+  key: CacheKey;
+  generation: string;
+}
+
+/**
+ * What a set of reads depended on (the GraphQL response memo): every cache entry with the
+ * generation it was read under. A read that could not go through the cache (Redis down, bypass)
+ * or anything else not made of cache entries marks the set incomplete: nothing built from it may
+ * be kept.
+ */
+export class CacheDependencies {
+  private readonly byKey = new Map<string, CacheDependency>();
+  private tracked = true;
+
+  add(key: CacheKey, generation: string): void {
+    const known = this.byKey.get(heldKey(key));
+    // The same entry read twice under two generations: it changed during the request.
+    if (known && known.generation !== generation) this.tracked = false;
+    this.byKey.set(heldKey(key), { key, generation });
+  }
+
+  untracked(): void {
+    this.tracked = false;
+  }
+
+  /** Every read was a tracked cache read, and there was at least one. */
+  get complete(): boolean {
+    return this.tracked && this.byKey.size > 0;
+  }
+
+  list(): CacheDependency[] {
+    return [...this.byKey.values()];
+  }
+}
+
 export class ReadCache {
   readonly keys: CacheKeys;
   private readonly redis: Redis;
@@ -143,8 +180,10 @@ export class ReadCache {
    * The cached value for `key` if there is one at least as new as `atLeast`, else `load()`'s
    * (stored for the next reader). `load` returns undefined for "nothing to cache" (not found).
    */
-  async through<T>(cache: CacheName, key: CacheKey, atLeast: Position | undefined, load: () => Promise<Stamped<T> | undefined>): Promise<T | undefined> {
+  async through<T>(cache: CacheName, key: CacheKey, atLeast: Position | undefined, load: () => Promise<Stamped<T> | undefined>, dependencies?: CacheDependencies): Promise<T | undefined> {
     const found = await this.lookup(cache, key, atLeast);
+    if (found) dependencies?.add(key, found.generation);
+    else dependencies?.untracked();
     if (isFresh(found?.entry, atLeast)) {
       this.report(cache, 'hit');
       return found.entry.value as T;
@@ -165,8 +204,14 @@ export class ReadCache {
     keys: readonly CacheKey[],
     atLeast: Position | undefined,
     loadMissing: (indexes: number[]) => Promise<Map<number, Stamped<T> & { cache: boolean }>>,
+    dependencies?: CacheDependencies,
   ): Promise<(T | undefined)[]> {
     const found = await this.lookupMany(cache, keys, atLeast);
+    keys.forEach((key, i) => {
+      const f = found[i];
+      if (f) dependencies?.add(key, f.generation);
+      else dependencies?.untracked();
+    });
     const out: (T | undefined)[] = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((_key, i) => {
@@ -191,6 +236,23 @@ export class ReadCache {
     return out;
   }
 
+  /**
+   * Whether every entry is still under the generation it was read under (one round trip, like a
+   * lookup of them all; false when the cache cannot be asked now). Nothing is fetched or decoded:
+   * the generations are offered as held, so Redis answers a current one with the generation alone.
+   */
+  async stillCurrent(dependencies: readonly CacheDependency[]): Promise<boolean> {
+    if (dependencies.length === 0 || !this.usable()) return false;
+    try {
+      const replies = await this.timed(Promise.all(dependencies.map((d) => this.send(d.key, d.generation))));
+      this.errorsInRow = 0;
+      return replies.every(([generation], i) => generation === dependencies[i]!.generation);
+    } catch (err) {
+      this.failed(err as Error);
+      return false;
+    }
+  }
+
   private usable(): boolean {
     return !this.closed && this.redis.status === 'ready' && Date.now() >= this.skipUntil;
   }
@@ -203,7 +265,7 @@ export class ReadCache {
     }
     try {
       const held = keys.map((key) => this.heldFor(key, atLeast));
-      const replies = await this.timed(Promise.all(keys.map((key, i) => this.send(key, held[i]))));
+      const replies = await this.timed(Promise.all(keys.map((key, i) => this.send(key, held[i]?.generation ?? ''))));
       this.errorsInRow = 0;
       return replies.map((reply, i) => this.resolve(keys[i]!, reply, held[i]));
     } catch (err) {
@@ -221,7 +283,7 @@ export class ReadCache {
     }
     try {
       const held = this.heldFor(key, atLeast);
-      const reply = await this.timed(this.send(key, held));
+      const reply = await this.timed(this.send(key, held?.generation ?? ''));
       this.errorsInRow = 0;
       return this.resolve(key, reply, held);
     } catch (err) {
@@ -237,9 +299,9 @@ export class ReadCache {
    * and one reply (on loopback a write cost as much as the rest of a cached read), and a lone
    * request waits for nothing: the check phase follows the poll phase that brought it.
    */
-  private send(key: CacheKey, held: Held | undefined): Promise<LookupReply> {
+  private send(key: CacheKey, heldGeneration: string): Promise<LookupReply> {
     return new Promise<LookupReply>((resolve, reject) => {
-      if (this.queued.push({ key, heldGeneration: held?.generation ?? '', resolve, reject }) === 1) setImmediate(this.flush);
+      if (this.queued.push({ key, heldGeneration, resolve, reject }) === 1) setImmediate(this.flush);
     });
   }
 
