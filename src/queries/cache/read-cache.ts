@@ -417,9 +417,13 @@ function isFresh(entry: Stamped<unknown> | undefined, atLeast: Position | undefi
   return entry !== undefined && (atLeast === undefined || comparePositions(entry.stamp, atLeast) >= 0);
 }
 
-/** Freezes a decoded entry and everything in it: one copy answers many requests. */
+/**
+ * Freezes an entry and everything in it: one copy answers many requests. Children of an object
+ * that is frozen already are visited too (a shallow freeze leaves them open); entries are JSON
+ * data, so there are no cycles.
+ */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
   }
