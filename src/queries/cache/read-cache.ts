@@ -153,6 +153,7 @@ export class ReadCache {
   private closed = false;
   private readonly held: LRUCache<string, Held> | undefined;
   private queued: QueuedLookup[] = [];
+  private readonly connecting: Promise<void>;
 
   constructor(private readonly opts: ReadCacheOptions) {
     this.keys = new CacheKeys(opts.keyPrefix);
@@ -173,7 +174,13 @@ export class ReadCache {
     });
     this.redis.defineCommand('facetrailCacheLookup', { numberOfKeys: 1, lua: LOOKUP });
     this.redis.on('error', (err: Error) => this.logError(err, 'read cache connection error'));
-    this.redis.connect().catch(() => undefined); // reported by the 'error' listener
+    this.connecting = this.redis.connect();
+    this.connecting.catch(() => undefined); // reported by the 'error' listener
+  }
+
+  /** Settles when the first connection is ready (a lookup before it is a bypass), or has failed. */
+  connected(): Promise<void> {
+    return this.connecting;
   }
 
   /**

@@ -22,20 +22,6 @@ function open(opts: Partial<ReadCacheOptions> = {}): { cache: ReadCache; results
   return { cache, results };
 }
 
-/** Waits until the cache reaches Redis (right after connecting a lookup is a bypass), then forgets the results. */
-async function ready(cache: ReadCache, results: CacheResult[]): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const n = results.length;
-    await cache.through('account', cache.keys.account('probe'), undefined, () => Promise.resolve(undefined));
-    if (results[n] !== 'bypass') {
-      results.length = 0;
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('the read cache never reached Redis');
-}
-
 const bump = (genKey: string) => redis.eval(BUMP_GENERATION, 1, genKey, generationTtlSeconds(60));
 
 beforeAll(() => {
@@ -54,7 +40,7 @@ afterAll(async () => {
 describe('read cache', () => {
   it('answers a hit from the entry it holds while Redis confirms the generation, and reloads after an invalidation', async () => {
     const { cache, results } = open();
-    await ready(cache, results);
+    await cache.connected();
     const key = cache.keys.image('held', 'plain');
     let loads = 0;
     const load = () => Promise.resolve({ stamp: at(5), value: { n: ++loads } });
@@ -76,24 +62,22 @@ describe('read cache', () => {
   });
 
   it('fetches the stored entry when the one it holds is older than consistentWith, and never serves one older', async () => {
-    const opening = open();
-    const { cache } = opening;
-    await ready(cache, opening.results);
-    const other = open();
-    await ready(other.cache, other.results);
+    const { cache } = open();
+    await cache.connected();
     const key = cache.keys.image('stamps', 'plain');
     await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(5), value: 'old stamp' }));
-    // A second process stores a newer stamp under the same generation (same data, newer checkpoint).
-    await other.cache.through('image', key, at(9), () => Promise.resolve({ stamp: at(9), value: 'new stamp' }));
-    await new Promise((r) => setTimeout(r, 50)); // the store is fire-and-forget; let it land
+    // Its store is fire-and-forget; a lookup on the same connection is answered after it.
+    expect(await cache.through('image', key, undefined, () => Promise.resolve(undefined))).toBe('old stamp');
+    // Another process stores a newer stamp under the same generation (same data, newer checkpoint).
+    const generation = await redis.get(key.gen);
+    await redis.set(`${key.dataPrefix}${generation}${key.dataSuffix}`, JSON.stringify({ s: '9-9', v: 'new stamp' }), 'EX', 60);
     expect(await cache.through('image', key, at(9), () => Promise.resolve({ stamp: at(10), value: 'loaded' }))).toBe('new stamp');
     expect(await cache.through('image', key, at(12), () => Promise.resolve({ stamp: at(12), value: 'loaded at 12' }))).toBe('loaded at 12');
   });
 
   it('hands out frozen entries (one copy serves many requests)', async () => {
-    const opening = open();
-    const { cache } = opening;
-    await ready(cache, opening.results);
+    const { cache } = open();
+    await cache.connected();
     const key = cache.keys.image('frozen', 'plain');
     const value = await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: { faces: [{ landmarks: [[1, 2]] }] } }));
     const again = await cache.through<{ faces: { landmarks: number[][] }[] }>('image', key, undefined, () => Promise.resolve(undefined));
@@ -104,7 +88,7 @@ describe('read cache', () => {
 
   it('holds nothing with localMaxBytes 0: every hit reads the stored copy', async () => {
     const { cache, results } = open({ localMaxBytes: 0 });
-    await ready(cache, results);
+    await cache.connected();
     const key = cache.keys.image('no-local', 'plain');
     await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: 'v1' }));
     const [dataKey] = await redis.keys(`${key.dataPrefix}*${key.dataSuffix}`);
@@ -115,14 +99,15 @@ describe('read cache', () => {
   });
 
   it('answers concurrent lookups of one turn (one pipeline) each with its own entry', async () => {
-    const opening = open();
-    const { cache } = opening;
-    await ready(cache, opening.results);
+    const { cache } = open();
+    await cache.connected();
     const ids = Array.from({ length: 50 }, (_, i) => `many-${i}`);
     await Promise.all(ids.map((id) => cache.through('image', cache.keys.image(id, 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: id }))));
+    // The stores are fire-and-forget; a lookup on the same connection is answered after them.
+    await cache.through('image', cache.keys.image('many-0', 'plain'), undefined, () => Promise.resolve(undefined));
     const opened = open(); // nothing held: every answer comes from Redis, in one pipeline
     const reader = opened.cache;
-    await ready(reader, opened.results);
+    await reader.connected();
     const values = await Promise.all(ids.map((id) => reader.through('image', reader.keys.image(id, 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: 'loaded' }))));
     expect(values).toEqual(ids);
     expect(opened.results).toEqual(ids.map(() => 'hit'));
@@ -134,7 +119,7 @@ describe('read cache', () => {
 
   it('does not call a reply that arrived while the event loop was busy a timeout', async () => {
     const { cache, results } = open({ timeoutMs: 20 });
-    await ready(cache, results);
+    await cache.connected();
     const key = cache.keys.image('busy-loop', 'plain');
     await cache.through('image', key, undefined, () => Promise.resolve({ stamp: at(1), value: 'cached' }));
     results.length = 0;
@@ -153,7 +138,7 @@ describe('read cache', () => {
     await proxy.start();
     try {
       const { cache, results } = open({ redisUrl: proxy.url, timeoutMs: 50, breakerErrors: 2, cooldownMs: 60_000 });
-      await ready(cache, results);
+      await cache.connected();
       proxy.stall();
       const started = Date.now();
       const read = () => cache.through('image', cache.keys.image('stalled', 'plain'), undefined, () => Promise.resolve({ stamp: at(1), value: 'from PostgreSQL' }));
