@@ -284,20 +284,7 @@ export class ReadCache {
 
   /** Generation + entry, or undefined when the cache cannot be used now (already counted). */
   private async lookup(cache: CacheName, key: CacheKey, atLeast: Position | undefined): Promise<Found | undefined> {
-    if (!this.usable()) {
-      this.report(cache, 'bypass');
-      return undefined;
-    }
-    try {
-      const held = this.heldFor(key, atLeast);
-      const reply = await this.timed(this.send(key, held?.generation ?? ''));
-      this.errorsInRow = 0;
-      return this.resolve(key, reply, held);
-    } catch (err) {
-      this.failed(err as Error);
-      this.report(cache, 'error');
-      return undefined;
-    }
+    return (await this.lookupMany(cache, [key], atLeast))[0];
   }
 
   /**
@@ -315,11 +302,6 @@ export class ReadCache {
   private readonly flush = (): void => {
     const batch = this.queued;
     this.queued = [];
-    if (batch.length === 1) {
-      const only = batch[0]!;
-      this.redis.facetrailCacheLookup(only.key.gen, only.key.dataPrefix, only.key.dataSuffix, this.genTtl, only.heldGeneration).then(only.resolve, only.reject);
-      return;
-    }
     const pipeline: ChainableCommander = this.redis.pipeline();
     for (const q of batch) pipeline.facetrailCacheLookup(q.key.gen, q.key.dataPrefix, q.key.dataSuffix, this.genTtl, q.heldGeneration);
     pipeline.exec().then(
