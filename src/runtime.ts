@@ -11,8 +11,8 @@ import { createEventStore } from './eventstore/create-event-store.js';
 import type { EventStore } from './eventstore/types.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
-import { CheckpointWaiter } from './projections/checkpoint-waiter.js';
-import { instrumentEventStore } from './metrics/instrument-event-store.js';
+import { CheckpointWaiter } from './checkpoints/checkpoint-waiter.js';
+import { instrumentEventStore } from './eventstore/instrumented-event-store.js';
 import { Metrics } from './metrics/metrics.js';
 
 export interface Runtime {

@@ -3,7 +3,7 @@
 // no-echo prompt on a terminal. Prints the new user id.
 
 import { parseArgs } from 'node:util';
-import { registerUser } from '../commands/register-user.js';
+import { registerUser } from '../commands/identity/register-user.js';
 import { loadConfig } from '../config.js';
 import { ensureDatabase } from '../db/ensure-database.js';
 import { migrate } from '../db/migrate.js';

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBearer } from '../auth/bearer.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Role } from '../domain/identity/roles.js';
-import type { AccountLookup } from '../queries/cache/cached-accounts.js';
+import type { AccountLookup } from '../queries/identity/cached-accounts.js';
 import { HttpProblem } from './problem.js';
 
 export interface Principal {

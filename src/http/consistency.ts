@@ -2,7 +2,7 @@
 // models the route reads have applied that position.
 
 import { cursorToPosition } from '../eventstore/position.js';
-import type { CheckpointWaiter } from '../projections/checkpoint-waiter.js';
+import type { CheckpointWaiter } from '../checkpoints/checkpoint-waiter.js';
 import { HttpProblem } from './problem.js';
 
 export function createConsistency(waiter: CheckpointWaiter, timeoutMs: number) {

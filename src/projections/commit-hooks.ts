@@ -2,8 +2,8 @@
 // hooks that tell the query side (cache invalidation, live GraphQL notifications) what changed.
 
 import { imageNotifications } from '../http/graphql/live.js';
-import { accountCacheInvalidation } from '../queries/cache/invalidate-accounts.js';
-import { imageCacheInvalidation } from '../queries/cache/invalidate-images.js';
+import { accountCacheInvalidation } from '../queries/identity/invalidate-accounts.js';
+import { imageCacheInvalidation } from '../queries/images/invalidate-images.js';
 import type { Runtime } from '../runtime.js';
 import type { AfterCommitHook } from './runner.js';
 

@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { comparePositions, positionToCursor, type Position } from '../eventstore/position.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import { readCheckpoint, writeCheckpoint } from '../checkpoints/checkpoints.js';
 import type { Projection, TableSpec } from './projection.js';
 import { enterSchema, LIVE_SCHEMA, LOCK_CLASS } from './runner.js';
 

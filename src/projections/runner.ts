@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { comparePositions, type Position } from '../eventstore/position.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
 import { BatchPuller } from './batch-puller.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoints.js';
+import { readCheckpoint, writeCheckpoint } from '../checkpoints/checkpoints.js';
 import type { Projection } from './projection.js';
 import { pause } from '../abortable-pause.js';
 

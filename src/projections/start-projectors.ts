@@ -1,4 +1,4 @@
-import { watchProjectorLag } from '../metrics/projector-lag.js';
+import { watchProjectorLag } from './lag-metrics.js';
 import type { Runtime } from '../runtime.js';
 import { commitHooks } from './commit-hooks.js';
 import { projections } from './index.js';

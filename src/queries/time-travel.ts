@@ -12,8 +12,8 @@ import { imageStream, type FaceRecord, type ImageEvent } from '../domain/images/
 import { upcast } from '../domain/upcast.js';
 import { comparePositions, cursorToPosition, type Position } from '../eventstore/position.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
-import type { FaceView, ImageView, Viewer } from './images-query.js';
-import type { UserView } from './users-query.js';
+import type { FaceView, ImageView, Viewer } from './images/images-query.js';
+import type { UserView } from './identity/users-query.js';
 
 /** A point in the past: every event at or before a log position, or recorded at or before a time. */
 export type AsOf = { kind: 'position'; position: Position } | { kind: 'time'; time: Date };

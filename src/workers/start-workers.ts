@@ -2,15 +2,15 @@
 // ProjectorRunner), the analysis worker and the maintenance schedulers.
 
 import { BlobStore } from '../blobs/blob-store.js';
-import { ImageService } from '../commands/image-service.js';
-import { AnalyzerPool } from './analyzer-pool.js';
+import { ImageService } from '../commands/images/image-service.js';
+import { AnalyzerPool } from './images/analyzer-pool.js';
 import { ProjectorRunner, type RunnerOptions } from '../projections/runner.js';
 import type { Runtime } from '../runtime.js';
-import { startAnalysisWorker, type AnalysisWorkerHandle } from './analysis-worker.js';
-import { createAnalysisQueue, createJobBridge, type JobBridge } from './job-bridge.js';
-import { watchQueues } from '../metrics/queue-metrics.js';
+import { startAnalysisWorker, type AnalysisWorkerHandle } from './images/analysis-worker.js';
+import { createAnalysisQueue, createJobBridge, type JobBridge } from './images/job-bridge.js';
+import { watchQueues } from './queue-metrics.js';
 import { bullPrefix, producerConnection } from './queues.js';
-import { startSchedulers, type SchedulersHandle } from './schedulers.js';
+import { startSchedulers, type SchedulersHandle } from './images/schedulers.js';
 
 export interface StartWorkersOptions {
   /** The job bridge (events → jobs). Default true. */

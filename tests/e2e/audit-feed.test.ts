@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
-import { AuditFeed } from '../../src/queries/audit-feed.js';
+import { AuditFeed } from '../../src/queries/audit/audit-feed.js';
 import { collect } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor, type FeedEvent, type FeedPage } from '../support/audit.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionToCursor } from '../../src/eventstore/position.js';
 import type { Subscription } from '../../src/eventstore/types.js';
 import { errorHandler } from '../../src/http/problem.js';
-import { auditRoutes } from '../../src/http/routes/audit.js';
+import { auditRoutes } from '../../src/http/routes/audit/audit.js';
 import { ProblemSchema } from '../../src/http/schemas.js';
 import { collect } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';

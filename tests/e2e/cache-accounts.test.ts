@@ -4,7 +4,7 @@
 // alone removed (only the after-commit one left) the "at once" checks here can fail.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityService } from '../../src/commands/identity-service.js';
+import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';

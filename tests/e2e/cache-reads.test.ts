@@ -8,7 +8,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../src/blobs/blob-store.js';
-import { ImageService } from '../../src/commands/image-service.js';
+import { ImageService } from '../../src/commands/images/image-service.js';
 import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../src/blobs/blob-store.js';
-import { ImageService } from '../../src/commands/image-service.js';
+import { ImageService } from '../../src/commands/images/image-service.js';
 import { positionToCursor } from '../../src/eventstore/position.js';
 import type { Position } from '../../src/eventstore/types.js';
 import { startTestApp, type TestApp } from '../support/app.js';

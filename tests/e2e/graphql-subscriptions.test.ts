@@ -11,7 +11,7 @@ import { buildApp } from '../../src/http/app.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { liveTopics } from '../../src/http/graphql/live.js';
-import { IdentityService } from '../../src/commands/identity-service.js';
+import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { tokenFor } from '../support/audit.js';

@@ -3,7 +3,7 @@
 // an admin (created by the CLI path: IdentityService with role admin) promotes a user.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityService } from '../../src/commands/identity-service.js';
+import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { collect } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';

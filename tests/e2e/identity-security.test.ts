@@ -176,7 +176,7 @@ describe('roles and accounts', () => {
     const reg = await call<{ userId: string }>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 'gone@example.com', password, displayName: 'Gone' } });
     const tok = await call<{ accessToken: string; refreshToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'gone@example.com', password } });
     await t.runtime.checkpoints.waitFor(['users'], await latestWrittenPosition(t.runtime.pool), 10_000);
-    const { IdentityService } = await import('../../src/commands/identity-service.js');
+    const { IdentityService } = await import('../../src/commands/identity/identity-service.js');
     const identity = new IdentityService(t.runtime.eventStore, t.runtime.tokens);
     const deactivated = await identity.deactivate(reg.body.userId, 'test', { correlationId: 't', actor: { id: 'admin', kind: 'system' } });
     await t.runtime.checkpoints.waitFor(['users'], deactivated!, 10_000);

@@ -5,7 +5,7 @@
 // opening a session loses the board.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOARD_COOKIE, BOARD_SESSION_SECONDS } from '../../src/http/routes/queue-board.js';
+import { BOARD_COOKIE, BOARD_SESSION_SECONDS } from '../../src/http/routes/ops/queue-board.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';

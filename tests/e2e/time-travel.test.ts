@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityService } from '../../src/commands/identity-service.js';
+import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { DEFAULT_MODELS_DIR } from '../../src/inference/conversion/model-files.js';
 import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
 import type { RecordedEvent } from '../../src/eventstore/types.js';

@@ -4,11 +4,11 @@
 
 import { pino } from 'pino';
 import { BlobStore } from '../../src/blobs/blob-store.js';
-import { ImageService } from '../../src/commands/image-service.js';
+import { ImageService } from '../../src/commands/images/image-service.js';
 import { createPool } from '../../src/db/pool.js';
 import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.js';
 import { FaceAnalyzer } from '../../src/inference/analyzer.js';
-import { startAnalysisWorker } from '../../src/workers/analysis-worker.js';
+import { startAnalysisWorker } from '../../src/workers/images/analysis-worker.js';
 
 const env = (name: string): string => {
   const v = process.env[name];

@@ -1,7 +1,7 @@
 // Helpers for the audit e2e tests: users with a given role (created on the command side, like the
 // CLI does) logged in over HTTP, and the feed's event shape.
 
-import { IdentityService } from '../../src/commands/identity-service.js';
+import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import type { Role } from '../../src/domain/identity/roles.js';
 import type { TestApp } from './app.js';
 import { call } from './http.js';

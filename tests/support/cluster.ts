@@ -10,7 +10,7 @@ import { createEventStore } from '../../src/eventstore/create-event-store.js';
 import { comparePositions, type Position } from '../../src/eventstore/position.js';
 import { projections } from '../../src/projections/index.js';
 import { rebuildable, verifyProjection } from '../../src/projections/rebuild.js';
-import { JOB_BRIDGE_NAME } from '../../src/workers/job-bridge.js';
+import { JOB_BRIDGE_NAME } from '../../src/workers/images/job-bridge.js';
 import { ANALYSIS_QUEUE, workerConnection } from '../../src/workers/queues.js';
 import { createTestDatabase, latestWrittenPosition, type TestDatabase } from './database.js';
 import { eventually } from './eventually.js';

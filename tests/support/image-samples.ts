@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { CommandContext } from '../../src/commands/context.js';
-import type { ImageService } from '../../src/commands/image-service.js';
+import type { ImageService } from '../../src/commands/images/image-service.js';
 import { imageStream } from '../../src/domain/images/image-events.js';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/types.js';
 

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Position } from '../../eventstore/position.js';
 import type { CacheDependencies } from '../../queries/cache/read-cache.js';
 import type { Principal } from '../auth-guard.js';
-import type { Viewer } from '../../queries/images-query.js';
+import type { Viewer } from '../../queries/images/images-query.js';
 import { gqlError } from './errors.js';
 
 declare module 'mercurius' {

@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionResult, FormattedExecutionResult, GraphQLError as GraphQLErrorType } from 'graphql';
 import { graphql } from './graphql-cjs.js';
-import { InvalidListFilterError, InvalidPageCursorError } from '../../queries/images-query.js';
+import { InvalidListFilterError, InvalidPageCursorError } from '../../queries/images/images-query.js';
 import { toHttpProblem } from '../error-mapping.js';
 
 const { GraphQLError } = graphql;

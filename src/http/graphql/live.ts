@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import type { AfterCommitHook } from '../../projections/runner.js';
-import { ImagesQuery, type ImageSnapshot } from '../../queries/images-query.js';
+import { ImagesQuery, type ImageSnapshot } from '../../queries/images/images-query.js';
 import type { Runtime } from '../../runtime.js';
 
 type Emitter = ReturnType<typeof MQEmitterRedis>;

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers } from 'mercurius';
 import type { Config } from '../../config.js';
-import type { CachedImagesQuery } from '../../queries/cache/cached-images-query.js';
-import type { UsersQuery } from '../../queries/users-query.js';
+import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
+import type { UsersQuery } from '../../queries/identity/users-query.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { httpContext, wsOnConnect, type PrincipalFor } from './context.js';
 import { createErrorFormatter, formatError } from './errors.js';
@@ -21,8 +21,8 @@ import { graphql } from './graphql-cjs.js';
 
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
 import { createSubscriptionResolvers } from './subscriptions.js';
-import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
-import type { AuditFeed } from '../../queries/audit-feed.js';
+import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
+import type { AuditFeed } from '../../queries/audit/audit-feed.js';
 import type { CacheObserver } from '../../queries/cache/read-cache.js';
 import { memoisableDocument, registerResponseMemo } from './response-memo.js';
 

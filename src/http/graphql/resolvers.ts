@@ -4,10 +4,10 @@
 
 import type { IResolvers } from 'mercurius';
 import { comparePositions, cursorToPosition } from '../../eventstore/position.js';
-import type { CachedImagesQuery, ReadOptions } from '../../queries/cache/cached-images-query.js';
-import type { ImageListOptions, ImagePage, ImageView, Viewer } from '../../queries/images-query.js';
-import type { AuditFeed } from '../../queries/audit-feed.js';
-import type { UsersQuery, UserView } from '../../queries/users-query.js';
+import type { CachedImagesQuery, ReadOptions } from '../../queries/images/cached-images-query.js';
+import type { ImageListOptions, ImagePage, ImageView, Viewer } from '../../queries/images/images-query.js';
+import type { AuditFeed } from '../../queries/audit/audit-feed.js';
+import type { UsersQuery, UserView } from '../../queries/identity/users-query.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { requireStaff, seesEveryone, viewerOf, type GraphqlContext } from './context.js';
 import { gqlError } from './errors.js';

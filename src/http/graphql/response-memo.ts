@@ -16,7 +16,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import type { CachedImagesQuery } from '../../queries/cache/cached-images-query.js';
+import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import { CacheDependencies, type CacheDependency, type CacheObserver } from '../../queries/cache/read-cache.js';
 import type { Principal } from '../auth-guard.js';
 import type { PrincipalFor } from './context.js';

@@ -8,8 +8,8 @@
 import type { Readable } from 'node:stream';
 import type { IResolvers } from 'mercurius';
 import type { Role } from '../../domain/identity/roles.js';
-import type { AccountLookup } from '../../queries/cache/cached-accounts.js';
-import type { ImagesQuery, ImageView } from '../../queries/images-query.js';
+import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
+import type { ImagesQuery, ImageView } from '../../queries/images/images-query.js';
 import type { Principal } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
 import { seesEveryone, type GraphqlContext } from './context.js';

@@ -11,7 +11,7 @@ import { execute as verifyCommand } from '../../../src/cli/projections-verify.js
 import { positionToCursor, type Position } from '../../../src/eventstore/position.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import type { NewEvent } from '../../../src/eventstore/types.js';
-import { CheckpointWaiter } from '../../../src/projections/checkpoint-waiter.js';
+import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js';
 import { projections } from '../../../src/projections/index.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';

@@ -5,13 +5,13 @@
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, sha256Hex } from '../../../src/blobs/blob-store.js';
-import { ImageService } from '../../../src/commands/image-service.js';
+import { ImageService } from '../../../src/commands/images/image-service.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import type { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
-import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/workers/analysis-worker.js';
-import { createAnalysisQueue, createJobBridge } from '../../../src/workers/job-bridge.js';
-import { pipelineRef } from '../../../src/workers/model-ref.js';
+import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/workers/images/analysis-worker.js';
+import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
+import { pipelineRef } from '../../../src/workers/images/model-ref.js';
 import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { jobInState } from '../../support/jobs.js';

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../../src/blobs/blob-store.js';
-import { ImageService } from '../../../src/commands/image-service.js';
+import { ImageService } from '../../../src/commands/images/image-service.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import { pipelineRef } from '../../../src/workers/model-ref.js';
+import { pipelineRef } from '../../../src/workers/images/model-ref.js';
 import {
   collectBlobs,
   createMaintenanceQueue,
@@ -14,7 +14,7 @@ import {
   reanalyzeStale,
   registerSchedulers,
   startSchedulers,
-} from '../../../src/workers/schedulers.js';
+} from '../../../src/workers/images/schedulers.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';

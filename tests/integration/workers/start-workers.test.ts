@@ -3,14 +3,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../../src/blobs/blob-store.js';
-import { ImageService } from '../../../src/commands/image-service.js';
+import { ImageService } from '../../../src/commands/images/image-service.js';
 import { loadConfig } from '../../../src/config.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
-import { startAnalysisWorker } from '../../../src/workers/analysis-worker.js';
-import { createAnalysisQueue, createJobBridge } from '../../../src/workers/job-bridge.js';
-import { createMaintenanceQueue } from '../../../src/workers/schedulers.js';
+import { startAnalysisWorker } from '../../../src/workers/images/analysis-worker.js';
+import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
+import { createMaintenanceQueue } from '../../../src/workers/images/schedulers.js';
 import { startWorkers } from '../../../src/workers/start-workers.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';

@@ -1,0 +1,137 @@
+// Identity use cases: registration, login, token refresh/rotation, logout, role changes and
+// deactivation. Each one is a command (or two) through the generic handler; no read model is
+// consulted to decide anything: login finds the user through the e-mail claim stream.
+
+import { randomUUID } from 'node:crypto';
+import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
+import type { TokenService } from '../../auth/tokens.js';
+import { DomainError } from '../../domain/decider.js';
+import { emailClaimDecider, emailClaimStream } from '../../domain/identity/email-claim.js';
+import type { Role } from '../../domain/identity/roles.js';
+import { sessionDecider, sessionStream, type RevokeReason } from '../../domain/identity/session.js';
+import { userDecider, type UserState } from '../../domain/identity/user.js';
+import { userStream } from '../../domain/identity/user-events.js';
+import type { EventStore, Position } from '../../eventstore/types.js';
+import { handleCommand, loadStream } from '../command-handler.js';
+import type { CommandContext } from '../context.js';
+import { registerUser, validateEmail, type RegistrationInput } from './register-user.js';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshExpiresIn: number;
+  position: Position | undefined;
+}
+
+const invalidCredentials = () => new DomainError('unauthorized', 'invalid_credentials', 'wrong e-mail or password');
+
+export class IdentityService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly tokens: TokenService,
+  ) {}
+
+  register(input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
+    return registerUser(this.store, input, ctx);
+  }
+
+  /** The user behind an e-mail address, found through its claim stream. */
+  private async findByEmail(rawEmail: string): Promise<Extract<UserState, { userId: string }> | undefined> {
+    let email: string;
+    try {
+      email = validateEmail(rawEmail);
+    } catch {
+      return undefined;
+    }
+    const claim = await loadStream(this.store, emailClaimDecider, emailClaimStream(email));
+    if (!claim.state.claimedBy) return undefined;
+    const user = await loadStream(this.store, userDecider, userStream(claim.state.claimedBy));
+    return user.state.status === 'none' ? undefined : user.state;
+  }
+
+  async login(input: { email: string; password: string }, ctx: Omit<CommandContext, 'actor'>): Promise<TokenPair & { userId: string }> {
+    const user = await this.findByEmail(input.email);
+    // Same work and the same answer for an unknown address as for a wrong password.
+    if (!user) {
+      await verifyAgainstDummy(input.password);
+      throw invalidCredentials();
+    }
+    if (!(await verifyPassword(user.passwordHash, input.password))) throw invalidCredentials();
+    if (user.status === 'deactivated') throw new DomainError('forbidden', 'account_deactivated', 'this account is deactivated');
+
+    const sessionId = randomUUID();
+    const tokenId = randomUUID();
+    const refresh = await this.tokens.issueRefreshToken({ userId: user.userId, sessionId, tokenId });
+    const started = await handleCommand(
+      this.store,
+      sessionDecider,
+      sessionStream(sessionId),
+      { type: 'StartSession', userId: user.userId, tokenId, expiresAt: refresh.expiresAt.toISOString() },
+      { ...ctx, actor: { id: user.userId, kind: 'user', role: user.role } },
+    );
+    const access = await this.tokens.issueAccessToken({ userId: user.userId, role: user.role, sessionId });
+    return {
+      userId: user.userId,
+      accessToken: access.token,
+      refreshToken: refresh.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshExpiresIn: refresh.expiresIn,
+      position: started.position,
+    };
+  }
+
+  /** Rotates the refresh token. A token that was already rotated revokes the whole family. */
+  async refresh(refreshToken: string, ctx: Omit<CommandContext, 'actor'>): Promise<TokenPair> {
+    const presented = await this.tokens.verifyRefreshToken(refreshToken);
+    const actorCtx: CommandContext = { ...ctx, actor: { id: presented.userId, kind: 'user' } };
+    const user = await loadStream(this.store, userDecider, userStream(presented.userId));
+    if (user.state.status !== 'active') {
+      await this.revoke(presented.sessionId, 'user_deactivated', actorCtx).catch(() => undefined);
+      throw new DomainError('unauthorized', 'account_deactivated', 'this account is deactivated');
+    }
+    const tokenId = randomUUID();
+    const next = await this.tokens.issueRefreshToken({ userId: presented.userId, sessionId: presented.sessionId, tokenId });
+    const result = await handleCommand(
+      this.store,
+      sessionDecider,
+      sessionStream(presented.sessionId),
+      { type: 'RotateRefreshToken', presentedTokenId: presented.tokenId, newTokenId: tokenId, expiresAt: next.expiresAt.toISOString(), now: new Date().toISOString() },
+      { ...actorCtx, actor: { ...actorCtx.actor, role: user.state.role } },
+    );
+    if (result.events.some((e) => e.type === 'SessionRevoked')) {
+      throw new DomainError('unauthorized', 'refresh_token_reused', 'this refresh token was already used; the session has been revoked');
+    }
+    const access = await this.tokens.issueAccessToken({ userId: presented.userId, role: user.state.role, sessionId: presented.sessionId });
+    return {
+      accessToken: access.token,
+      refreshToken: next.token,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      refreshExpiresIn: next.expiresIn,
+      position: result.position,
+    };
+  }
+
+  async logout(refreshToken: string, ctx: Omit<CommandContext, 'actor'>): Promise<Position | undefined> {
+    const presented = await this.tokens.verifyRefreshToken(refreshToken);
+    return this.revoke(presented.sessionId, 'logout', { ...ctx, actor: { id: presented.userId, kind: 'user' } });
+  }
+
+  private async revoke(sessionId: string, reason: RevokeReason, ctx: CommandContext): Promise<Position | undefined> {
+    const result = await handleCommand(this.store, sessionDecider, sessionStream(sessionId), { type: 'RevokeSession', reason }, ctx);
+    return result.position;
+  }
+
+  async changeRole(userId: string, role: Role, ctx: CommandContext): Promise<Position | undefined> {
+    const result = await handleCommand(this.store, userDecider, userStream(userId), { type: 'ChangeUserRole', role }, ctx);
+    return result.position;
+  }
+
+  async deactivate(userId: string, reason: string, ctx: CommandContext): Promise<Position | undefined> {
+    const result = await handleCommand(this.store, userDecider, userStream(userId), { type: 'DeactivateUser', reason }, ctx);
+    return result.position;
+  }
+}

@@ -1,0 +1,55 @@
+// Registration: claim the e-mail address (its own stream, so exactly one registration can win),
+// then record the user. A claim whose user could not be recorded is released again.
+
+import { randomUUID } from 'node:crypto';
+import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.js';
+import { DomainError } from '../../domain/decider.js';
+import { emailClaimDecider, emailClaimStream, normaliseEmail } from '../../domain/identity/email-claim.js';
+import type { Role } from '../../domain/identity/roles.js';
+import { userDecider } from '../../domain/identity/user.js';
+import { userStream } from '../../domain/identity/user-events.js';
+import type { EventStore, Position } from '../../eventstore/types.js';
+import { handleCommand } from '../command-handler.js';
+import type { CommandContext } from '../context.js';
+
+export interface RegistrationInput {
+  email: string;
+  password: string;
+  displayName: string;
+  role?: Role;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/u;
+export const EMAIL_MAX_LENGTH = 254;
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+
+export function validateEmail(raw: string): string {
+  const email = normaliseEmail(raw);
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
+    throw new DomainError('invalid', 'invalid_email', 'this is not a valid e-mail address');
+  }
+  return email;
+}
+
+export async function registerUser(store: EventStore, input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
+  const email = validateEmail(input.email);
+  const displayName = input.displayName.trim().normalize('NFC');
+  if (displayName.length === 0 || displayName.length > DISPLAY_NAME_MAX_LENGTH) {
+    throw new DomainError('invalid', 'invalid_display_name', `display name must have 1 to ${DISPLAY_NAME_MAX_LENGTH} characters`);
+  }
+  const weakness = checkPasswordPolicy(input.password);
+  if (weakness) throw new DomainError('invalid', 'weak_password', weakness);
+
+  const userId = randomUUID();
+  const passwordHash = await hashPassword(input.password);
+  const claimStream = emailClaimStream(email);
+  await handleCommand(store, emailClaimDecider, claimStream, { type: 'ClaimEmail', userId }, ctx);
+  try {
+    const result = await handleCommand(store, userDecider, userStream(userId), { type: 'RegisterUser', userId, email, displayName, passwordHash, role: input.role ?? 'user' }, ctx);
+    return { userId, position: result.position! };
+  } catch (err) {
+    // Give the address back so the person can try again; the release is recorded too.
+    await handleCommand(store, emailClaimDecider, claimStream, { type: 'ReleaseEmail', userId, reason: 'registration_failed' }, ctx).catch(() => undefined);
+    throw err;
+  }
+}

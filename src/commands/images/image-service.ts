@@ -1,0 +1,91 @@
+// Image use cases: upload (blob first, then ImageUploaded), re-analysis, deletion, and the
+// analysis results the workers report.
+
+import { randomUUID } from 'node:crypto';
+import type { BlobStore } from '../../blobs/blob-store.js';
+import { DomainError } from '../../domain/decider.js';
+import { imageDecider } from '../../domain/images/image.js';
+import { imageStream, type AnalysisReason, type FaceRecord, type ModelIdentity, type ModelRef } from '../../domain/images/image-events.js';
+import type { Role } from '../../domain/identity/roles.js';
+import type { EventStore, Position } from '../../eventstore/types.js';
+import { handleCommand, loadStream } from '../command-handler.js';
+import type { CommandContext } from '../context.js';
+
+export interface UploadInput {
+  ownerId: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export class ImageService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /** Stores the bytes, then records the upload. The upload itself is the first analysis request. */
+  async upload(input: UploadInput, ctx: CommandContext): Promise<{ imageId: string; position: Position }> {
+    const sha256 = await this.blobs.put(input.data, input.contentType);
+    const imageId = randomUUID();
+    const result = await handleCommand(
+      this.store,
+      imageDecider,
+      imageStream(imageId),
+      {
+        type: 'UploadImage',
+        imageId,
+        ownerId: input.ownerId,
+        filename: input.filename,
+        contentType: input.contentType,
+        bytes: input.data.length,
+        width: input.width,
+        height: input.height,
+        sha256,
+      },
+      ctx,
+    );
+    return { imageId, position: result.position! };
+  }
+
+  /** Owner or admin only; others (and missing or deleted images) get 404, never 403. */
+  private async authorize(imageId: string, actor: { id: string; role?: Role }): Promise<void> {
+    const { state } = await loadStream(this.store, imageDecider, imageStream(imageId));
+    if (state.status === 'none' || state.status === 'deleted' || (state.ownerId !== actor.id && actor.role !== 'admin')) {
+      throw new DomainError('not_found', 'image_not_found', 'no such image');
+    }
+  }
+
+  async requestAnalysis(imageId: string, model: ModelRef, reason: AnalysisReason, ctx: CommandContext): Promise<Position> {
+    if (ctx.actor.kind === 'user') await this.authorize(imageId, ctx.actor);
+    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RequestAnalysis', model, reason }, ctx);
+    return result.position!;
+  }
+
+  async delete(imageId: string, reason: string, ctx: CommandContext): Promise<Position | undefined> {
+    if (ctx.actor.kind === 'user') await this.authorize(imageId, ctx.actor);
+    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'DeleteImage', reason }, ctx);
+    return result.position;
+  }
+
+  /** Records a worker's result; a second result for the same request is a no-op (returns undefined). */
+  async recordAnalysis(
+    imageId: string,
+    result: { requestId: string; model: ModelIdentity; faces: FaceRecord[]; durationMs: number },
+    ctx: CommandContext,
+  ): Promise<Position | undefined> {
+    const out = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RecordImageAnalysis', ...result }, ctx);
+    return out.position;
+  }
+
+  async recordFailure(
+    imageId: string,
+    failure: { requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number },
+    ctx: CommandContext,
+  ): Promise<Position | undefined> {
+    const out = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RecordAnalysisFailure', ...failure }, ctx);
+    return out.position;
+  }
+}

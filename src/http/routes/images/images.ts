@@ -1,0 +1,265 @@
+// /v1/images: upload, list, read (with faces), content, annotated PNG, reanalyze, delete; /v1/stats.
+
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import type { BlobStore } from '../../../blobs/blob-store.js';
+import type { ImageService } from '../../../commands/images/image-service.js';
+import type { ModelRef } from '../../../domain/images/image-events.js';
+import { cursorToPosition, positionToCursor } from '../../../eventstore/position.js';
+import { annotate } from '../../../inference/annotate.js';
+import type { CachedImagesQuery, ReadOptions } from '../../../queries/images/cached-images-query.js';
+import { InvalidListFilterError, InvalidPageCursorError, type Viewer } from '../../../queries/images/images-query.js';
+import { imageResponse, type TimeTravel } from '../../../queries/time-travel.js';
+import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
+import { principalOf, type Guard } from '../../auth-guard.js';
+import type { EnsureConsistent } from '../../consistency.js';
+import { frozenBodies } from '../../frozen-body.js';
+import { HttpProblem } from '../../problem.js';
+import { readUpload } from './upload.js';
+import { PositionCursor, responses, Uuid } from '../../schemas.js';
+
+export interface ImageRouteDeps {
+  images: ImageService;
+  /** Reads through the Redis cache (or straight to PostgreSQL with READ_CACHE=off). */
+  query: CachedImagesQuery;
+  timeTravel: TimeTravel;
+  blobs: BlobStore;
+  authenticate: Guard;
+  ensureConsistent: EnsureConsistent;
+  currentModel: () => ModelRef;
+  limits: { maxBytes: number; maxPixels: number };
+}
+
+const Status = Type.Union([Type.Literal('pending'), Type.Literal('analyzed'), Type.Literal('failed')]);
+const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
+const Face = Type.Object({
+  box: Box,
+  score: Type.Number(),
+  landmarks: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { description: '68 points in iBUG/dlib order, image pixels' }),
+  descriptor: Type.Optional(Type.Array(Type.Number(), { description: '128-D face descriptor (only with include=descriptor)' })),
+});
+const Image = Type.Object({
+  imageId: Uuid,
+  ownerId: Uuid,
+  filename: Type.String(),
+  contentType: Type.String(),
+  bytes: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  sha256: Type.String(),
+  status: Status,
+  faceCount: Type.Union([Type.Integer(), Type.Null()]),
+  model: Type.Union([Type.Object({ name: Type.String(), version: Type.String(), sha256: Type.String() }), Type.Null()]),
+  analysisMs: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  uploadedAt: Type.String({ format: 'date-time' }),
+  analyzedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+const ImageWithFaces = Type.Composite([Image, Type.Object({ faces: Type.Array(Face) })]);
+const Accepted = Type.Object({ imageId: Uuid, status: Type.Literal('pending'), position: PositionCursor });
+const IdParams = Type.Object({ imageId: Uuid });
+const Consistent = { consistentWith: Type.Optional(PositionCursor) };
+const security = [{ bearer: [] }];
+const ISO_DAY = Type.String({ format: 'date' });
+
+function viewerOf(p: { userId: string; role: Viewer['role'] }): Viewer {
+  return { userId: p.userId, role: p.role };
+}
+
+/** The position a read must reflect (the cache serves an entry only if it is at least as new). */
+const readAt = (consistentWith: string | undefined): ReadOptions => ({ consistentWith: consistentWith === undefined ? undefined : cursorToPosition(consistentWith) });
+
+const notFound = () => new HttpProblem(404, 'image_not_found', 'Not found', 'no such image');
+
+export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const ctxOf = (requestId: string, p: { userId: string; role: Viewer['role'] }) => ({ correlationId: requestId, actor: { id: p.userId, kind: 'user' as const, role: p.role } });
+
+  app.post(
+    '/v1/images',
+    {
+      preHandler: deps.authenticate,
+      // A rejected upload may leave part of its body unread: close the connection rather than
+      // let the next request on it be parsed from the leftover bytes.
+      onError: (_request, reply, _error, done) => {
+        reply.header('connection', 'close');
+        done();
+      },
+      schema: {
+        tags: ['images'],
+        summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background',
+        security,
+        consumes: ['multipart/form-data'],
+        response: responses({ 202: Accepted }, 400, 401, 413, 415, 422),
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const upload = await readUpload(request, deps.limits);
+      const { imageId, position } = await deps.images.upload({ ownerId: principal.userId, ...upload }, ctxOf(request.id, principal));
+      return reply.status(202).header('location', `/v1/images/${imageId}`).send({ imageId, status: 'pending' as const, position: positionToCursor(position) });
+    },
+  );
+
+  app.get(
+    '/v1/images',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['images'],
+        summary: 'Images, newest first unless ordering=uploadedAt (own images; all for admins and auditors); a cursor only continues the same ordering and filters',
+        security,
+        querystring: Type.Object({
+          status: Type.Optional(Status),
+          from: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded at or after this instant (inclusive)' })),
+          to: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded before this instant (exclusive)' })),
+          ordering: Type.Optional(Type.Union([Type.Literal('-uploadedAt'), Type.Literal('uploadedAt')], { default: '-uploadedAt', description: '-uploadedAt: newest first; uploadedAt: oldest first' })),
+          cursor: Type.Optional(Type.String({ maxLength: 512 })),
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+          ...Consistent,
+        }),
+        response: responses({ 200: Type.Object({ items: Type.Array(Image), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }, 400, 401, 503),
+      },
+    },
+    async (request) => {
+      await deps.ensureConsistent(request.query.consistentWith, ['images']);
+      try {
+        const { status, from, to, ordering, cursor, limit } = request.query;
+        return await deps.query.list(viewerOf(principalOf(request)), { status, uploadedFrom: from, uploadedTo: to, ordering, cursor, limit }, readAt(request.query.consistentWith));
+      } catch (err) {
+        if (err instanceof InvalidPageCursorError || err instanceof InvalidListFilterError) throw new HttpProblem(400, err.code, 'Bad request', err.message);
+        throw err;
+      }
+    },
+  );
+
+  const imageBody = frozenBodies();
+  app.get(
+    '/v1/images/:imageId',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['images'],
+        summary: 'One image with its faces (box, score, 68 landmarks; descriptors with include=descriptor); asOf: as it was then',
+        security,
+        params: IdParams,
+        querystring: Type.Object({ include: Type.Optional(Type.Literal('descriptor')), asOf: Type.Optional(AsOfQuery), ...Consistent }),
+        response: responses({ 200: Type.Composite([ImageWithFaces, AsOfFields]) }, 400, 401, 404, 503),
+      },
+    },
+    async (request, reply) => {
+      const { asOf } = request.query;
+      if (asOf !== undefined) {
+        const then = await deps.timeTravel.image(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
+        if (!then) throw notFound();
+        return { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
+      }
+      await deps.ensureConsistent(request.query.consistentWith, ['images']);
+      const image = await deps.query.getWithFaces(viewerOf(principalOf(request)), request.params.imageId, request.query.include === 'descriptor', readAt(request.query.consistentWith));
+      if (!image) throw notFound();
+      return imageBody(reply, image);
+    },
+  );
+
+  app.get(
+    '/v1/images/:imageId/content',
+    {
+      preHandler: deps.authenticate,
+      schema: { tags: ['images'], summary: 'The original bytes', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({}, 401, 404) },
+    },
+    async (request, reply) => {
+      await deps.ensureConsistent(request.query.consistentWith, ['images']);
+      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId, readAt(request.query.consistentWith));
+      if (!image) throw notFound();
+      const etag = `"${image.sha256}"`;
+      reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      const blob = await deps.blobs.get(image.sha256);
+      if (!blob) throw new HttpProblem(404, 'content_missing', 'Not found', 'the image bytes are gone');
+      return reply.type(image.contentType).header('content-length', blob.size).send(blob.data);
+    },
+  );
+
+  app.get(
+    '/v1/images/:imageId/annotated',
+    {
+      preHandler: deps.authenticate,
+      schema: { tags: ['images'], summary: 'PNG with face boxes and landmarks drawn', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({}, 401, 404, 409) },
+    },
+    async (request, reply) => {
+      await deps.ensureConsistent(request.query.consistentWith, ['images']);
+      const image = await deps.query.get(viewerOf(principalOf(request)), request.params.imageId, readAt(request.query.consistentWith));
+      if (!image) throw notFound();
+      if (image.status !== 'analyzed') throw new HttpProblem(409, 'not_analyzed', 'Conflict', `the image is ${image.status}, not analyzed yet`);
+      const blob = await deps.blobs.get(image.sha256);
+      if (!blob) throw new HttpProblem(404, 'content_missing', 'Not found', 'the image bytes are gone');
+      const faces = (await deps.query.faces(image.imageId, false, readAt(request.query.consistentWith))).map((f) => ({ ...f, descriptor: [] }));
+      const png = await annotate(blob.data, { width: image.width, height: image.height, faces });
+      return reply.type('image/png').header('cache-control', 'private, no-cache').send(png);
+    },
+  );
+
+  app.post(
+    '/v1/images/:imageId/reanalyze',
+    {
+      preHandler: deps.authenticate,
+      schema: { tags: ['images'], summary: 'Analyse again with the current model (owner or admin)', security, params: IdParams, response: responses({ 202: Accepted }, 401, 404) },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const position = await deps.images.requestAnalysis(request.params.imageId, deps.currentModel(), 'user_request', ctxOf(request.id, principal));
+      return reply.status(202).send({ imageId: request.params.imageId, status: 'pending' as const, position: positionToCursor(position) });
+    },
+  );
+
+  app.delete(
+    '/v1/images/:imageId',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['images'],
+        summary: 'Delete an image (owner or admin); its bytes go once no live image uses them',
+        security,
+        params: IdParams,
+        response: responses({ 202: Type.Object({ imageId: Uuid, position: Type.Union([PositionCursor, Type.Null()]) }) }, 401, 404),
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const position = await deps.images.delete(request.params.imageId, 'user_request', ctxOf(request.id, principal));
+      return reply.status(202).send({ imageId: request.params.imageId, position: position ? positionToCursor(position) : null });
+    },
+  );
+
+  app.get(
+    '/v1/stats',
+    {
+      preHandler: deps.authenticate,
+      schema: {
+        tags: ['images'],
+        summary: 'Per-day uploads, analyses, failures, faces and deletions (own; all for admins and auditors)',
+        security,
+        querystring: Type.Object({ from: Type.Optional(ISO_DAY), to: Type.Optional(ISO_DAY), ...Consistent }),
+        response: responses(
+          {
+            200: Type.Object({
+              days: Type.Array(Type.Object({ day: ISO_DAY, uploads: Type.Integer(), analyses: Type.Integer(), failures: Type.Integer(), faces: Type.Integer(), deletions: Type.Integer() })),
+            }),
+          },
+          400,
+          401,
+          503,
+        ),
+      },
+    },
+    async (request) => {
+      await deps.ensureConsistent(request.query.consistentWith, ['images']);
+      const to = request.query.to ?? new Date().toISOString().slice(0, 10);
+      const from = request.query.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
+      if (from > to) throw new HttpProblem(400, 'invalid_range', 'Bad request', '"from" is after "to"');
+      if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpProblem(400, 'invalid_range', 'Bad request', 'at most 366 days at a time');
+      return { days: await deps.query.stats(viewerOf(principalOf(request)), from, to) };
+    },
+  );
+}

@@ -1,0 +1,66 @@
+// Reads and checks one multipart upload: exactly one part, a file in the field `file`, within the
+// size limit, and really a JPEG/PNG/WebP (by content, decoded in full) within the pixel limit.
+
+import path from 'node:path';
+import type {} from '@fastify/multipart'; // request.parts() / isMultipart() types
+import type { FastifyRequest } from 'fastify';
+import { decodeImage, sniffFormat } from '../../../inference/decode-image.js';
+import { InferenceInputError } from '../../../inference/errors.js';
+import { HttpProblem } from '../../problem.js';
+
+export interface CheckedUpload {
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME = /[\u0000-\u001f\u007f/\\]/g;
+
+function cleanFilename(raw: string | undefined): string {
+  const base = path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '').normalize('NFC').trim();
+  return (base || 'upload').slice(0, 255);
+}
+
+export async function readUpload(request: FastifyRequest, limits: { maxBytes: number; maxPixels: number }): Promise<CheckedUpload> {
+  if (!request.isMultipart()) {
+    throw new HttpProblem(415, 'not_multipart', 'Unsupported media type', 'upload the image as multipart/form-data with the field "file"');
+  }
+  let upload: { filename: string; data: Buffer } | undefined;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: limits.maxBytes, files: 1, fields: 10, fieldSize: 1024, parts: 11 } })) {
+      if (part.type !== 'file') continue; // unknown text fields are ignored
+      if (part.fieldname !== 'file') {
+        await part.toBuffer().catch(() => undefined);
+        throw new HttpProblem(400, 'wrong_field', 'Bad request', `the image must be in the field "file", not "${part.fieldname.slice(0, 64)}"`);
+      }
+      upload = { filename: part.filename, data: await part.toBuffer() };
+    }
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpProblem(413, 'file_too_large', 'Payload too large', `the file is larger than ${limits.maxBytes} bytes`);
+    if (code === 'FST_FILES_LIMIT') throw new HttpProblem(400, 'too_many_files', 'Bad request', 'upload exactly one file');
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new HttpProblem(400, 'too_many_parts', 'Bad request', 'too many form fields');
+    throw new HttpProblem(400, 'malformed_multipart', 'Bad request', 'the multipart body could not be read');
+  }
+  if (!upload) throw new HttpProblem(400, 'file_missing', 'Bad request', 'no file in the field "file"');
+  if (upload.data.length === 0) throw new HttpProblem(400, 'empty_file', 'Bad request', 'the file is empty');
+  const format = sniffFormat(upload.data);
+  if (!format) throw new HttpProblem(415, 'unsupported_format', 'Unsupported media type', 'only JPEG, PNG and WebP images are accepted (checked by content)');
+  let width: number;
+  let height: number;
+  try {
+    ({ width, height } = await decodeImage(upload.data, limits.maxPixels));
+  } catch (err) {
+    if (err instanceof InferenceInputError) {
+      const status = err.code === 'unsupported_format' ? 415 : 422;
+      throw new HttpProblem(status, err.code, 'Unprocessable image', err.message);
+    }
+    throw err;
+  }
+  return { filename: cleanFilename(upload.filename), contentType: CONTENT_TYPES[format]!, data: upload.data, width, height };
+}

@@ -1,0 +1,43 @@
+// GET /healthz: the process is alive. GET /readyz: every dependency answers, or 503 naming those
+// that do not.
+
+import type { FastifyInstance } from 'fastify';
+import { problemBody, sendProblem } from '../../problem.js';
+
+export type ReadinessCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout(check: ReadinessCheck): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    check(),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+export function healthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
+  app.get('/healthz', () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const names = Object.keys(checks);
+    const outcomes = await Promise.allSettled(names.map((n) => withTimeout(checks[n]!)));
+    const results: Record<string, string> = {};
+    const failing: string[] = [];
+    outcomes.forEach((o, i) => {
+      const name = names[i]!;
+      if (o.status === 'fulfilled') results[name] = 'ok';
+      else {
+        failing.push(name);
+        results[name] = `error: ${(o.reason as Error)?.message ?? String(o.reason)}`;
+      }
+    });
+    if (failing.length === 0) return { status: 'ready', checks: results };
+    return sendProblem(
+      reply,
+      problemBody({ status: 503, code: 'not_ready', title: 'Service not ready', detail: `not answering: ${failing.join(', ')}`, failing, checks: results }),
+    );
+  });
+}

@@ -1,0 +1,151 @@
+// The auditors' view of the event log (issue 7): the global feed in commit order with opaque
+// cursors, one stream's history, and a lazily paged export. Read over the EventStore port only, so
+// it works with either adapter; no HTTP here (src/http/routes/audit.ts serves it).
+//
+// Paging never skips or repeats an event, even while appends run: the port's global order is
+// stable (a reader only sees an event once every event before it in that order is visible), so
+// "the events after cursor c" is a fixed sequence and a page is a prefix of it.
+
+import { START, positionToCursor, type Position } from '../../eventstore/position.js';
+import type { EventFilter, EventStore, RecordedEvent } from '../../eventstore/types.js';
+
+/** What the API shows of an event: revision as a decimal string, position as a cursor. */
+export interface AuditEvent {
+  id: string;
+  stream: string;
+  revision: string;
+  position: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recordedAt: string;
+}
+
+export interface FeedQuery {
+  /** Exclusive: the events after this position; the start of the log when missing. */
+  after?: Position;
+  limit: number;
+  /** Event types (server-side filter). */
+  types?: string[];
+  /** Stream name prefix (server-side filter). */
+  streamPrefix?: string;
+  /** metadata.actor.id (filtered while paging). */
+  actorId?: string;
+  /** Inclusive bounds on recordedAt (filtered while paging). */
+  from?: Date;
+  to?: Date;
+}
+
+export interface FeedPage {
+  events: AuditEvent[];
+  /**
+   * Where the next page starts: the last event scanned (returned, or skipped by an in-code filter),
+   * else the input cursor. Polling with it never skips or repeats.
+   */
+  nextCursor: string;
+}
+
+export const MAX_FEED_LIMIT = 1000;
+export const DEFAULT_FEED_LIMIT = 100;
+/** The most events one feed request reads when filtering by actor or time in code. */
+export const DEFAULT_SCAN_BOUND = 10_000;
+export const EXPORT_PAGE_SIZE = 1000;
+
+const REDACTED = '[redacted]';
+/** Secrets that events carry for the write side, never shown to auditors. */
+const SECRET_KEYS = new Set(['passwordHash']);
+
+function redact(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(data)) {
+    if (SECRET_KEYS.has(key)) {
+      out ??= { ...(data as Record<string, unknown>) };
+      out[key] = REDACTED;
+    }
+  }
+  return out ?? data;
+}
+
+export function toAuditEvent(e: RecordedEvent): AuditEvent {
+  return {
+    id: e.id,
+    stream: e.stream,
+    revision: e.revision.toString(),
+    position: positionToCursor(e.position),
+    type: e.type,
+    data: redact(e.data),
+    metadata: e.metadata,
+    recordedAt: e.recordedAt.toISOString(),
+  };
+}
+
+export class AuditFeed {
+  constructor(
+    private readonly store: EventStore,
+    private readonly opts: { scanBound?: number; exportPageSize?: number } = {},
+  ) {}
+
+  async page(q: FeedQuery): Promise<FeedPage> {
+    const limit = Math.max(1, Math.min(MAX_FEED_LIMIT, Math.trunc(q.limit)));
+    const filter: EventFilter = {};
+    if (q.types && q.types.length > 0) filter.eventTypes = q.types;
+    if (q.streamPrefix !== undefined && q.streamPrefix !== '') filter.streamPrefixes = [q.streamPrefix];
+    const inCode = q.actorId !== undefined || q.from !== undefined || q.to !== undefined;
+    const scanBound = Math.max(limit, this.opts.scanBound ?? DEFAULT_SCAN_BOUND);
+
+    const events: AuditEvent[] = [];
+    let last: Position | undefined;
+    const read = this.store.readAll({ from: q.after ?? START, maxCount: inCode ? scanBound : limit, filter });
+    for await (const e of read) {
+      last = e.position;
+      if (!inCode || matches(e, q)) {
+        events.push(toAuditEvent(e));
+        if (events.length >= limit) break;
+      }
+    }
+    return { events, nextCursor: positionToCursor(last ?? q.after ?? START) };
+  }
+
+  /** One stream's events from `fromRevision` (inclusive), at most `limit`. */
+  async stream(stream: string, fromRevision: bigint, limit: number): Promise<{ events: AuditEvent[]; nextRevision: string | null }> {
+    const events: AuditEvent[] = [];
+    let more = false;
+    for await (const e of this.store.readStream(stream, { fromRevision, maxCount: limit + 1 })) {
+      if (events.length === limit) {
+        more = true;
+        break;
+      }
+      events.push(toAuditEvent(e));
+    }
+    const last = events.at(-1);
+    return { events, nextRevision: more && last ? (BigInt(last.revision) + 1n).toString() : null };
+  }
+
+  /**
+   * Every event after `after`, one page read from the store at a time and only when the consumer
+   * asks for more (an async generator is pulled, never pushed): memory stays constant however long
+   * the log is. Ends once a page comes back short (caught up with the log's head).
+   */
+  async *export(after: Position | undefined): AsyncGenerator<AuditEvent> {
+    const pageSize = this.opts.exportPageSize ?? EXPORT_PAGE_SIZE;
+    let from = after ?? START;
+    for (;;) {
+      let n = 0;
+      for await (const e of this.store.readAll({ from, maxCount: pageSize })) {
+        n++;
+        from = e.position;
+        yield toAuditEvent(e);
+      }
+      if (n < pageSize) return;
+    }
+  }
+}
+
+function matches(e: RecordedEvent, q: FeedQuery): boolean {
+  if (q.actorId !== undefined && e.metadata.actor?.id !== q.actorId) return false;
+  const at = e.recordedAt.getTime();
+  if (q.from !== undefined && at < q.from.getTime()) return false;
+  if (q.to !== undefined && at > q.to.getTime()) return false;
+  return true;
+}
