@@ -3,12 +3,7 @@
 
 import type pg from 'pg';
 import { migrations } from './migrations/index.js';
-
-export interface Migration {
-  /** Sortable, unique and never renamed, e.g. '0001_event_store'. */
-  id: string;
-  sql: string;
-}
+import type { Migration } from './migrations/migration.js';
 
 const LOCK_KEY = 0x66616365; // 'face'
 

@@ -1,7 +1,6 @@
 // RFC 9457 problem details: every error response of the API has this shape and a stable `code`.
 
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { toHttpProblem } from './error-mapping.js';
+import type { FastifyReply } from 'fastify';
 
 export interface Problem {
   type: string;
@@ -43,47 +42,4 @@ export function problemBody(p: ProblemInit): Problem {
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
   return reply.status(problem.status).type('application/problem+json').send(problem);
-}
-
-const FASTIFY_CODES: Record<string, [number, string, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'Request body too large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Unsupported media type'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_body', 'Empty JSON body'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'malformed_body', 'Malformed JSON body'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'malformed_body', 'Invalid Content-Length'],
-};
-
-/** Maps anything thrown by a route to problem+json. Unknown errors are 500s and are logged. */
-export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const instance = request.url.split('?')[0];
-  const mapped = toHttpProblem(error);
-  if (mapped) {
-    if (mapped.status === 401) reply.header('www-authenticate', `Bearer error="invalid_token", error_description="${mapped.code}"`);
-    const retryAfter = mapped.extensions.retryAfterSeconds;
-    if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-    return sendProblem(reply, problemBody({ status: mapped.status, code: mapped.code, title: mapped.title, detail: mapped.detail, instance, ...mapped.extensions }));
-  }
-  const fe = error as FastifyError;
-  if (fe.validation) {
-    return sendProblem(
-      reply,
-      problemBody({
-        status: 400,
-        code: 'validation_failed',
-        title: 'Request validation failed',
-        detail: fe.message,
-        instance,
-        errors: fe.validation.map((v) => ({ path: v.instancePath || `/${String((v.params as { missingProperty?: string }).missingProperty ?? '')}`, message: v.message })),
-      }),
-    );
-  }
-  const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
-  if (known) {
-    return sendProblem(reply, problemBody({ status: known[0], code: known[1], title: known[2], detail: fe.message, instance }));
-  }
-  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return sendProblem(reply, problemBody({ status: fe.statusCode, code: 'bad_request', title: 'Bad request', detail: fe.message, instance }));
-  }
-  request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(reply, problemBody({ status: 500, code: 'internal_error', title: 'Internal server error', instance }));
 }

@@ -5,7 +5,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionToCursor } from '../../src/eventstore/position.js';
 import type { Subscription } from '../../src/eventstore/types.js';
-import { errorHandler } from '../../src/http/problem.js';
+import { errorHandler } from '../../src/http/error-handler.js';
 import { auditRoutes } from '../../src/http/routes/audit/audit.js';
 import { ProblemSchema } from '../../src/http/schemas.js';
 import { collect } from '../integration/eventstore/contract.js';

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // The PostgreSQL event store (DESIGN.md §3). Readers page by (transaction_id, global_position) and
 // only read transactions below the current snapshot's xmin, so an event committed late by a slow

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // Read models of the identity slice, and the checkpoints of every consumer of the log.
 export const identityReadModels: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // Image bytes (content-addressed) and the read models of the images slice.
 export const imagesSchema: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // Plans that scale with the log. One page of the global log, gap-safe (see 0001). A function so that the horizon is computed
 // first and the page query is planned with real values (dynamic SQL): with the horizon as an

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // rm.faces: one row per analysed image holding the analysis's faces as one jsonb array, as the
 // ImageAnalyzed event carries them ([{box, score, landmarks, descriptor}], descriptors as float64),

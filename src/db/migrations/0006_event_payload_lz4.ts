@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // es.events payloads compressed with lz4 instead of pglz (new rows; existing ones stay as they
 // are and remain readable). Analysis events carry ~11 kB of faces: pglz compression was a large

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 
 // rm.faces refers to the ImageAnalyzed event holding an image's faces (`event_id`) instead of
 // holding a copy, when that event is in this database's log (the PostgreSQL event store): the log

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from './migration.js';
 import { eventStoreSchema } from './0001_event_store.js';
 import { identityReadModels } from './0002_read_models_identity.js';
 import { imagesSchema } from './0003_images.js';

@@ -19,7 +19,8 @@ import type { TokenService } from '../../../auth/tokens.js';
 import type { UsersQuery } from '../../../queries/identity/users-query.js';
 import { ANALYSIS_QUEUE, MAINTENANCE_QUEUE, producerConnection } from '../../../workers/queues.js';
 import type { Guard } from '../../auth-guard.js';
-import { errorHandler, HttpProblem } from '../../problem.js';
+import { errorHandler } from '../../error-handler.js';
+import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
 
 export const BOARD_PATH = '/admin/queues';
