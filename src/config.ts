@@ -90,6 +90,9 @@ export interface Config {
   };
 }
 
+/** BullMQ keys live under the deployment's Redis prefix: `<REDIS_KEY_PREFIX>bull:<queue>:…`. */
+export const bullPrefix = (config: Pick<Config, 'redisKeyPrefix'>): string => `${config.redisKeyPrefix}bull`;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

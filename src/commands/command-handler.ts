@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { DomainError, type Decider, type DomainEvent } from '../domain/decider.js';
-import { upcast } from '../domain/upcast.js';
+import { foldRecorded, type FoldedStream } from '../domain/fold-recorded.js';
 import { WrongExpectedRevisionError } from '../eventstore/errors.js';
 import type { EventStore, Position } from '../eventstore/types.js';
 import type { CommandContext } from './context.js';
@@ -20,19 +20,8 @@ export interface CommandResult<S, E> {
   revision: bigint | undefined;
 }
 
-export interface LoadedStream<S> {
-  state: S;
-  revision: bigint | undefined;
-}
-
-export async function loadStream<E extends DomainEvent, S>(store: EventStore, decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>, stream: string): Promise<LoadedStream<S>> {
-  let state = decider.initialState;
-  let revision: bigint | undefined;
-  for await (const recorded of store.readStream(stream)) {
-    state = decider.evolve(state, upcast(recorded) as E);
-    revision = recorded.revision;
-  }
-  return { state, revision };
+export function loadStream<E extends DomainEvent, S>(store: EventStore, decider: Pick<Decider<unknown, E, S>, 'evolve' | 'initialState'>, stream: string): Promise<FoldedStream<S>> {
+  return foldRecorded(decider, store.readStream(stream));
 }
 
 export interface HandleOptions {

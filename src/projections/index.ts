@@ -1,7 +1,29 @@
-import { imagesProjection } from './images/images.js';
-import type { Projection } from './projection.js';
+// Every consumer of the log, in one place: start-up, /metrics (lag), `projections:status`,
+// rebuild/verify and the CLI iterate these lists instead of naming features.
+
+import type { EventFilter } from '../eventstore/types.js';
 import { sessionsProjection } from './identity/sessions.js';
 import { usersProjection } from './identity/users.js';
+import { analysisRequests } from './images/analysis-requests.js';
+import { imagesProjection } from './images/images.js';
+import type { Projection } from './projection.js';
+import type { Reactor } from './reactor.js';
 
 /** Every read model the projector role keeps up to date. */
 export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection];
+
+/** Every reactor (the worker role runs them: their jobs go to its queues). */
+export const reactors = [analysisRequests] as const satisfies readonly Reactor<unknown>[];
+
+export interface ConsumerInfo {
+  /** The checkpoint (rm.checkpoints.consumer) and advisory-lock name. */
+  name: string;
+  kind: 'projection' | 'reactor';
+  filter: EventFilter;
+}
+
+/** Every consumer of the log: each has a checkpoint. */
+export const consumers: readonly ConsumerInfo[] = [
+  ...projections.map((p) => ({ name: p.name, kind: 'projection' as const, filter: p.filter })),
+  ...reactors.map((r) => ({ name: r.name, kind: 'reactor' as const, filter: r.filter })),
+];

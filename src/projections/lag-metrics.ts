@@ -8,9 +8,8 @@
 import type pg from 'pg';
 import type { EventFilter, EventStore } from '../eventstore/types.js';
 import { readCheckpoint } from '../checkpoints/checkpoints.js';
-import { projections } from './index.js';
+import { consumers } from './index.js';
 import { projectionStatus } from './status.js';
-import { JOB_BRIDGE_NAME } from '../workers/images/job-bridge.js';
 import type { Metrics, Sample } from '../metrics/metrics.js';
 
 export const ESDB_LAG_CAP = 10_000;
@@ -21,10 +20,7 @@ export interface ConsumerLag {
   lagSeconds: number;
 }
 
-const FILTERS: Record<string, EventFilter> = {
-  ...Object.fromEntries(projections.map((p) => [p.name, p.filter])),
-  [JOB_BRIDGE_NAME]: { streamPrefixes: ['image-'], eventTypes: ['ImageUploaded', 'ImageAnalysisRequested'] },
-};
+const FILTERS: ReadonlyMap<string, EventFilter> = new Map(consumers.map((c) => [c.name, c.filter]));
 
 async function lagOnStore(pool: pg.Pool, store: EventStore): Promise<ConsumerLag[]> {
   const { rows } = await pool.query<{ consumer: string }>('select consumer from rm.checkpoints order by consumer');
@@ -33,7 +29,7 @@ async function lagOnStore(pool: pg.Pool, store: EventStore): Promise<ConsumerLag
     const from = await readCheckpoint(pool, consumer);
     let lagEvents = 0;
     let firstAt: Date | undefined;
-    const filter = FILTERS[consumer];
+    const filter = FILTERS.get(consumer);
     for await (const event of store.readAll({ ...(from ? { from } : {}), maxCount: ESDB_LAG_CAP, ...(filter ? { filter } : {}) })) {
       firstAt ??= event.recordedAt;
       lagEvents++;

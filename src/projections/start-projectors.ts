@@ -1,6 +1,6 @@
 import { watchProjectorLag } from './lag-metrics.js';
 import type { Runtime } from '../runtime.js';
-import { commitHooks } from './commit-hooks.js';
+import { commitHooks } from '../commit-hooks.js';
 import { projections } from './index.js';
 import { ProjectorRunner, type AfterCommitHook } from './runner.js';
 

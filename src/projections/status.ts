@@ -3,7 +3,7 @@
 // on es.events).
 
 import type pg from 'pg';
-import { projections } from './index.js';
+import { consumers } from './index.js';
 import { LOCK_CLASS } from './runner.js';
 
 export interface ConsumerStatus {
@@ -35,7 +35,7 @@ export async function projectionStatus(pool: pg.Pool): Promise<ConsumerStatus[]>
   );
   const out: ConsumerStatus[] = [];
   for (const row of rows) {
-    const prefixes = projections.find((p) => p.name === row.consumer)?.filter.streamPrefixes?.map(likePrefix) ?? null;
+    const prefixes = consumers.find((c) => c.name === row.consumer)?.filter.streamPrefixes?.map(likePrefix) ?? null;
     const { rows: lag } = await pool.query<{ n: string; first_at: Date | null }>(
       `with after as (
          select e.recorded_at from es.events e

@@ -9,7 +9,8 @@ import type { Runtime } from '../runtime.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from './images/analysis-worker.js';
 import { createAnalysisQueue, createJobBridge, type JobBridge } from './images/job-bridge.js';
 import { watchQueues } from './queue-metrics.js';
-import { bullPrefix, producerConnection } from './queues.js';
+import { bullPrefix } from '../config.js';
+import { producerConnection } from '../db/bullmq-connections.js';
 import { startSchedulers, type SchedulersHandle } from './images/schedulers.js';
 
 export interface StartWorkersOptions {

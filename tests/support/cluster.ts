@@ -10,12 +10,13 @@ import { createEventStore } from '../../src/eventstore/create-event-store.js';
 import { comparePositions, type Position } from '../../src/eventstore/position.js';
 import { projections } from '../../src/projections/index.js';
 import { rebuildable, verifyProjection } from '../../src/projections/rebuild.js';
-import { JOB_BRIDGE_NAME } from '../../src/workers/images/job-bridge.js';
-import { ANALYSIS_QUEUE, workerConnection } from '../../src/workers/queues.js';
+import { workerConnection } from '../../src/db/bullmq-connections.js';
+import { ANALYSIS_QUEUE } from '../../src/workers/queues.js';
 import { createTestDatabase, latestWrittenPosition, type TestDatabase } from './database.js';
 import { eventually } from './eventually.js';
 import { startServer, type ServerProcess } from './process.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-test-prefix.js';
+import { analysisRequests } from '../../src/projections/images/analysis-requests.js';
 
 export type Role = 'api' | 'projector' | 'worker';
 
@@ -222,7 +223,7 @@ export function waitForAnalysis(db: TestDatabase, timeoutMs: number): Promise<An
 }
 
 /** The read models and the job bridge: every consumer of the log the roles run. */
-export const CONSUMERS = [...projections.map((p) => p.name), JOB_BRIDGE_NAME];
+export const CONSUMERS = [...projections.map((p) => p.name), analysisRequests.name];
 
 /** Waits until every consumer's checkpoint has passed the newest event written. */
 export async function waitForCheckpoints(db: TestDatabase, timeoutMs: number): Promise<Position> {

@@ -24,8 +24,10 @@ import type { EventStore } from '../../eventstore/types.js';
 import type { FaceAnalyzer } from '../../inference/analyzer.js';
 import { InferenceInputError } from '../../inference/errors.js';
 import type { DetectorName, ModelIdentity } from '../../inference/types.js';
-import { pipelineRef } from './model-ref.js';
-import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../queues.js';
+import { pipelineRef } from '../../inference/pipeline-ref.js';
+import type { AnalysisJobData } from '../../domain/images/analysis-job.js';
+import { ANALYSIS_QUEUE } from '../queues.js';
+import { workerConnection } from '../../db/bullmq-connections.js';
 
 export interface AnalysisWorkerDeps {
   redisUrl: string;

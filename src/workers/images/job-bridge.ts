@@ -1,22 +1,19 @@
-// The job bridge (DESIGN.md §6): a consumer of the log like a projector. Each ImageUploaded /
-// ImageAnalysisRequested (a "request", identified by its event id) becomes one BullMQ job on the
-// `analysis` queue with jobId = the event id. It runs under the ProjectorRunner, so its
-// checkpoint only moves once the batch's jobs are in Redis: if Redis is down, `apply` throws, the
-// transaction rolls back and the runner retries from the same checkpoint.
-//
-// A replay (checkpoint deleted, or jobs already removed from Redis) enqueues nothing that was
-// already answered: before enqueueing, the bridge folds the image's stream and skips requests
-// that have a result, and images that were deleted.
+// The job bridge's BullMQ side: the analysis-requests reactor (src/projections/images/
+// analysis-requests.ts) run with a sink that adds its jobs to the `analysis` queue in one addBulk.
+// It runs under the ProjectorRunner, so its checkpoint only moves once the batch's jobs are in
+// Redis: if Redis is down, the add fails (bounded), the transaction rolls back and the runner
+// retries from the same checkpoint.
 
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { loadStream } from '../../commands/command-handler.js';
-import { imageDecider, type ImageState } from '../../domain/images/image.js';
-import type { EventStore, RecordedEvent } from '../../eventstore/types.js';
+import type { AnalysisJobData } from '../../domain/images/analysis-job.js';
+import type { EventStore } from '../../eventstore/types.js';
+import { analysisRequests } from '../../projections/images/analysis-requests.js';
 import type { Projection } from '../../projections/projection.js';
-import { ANALYSIS_QUEUE, producerConnection, type AnalysisJobData } from '../queues.js';
+import { reactorConsumer } from '../../projections/reactor.js';
+import { ANALYSIS_QUEUE } from '../queues.js';
+import { producerConnection } from '../../db/bullmq-connections.js';
 
-export const JOB_BRIDGE_NAME = 'job-bridge';
 export const ANALYSIS_JOB_NAME = 'analyze';
 
 export interface JobBridgeOptions {
@@ -66,35 +63,17 @@ export interface JobBridge extends Projection {
 export function createJobBridge(opts: JobBridgeOptions): JobBridge {
   const timeoutMs = opts.enqueueTimeoutMs ?? 5_000;
   const cancelled = new AbortController();
-  return {
-    cancel: () => cancelled.abort(),
-    name: JOB_BRIDGE_NAME,
-    filter: { streamPrefixes: ['image-'], eventTypes: ['ImageUploaded', 'ImageAnalysisRequested'] },
-    async apply(_tx, events) {
-      // One fold per stream in the batch: what is answered (and deleted) now, not at event time.
-      const states = new Map<string, ImageState>();
-      for (const stream of new Set(events.map((e) => e.stream))) {
-        states.set(stream, (await loadStream(opts.store, imageDecider, stream)).state);
-      }
-      const jobs = events.flatMap((event) => {
-        const data = jobData(event, states.get(event.stream));
-        return data ? [{ name: ANALYSIS_JOB_NAME, data, opts: jobOptions(event.id, opts.attempts, opts.backoffMs) }] : [];
-      });
-      if (jobs.length === 0) return;
-      await bounded(opts.queue.addBulk(jobs), timeoutMs, cancelled.signal, `enqueueing ${jobs.length} analysis job(s)`);
-      opts.logger?.debug({ jobs: jobs.length }, 'job bridge: analysis jobs enqueued');
+  const consumer = reactorConsumer(analysisRequests, {
+    store: opts.store,
+    sink: {
+      async enqueue(jobs) {
+        const bulk = jobs.map((job) => ({ name: ANALYSIS_JOB_NAME, data: job.data, opts: jobOptions(job.id, opts.attempts, opts.backoffMs) }));
+        await bounded(opts.queue.addBulk(bulk), timeoutMs, cancelled.signal, `enqueueing ${bulk.length} analysis job(s)`);
+        opts.logger?.debug({ jobs: bulk.length }, 'job bridge: analysis jobs enqueued');
+      },
     },
-  };
-}
-
-/** The job for one request, or undefined when there is nothing to do. */
-function jobData(event: RecordedEvent, state: ImageState | undefined): AnalysisJobData | undefined {
-  if (event.type !== 'ImageUploaded' && event.type !== 'ImageAnalysisRequested') return undefined;
-  if (!state || state.status === 'none' || state.status === 'deleted') return undefined;
-  if (state.answered.has(event.id)) return undefined;
-  const imageId = event.stream.slice('image-'.length);
-  const sha256 = event.type === 'ImageUploaded' ? (event.data as { sha256: string }).sha256 : state.sha256;
-  return { imageId, requestId: event.id, sha256, correlationId: event.metadata.correlationId ?? event.id };
+  });
+  return { ...consumer, cancel: () => cancelled.abort() };
 }
 
 /** `work`, or a rejection after `ms` or on `signal` (BullMQ waits for a first connection forever). */

@@ -14,8 +14,9 @@ import { systemActor } from '../../commands/context.js';
 import type { ImageService } from '../../commands/images/image-service.js';
 import { DomainError } from '../../domain/decider.js';
 import type { DetectorName } from '../../inference/types.js';
-import { pipelineRef } from './model-ref.js';
-import { MAINTENANCE_QUEUE, workerConnection } from '../queues.js';
+import { pipelineRef } from '../../inference/pipeline-ref.js';
+import { MAINTENANCE_QUEUE } from '../queues.js';
+import { workerConnection } from '../../db/bullmq-connections.js';
 import { pause } from '../../abortable-pause.js';
 
 export const MAINTENANCE_TASKS = ['reanalyze-stale', 'purge-sessions', 'collect-blobs'] as const;

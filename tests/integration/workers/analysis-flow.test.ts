@@ -15,14 +15,17 @@ import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/workers/images/analysis-worker.js';
-import { createAnalysisQueue, createJobBridge, JOB_BRIDGE_NAME } from '../../../src/workers/images/job-bridge.js';
-import { pipelineRef } from '../../../src/workers/images/model-ref.js';
-import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
+import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
+import { pipelineRef } from '../../../src/inference/pipeline-ref.js';
+import { workerConnection } from '../../../src/db/bullmq-connections.js';
+import { ANALYSIS_QUEUE } from '../../../src/workers/queues.js';
+import type { AnalysisJobData } from '../../../src/domain/images/analysis-job.js';
 import { createTestDatabase, latestWrittenPosition, type TestDatabase } from '../../support/database.js';
 import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample, userContext, type Sample } from '../../support/image-samples.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
+import { analysisRequests } from '../../../src/projections/images/analysis-requests.js';
 
 const redisPrefix = uniqueRedisPrefix('flow');
 const bull = `${redisPrefix}bull`;
@@ -153,15 +156,15 @@ describe('analysis pipeline', () => {
 
   it('replaying the bridge from the start enqueues nothing that was already answered', async () => {
     const head = await latestWrittenPosition(db.pool);
-    expect(await waiter.waitFor([JOB_BRIDGE_NAME], head, 10_000)).toBe(true);
+    expect(await waiter.waitFor([analysisRequests.name], head, 10_000)).toBe(true);
     await runner.stop();
     const before = await totalJobs();
     const eventsBefore = await Promise.all(uploads.map((u) => imageEvents(store, u.imageId)));
 
     // 1. Jobs still in Redis: the checkpoint is gone, the job ids are not.
-    await db.pool.query('delete from rm.checkpoints where consumer = $1', [JOB_BRIDGE_NAME]);
+    await db.pool.query('delete from rm.checkpoints where consumer = $1', [analysisRequests.name]);
     runner = startBridge();
-    expect(await waiter.waitFor([JOB_BRIDGE_NAME], head, 10_000)).toBe(true);
+    expect(await waiter.waitFor([analysisRequests.name], head, 10_000)).toBe(true);
     expect(await totalJobs()).toBe(before);
 
     // 2. Jobs removed from Redis too: only the stream can tell what is answered.
@@ -169,9 +172,9 @@ describe('analysis pipeline', () => {
     await inspect.clean(0, 10_000, 'completed');
     await inspect.clean(0, 10_000, 'failed');
     expect(await totalJobs()).toBe(0);
-    await db.pool.query('delete from rm.checkpoints where consumer = $1', [JOB_BRIDGE_NAME]);
+    await db.pool.query('delete from rm.checkpoints where consumer = $1', [analysisRequests.name]);
     runner = startBridge();
-    expect(await waiter.waitFor([JOB_BRIDGE_NAME], head, 10_000)).toBe(true);
+    expect(await waiter.waitFor([analysisRequests.name], head, 10_000)).toBe(true);
     expect(await totalJobs()).toBe(0);
 
     const eventsAfter = await Promise.all(uploads.map((u) => imageEvents(store, u.imageId)));

@@ -14,8 +14,10 @@ import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js'
 import { isAtOrAfter, readCheckpoint } from '../../../src/checkpoints/checkpoints.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
 import { startAnalysisWorker, type AnalysisWorkerHandle } from '../../../src/workers/images/analysis-worker.js';
-import { createAnalysisQueue, createJobBridge, JOB_BRIDGE_NAME } from '../../../src/workers/images/job-bridge.js';
-import { ANALYSIS_QUEUE, workerConnection, type AnalysisJobData } from '../../../src/workers/queues.js';
+import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
+import { workerConnection } from '../../../src/db/bullmq-connections.js';
+import { ANALYSIS_QUEUE } from '../../../src/workers/queues.js';
+import type { AnalysisJobData } from '../../../src/domain/images/analysis-job.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
@@ -24,6 +26,7 @@ import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../suppor
 import { testLogger } from '../../support/silent-logger.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { until } from '../../support/until.js';
+import { analysisRequests } from '../../../src/projections/images/analysis-requests.js';
 
 const redisPrefix = uniqueRedisPrefix('bridge-down');
 const bull = `${redisPrefix}bull`;
@@ -102,7 +105,7 @@ describe('job bridge while Redis is unreachable', () => {
     // Warm-up: the bridge's connection works through the proxy.
     const first = await uploadSample(images, sample);
     await eventually(async () => (await analyzedCount(first.imageId)) === 1, 'first image analysed');
-    expect(await waiter.waitFor([JOB_BRIDGE_NAME], first.position, 10_000)).toBe(true);
+    expect(await waiter.waitFor([analysisRequests.name], first.position, 10_000)).toBe(true);
 
     await proxy.stop();
     const failuresBefore = bridgeFailures;
@@ -112,12 +115,12 @@ describe('job bridge while Redis is unreachable', () => {
     // At least two failed attempts at the batch, and the checkpoint never passed the upload.
     await until(() => bridgeFailures >= failuresBefore + 2, 'the bridge to fail twice', 15_000);
     expect(runner.lastError).toBeDefined();
-    expect(isAtOrAfter(await readCheckpoint(db.pool, JOB_BRIDGE_NAME), second.position)).toBe(false);
+    expect(isAtOrAfter(await readCheckpoint(db.pool, analysisRequests.name), second.position)).toBe(false);
     expect(await inspect.getJob(requestId)).toBeUndefined();
     expect(await analyzedCount(second.imageId)).toBe(0);
 
     await proxy.start();
-    expect(await waiter.waitFor([JOB_BRIDGE_NAME], second.position, 15_000)).toBe(true);
+    expect(await waiter.waitFor([analysisRequests.name], second.position, 15_000)).toBe(true);
     const job = await jobInState(inspect, requestId, 'completed');
     expect(job.attemptsMade).toBe(1);
     expect(await analyzedCount(second.imageId)).toBe(1);

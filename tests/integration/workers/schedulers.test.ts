@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../../src/blobs/blob-store.js';
 import { ImageService } from '../../../src/commands/images/image-service.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import { pipelineRef } from '../../../src/workers/images/model-ref.js';
+import { pipelineRef } from '../../../src/inference/pipeline-ref.js';
 import {
   collectBlobs,
   createMaintenanceQueue,

@@ -1,11 +1,11 @@
 // What happens around a read model's batch commit, in every process that runs projectors: the
 // hooks that tell the query side (cache invalidation, live GraphQL notifications) what changed.
 
-import { imageNotifications } from '../http/graphql/live.js';
-import { accountCacheInvalidation } from '../queries/identity/invalidate-accounts.js';
-import { imageCacheInvalidation } from '../queries/images/invalidate-images.js';
-import type { Runtime } from '../runtime.js';
-import type { AfterCommitHook } from './runner.js';
+import { imageNotifications } from './http/graphql/live.js';
+import { accountCacheInvalidation } from './queries/identity/invalidate-accounts.js';
+import { imageCacheInvalidation } from './queries/images/invalidate-images.js';
+import type { Runtime } from './runtime.js';
+import type { AfterCommitHook } from './projections/runner.js';
 
 export interface CommitHooks {
   beforeCommit: AfterCommitHook[];
