@@ -7,12 +7,14 @@
 // or before it: a stream's state is always a prefix of its history, never one with a hole.
 
 import type { Role } from '../domain/identity/roles.js';
+import type { Viewer } from '../domain/identity/viewer.js';
+import { maySeeImage } from '../domain/images/visibility.js';
 import { userStream, type UserEvent } from '../domain/identity/user-events.js';
 import { imageStream, type FaceRecord, type ImageEvent } from '../domain/images/image-events.js';
 import { upcast } from '../domain/upcast.js';
 import { comparePositions, cursorToPosition, type Position } from '../eventstore/position.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
-import type { FaceView, ImageView, Viewer } from './images/images-query.js';
+import type { FaceView, ImageView } from './images/images-query.js';
 import type { UserView } from './identity/users-query.js';
 
 /** A point in the past: every event at or before a log position, or recorded at or before a time. */
@@ -150,15 +152,13 @@ export function foldImage(events: readonly RecordedEvent[]): ImageSnapshot | und
   return snap;
 }
 
-const seesAll = (viewer: Viewer) => viewer.role === 'admin' || viewer.role === 'auditor';
-
 /**
- * The visibility of the current read, applied to the whole history: admins and auditors see every
- * image; its owner (the stream's ownerId) sees it only while it is not deleted — an image its owner
- * deleted stays hidden from them at every point, also before the deletion.
+ * The image visibility rule (domain/images/visibility.ts) applied to the whole history, judged on
+ * the image as it is now: an image its owner deleted stays hidden from them at every point, also
+ * before the deletion; admins and auditors see every image at every point.
  */
 export function imageVisibleTo(viewer: Viewer, current: Pick<ImageSnapshot, 'image' | 'deleted'>): boolean {
-  return seesAll(viewer) || (current.image.ownerId === viewer.userId && !current.deleted);
+  return maySeeImage(viewer, { ownerId: current.image.ownerId, deleted: current.deleted });
 }
 
 /** The REST shape of a snapshot: the current read's fields plus faces. */

@@ -8,7 +8,9 @@
 import type pg from 'pg';
 import { START, type Position } from '../../eventstore/position.js';
 import { readCheckpoint } from '../../checkpoints/checkpoints.js';
-import { ImagesQuery, type FaceView, type ImageListOptions, type ImagePage, type ImageView, type Viewer } from './images-query.js';
+import type { Viewer } from '../../domain/identity/viewer.js';
+import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
+import { ImagesQuery, type FaceView, type ImageListOptions, type ImagePage, type ImageView } from './images-query.js';
 import type { CacheDependencies, CacheDependency, ReadCache, Stamped } from '../cache/read-cache.js';
 
 export interface ReadOptions {
@@ -50,9 +52,6 @@ function untracked<T>(read: ReadOptions, answer: T): T {
   return answer;
 }
 
-const seesAll = (v: Viewer) => v.role === 'admin' || v.role === 'auditor';
-const visibleTo = (v: Viewer, image: ImageView) => seesAll(v) || image.ownerId === v.userId;
-
 export class CachedImagesQuery extends ImagesQuery {
   constructor(
     private readonly db: pg.Pool,
@@ -63,7 +62,7 @@ export class CachedImagesQuery extends ImagesQuery {
 
   override async list(viewer: Viewer, opts: ImageListOptions, read: ReadOptions = {}): Promise<ImagePage> {
     if (!this.cache) return untracked(read, super.list(viewer, opts));
-    const scope = seesAll(viewer) ? 'all' : viewer.userId;
+    const scope = seesEveryImage(viewer) ? 'all' : viewer.userId;
     const selector = [opts.status ?? null, opts.uploadedFrom ?? null, opts.uploadedTo ?? null, opts.ordering ?? null, opts.cursor ?? null, opts.limit];
     const page = await this.cache.through<ImagePage>(
       'gallery',
@@ -81,7 +80,7 @@ export class CachedImagesQuery extends ImagesQuery {
   override async get(viewer: Viewer, imageId: string, read: ReadOptions = {}): Promise<ImageView | undefined> {
     if (!this.cache) return untracked(read, super.get(viewer, imageId));
     const entry = await this.entry(imageId, 'plain', read);
-    return entry && visibleTo(viewer, entry.image) ? entry.image : undefined;
+    return entry && maySeeImage(viewer, entry.image) ? entry.image : undefined;
   }
 
   /** Like ImagesQuery.faces, no visibility check (callers have done `get` first). */
@@ -129,7 +128,7 @@ export class CachedImagesQuery extends ImagesQuery {
       return image && { ...image, faces: await super.faces(imageId, includeDescriptor) };
     }
     const entry = await this.entry(imageId, includeDescriptor ? 'descriptor' : 'plain', read);
-    return entry && visibleTo(viewer, entry.image) ? joined(entry) : undefined;
+    return entry && maySeeImage(viewer, entry.image) ? joined(entry) : undefined;
   }
 
   private entry(imageId: string, variant: 'plain' | 'descriptor', read: ReadOptions): Promise<ImageEntry | undefined> {

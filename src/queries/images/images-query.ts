@@ -1,14 +1,12 @@
-// Read side of images (rm.images, rm.faces, rm.daily_stats). Visibility: a user sees only their
-// own images; admins and auditors see all. What a viewer may not see does not exist (404).
+// Read side of images (rm.images, rm.faces, rm.daily_stats). Visibility (domain/images/visibility.ts):
+// a user sees only their own images; admins and auditors see all. What a viewer may not see does not exist (404).
 
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { Role } from '../../domain/identity/roles.js';
+import type { Viewer } from '../../domain/identity/viewer.js';
+import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
 
-export interface Viewer {
-  userId: string;
-  role: Role;
-}
+export type { Viewer };
 
 export type ImageStatus = 'pending' | 'analyzed' | 'failed';
 
@@ -85,8 +83,6 @@ function toView(r: ImageRow): ImageView {
     updatedAt: r.updated_at.toISOString(),
   };
 }
-
-const seesAll = (v: Viewer) => v.role === 'admin' || v.role === 'auditor';
 
 export class InvalidPageCursorError extends Error {
   readonly code = 'invalid_cursor';
@@ -181,7 +177,7 @@ export class ImagesQuery {
     const tag = scopeTag(scope);
     const values: unknown[] = [];
     const where = ['deleted_at is null'];
-    if (!seesAll(viewer)) {
+    if (!seesEveryImage(viewer)) {
       values.push(viewer.userId);
       where.push(`owner_id = $${values.length}`);
     }
@@ -231,7 +227,7 @@ export class ImagesQuery {
   async get(viewer: Viewer, imageId: string): Promise<ImageView | undefined> {
     const { rows } = await this.pool.query<ImageRow>(`select ${COLUMNS} from rm.images where image_id = $1 and deleted_at is null`, [imageId]);
     const row = rows[0];
-    if (!row || (!seesAll(viewer) && row.owner_id !== viewer.userId)) return undefined;
+    if (!row || !maySeeImage(viewer, { ownerId: row.owner_id })) return undefined;
     return toView(row);
   }
 
@@ -285,7 +281,7 @@ export class ImagesQuery {
   async stats(viewer: Viewer, from: string, to: string): Promise<{ day: string; uploads: number; analyses: number; failures: number; faces: number; deletions: number }[]> {
     const values: unknown[] = [from, to];
     let owner = '';
-    if (!seesAll(viewer)) {
+    if (!seesEveryImage(viewer)) {
       values.push(viewer.userId);
       owner = ' and owner_id = $3';
     }
