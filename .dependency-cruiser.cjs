@@ -8,7 +8,7 @@ const src = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 
 const GROUND = ['config', 'logger', 'abortable-pause', 'db', 'metrics'];
 const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints'];
-const COMPOSITION = ['main', 'runtime', 'cli', 'roles'];
+const COMPOSITION = ['main', 'runtime', 'commit-hooks', 'cli'];
 
 /** `from` may import only `allowed` (and npm packages, node built-ins, itself). */
 function onlyDown(name, from, allowed, comment) {
@@ -60,7 +60,7 @@ module.exports = {
     {
       name: 'nothing-imports-http',
       severity: 'error',
-      comment: 'Only the composition root (main, runtime, roles, cli) wires the HTTP app.',
+      comment: 'Only the composition root (main, runtime, commit-hooks, cli) wires the HTTP app.',
       from: { path: '^src/', pathNot: [src('http'), src(...COMPOSITION)] },
       to: { path: src('http') },
     },

@@ -1,10 +1,15 @@
 // What happens around a read model's batch commit, in every process that runs projectors: the
 // hooks that tell the query side (cache invalidation, live GraphQL notifications) what changed.
+// Part of the composition root: the runtime builds them (lazily) and the projector role gets them
+// injected, so projections never import the read side or the HTTP edge.
 
 import { imageNotifications } from './http/graphql/live.js';
 import { accountCacheInvalidation } from './queries/identity/invalidate-accounts.js';
 import { imageCacheInvalidation } from './queries/images/invalidate-images.js';
-import type { Runtime } from './runtime.js';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
 import type { AfterCommitHook } from './projections/runner.js';
 
 export interface CommitHooks {
@@ -12,7 +17,7 @@ export interface CommitHooks {
   afterCommit: AfterCommitHook[];
 }
 
-export function commitHooks(rt: Pick<Runtime, 'config' | 'logger' | 'redis' | 'pool'>): CommitHooks {
+export function commitHooks(rt: { config: Config; logger: Logger; redis: Redis; pool: pg.Pool }): CommitHooks {
   // Always, even with READ_CACHE=off here: other processes sharing the Redis may cache.
   const cache = { redis: rt.redis, logger: rt.logger, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: rt.config.cache.ttlSeconds };
   return {

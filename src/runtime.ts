@@ -1,4 +1,6 @@
-// Builds and tears down the process's shared resources (pool, event store, Redis) in one place.
+// Builds and tears down the process's shared resources (pool, event store, Redis) in one place. Part
+// of the composition root: it also carries what the roles get injected (the projectors' commit
+// hooks, the queue names the HTTP app's queue board shows).
 
 import { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -12,8 +14,10 @@ import type { EventStore } from './eventstore/types.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import { CheckpointWaiter } from './checkpoints/checkpoint-waiter.js';
+import { commitHooks, type CommitHooks } from './commit-hooks.js';
 import { instrumentEventStore } from './eventstore/instrumented-event-store.js';
 import { Metrics } from './metrics/metrics.js';
+import { queueNames } from './workers/index.js';
 
 export interface Runtime {
   config: Config;
@@ -25,6 +29,10 @@ export interface Runtime {
   checkpoints: CheckpointWaiter;
   /** This process's Prometheus registry and metrics (GET /metrics). */
   metrics: Metrics;
+  /** Told around every read-model commit (cache invalidation, live notices); built on first use. */
+  readonly commitHooks: CommitHooks;
+  /** Every BullMQ queue (src/workers/index.ts): what the queue board shows. */
+  queueNames: readonly string[];
   close(): Promise<void>;
 }
 
@@ -77,6 +85,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   });
   const checkpoints = new CheckpointWaiter(pool, config.databaseUrl, (err) => logger.warn({ err: err.message }, 'checkpoint listener error'));
 
+  let hooks: CommitHooks | undefined;
   return {
     config,
     logger,
@@ -86,6 +95,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     tokens,
     checkpoints,
     metrics,
+    get commitHooks() {
+      return (hooks ??= commitHooks({ config, logger, redis, pool }));
+    },
+    queueNames,
     async close() {
       await metrics.close().catch((err: unknown) => logger.error({ err }, 'closing the metrics collectors failed'));
       await checkpoints.close().catch((err: unknown) => logger.error({ err }, 'closing the checkpoint listener failed'));

@@ -15,8 +15,14 @@ import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { pipelineRef } from '../inference/pipeline-ref.js';
 import { TimeTravel } from '../queries/time-travel.js';
 import { UsersQuery } from '../queries/identity/users-query.js';
-import { bullPrefix } from '../config.js';
-import type { Runtime } from '../runtime.js';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { TokenService } from '../auth/tokens.js';
+import type { CheckpointWaiter } from '../checkpoints/checkpoint-waiter.js';
+import { bullPrefix, type Config } from '../config.js';
+import type { EventStore } from '../eventstore/types.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { createGuards } from './auth-guard.js';
 import { createConsistency } from './consistency.js';
 import { LoginThrottle } from './routes/identity/login-throttle.js';
@@ -37,7 +43,19 @@ import { ProblemSchema } from './schemas.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export type AppRuntime = Pick<Runtime, 'config' | 'logger' | 'pool' | 'redis' | 'eventStore' | 'tokens' | 'checkpoints' | 'metrics'>;
+/** What the app is built over: the process's shared resources (src/runtime.ts provides them). */
+export interface AppRuntime {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  redis: Redis;
+  eventStore: EventStore;
+  tokens: TokenService;
+  checkpoints: CheckpointWaiter;
+  metrics: Metrics;
+  /** Every BullMQ queue, for the queue board. */
+  queueNames: readonly string[];
+}
 
 export interface AppOptions {
   /** Serve the API; false: only /healthz, /readyz and /metrics (projector and worker roles). */
@@ -126,7 +144,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
   });
   auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
-  await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), secureCookie: rt.config.nodeEnv === 'production' });
+  await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), queues: rt.queueNames, secureCookie: rt.config.nodeEnv === 'production' });
   await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, audit: new AuditFeed(rt.eventStore), ensureConsistent, onCacheResult: opts.onCacheResult ?? rt.metrics.observeCache });
   return app;
 }

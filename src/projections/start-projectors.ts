@@ -1,24 +1,41 @@
+// The projector role: one runner per read model (each active in one process at a time, via its
+// advisory lock), and the lag gauges of every consumer of the log.
+
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { EventStore } from '../eventstore/types.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { watchProjectorLag } from './lag-metrics.js';
-import type { Runtime } from '../runtime.js';
-import { commitHooks } from '../commit-hooks.js';
 import { projections } from './index.js';
 import { ProjectorRunner, type AfterCommitHook } from './runner.js';
 
 export interface ProjectorHooks {
-  /** Run inside every batch's transaction, just before the commit; default: `commitHooks(rt)`'s. */
+  /** Run inside every batch's transaction, just before the commit. */
   beforeCommit?: readonly AfterCommitHook[];
-  /** Run after every committed batch of every read model; default: `commitHooks(rt)`'s. */
+  /** Run after every committed batch of every read model. */
   afterCommit?: readonly AfterCommitHook[];
 }
 
-/** Starts one runner per read model (each active in one process at a time, via its advisory lock). */
-export function startProjectors(
-  rt: Pick<Runtime, 'config' | 'eventStore' | 'logger' | 'redis' | 'pool'> & Partial<Pick<Runtime, 'metrics'>>,
-  hooks: ProjectorHooks = {},
-): ProjectorRunner[] {
-  if (rt.metrics) watchProjectorLag(rt.metrics, rt); // the projector role exports every consumer's lag
-  const defaults = hooks.afterCommit && hooks.beforeCommit ? undefined : commitHooks(rt);
-  const afterCommit = hooks.afterCommit ?? defaults?.afterCommit ?? [];
-  const beforeCommit = hooks.beforeCommit ?? defaults?.beforeCommit ?? [];
-  return projections.map((p) => new ProjectorRunner(rt.config.databaseUrl, rt.eventStore, p, rt.logger, { afterCommit, beforeCommit }).start());
+export interface ProjectorDeps {
+  config: Pick<Config, 'databaseUrl'>;
+  eventStore: EventStore;
+  logger: Logger;
+  pool: pg.Pool;
+  /** Exports every consumer's lag when given (the runtime's registry). */
+  metrics?: Metrics;
+  /**
+   * What the rest of the system wants told around each commit (cache invalidation, live
+   * notifications): injected by the composition root (the runtime's `commitHooks`), since the
+   * read side is above the projections.
+   */
+  commitHooks?: ProjectorHooks;
+}
+
+/** Starts one runner per read model; `hooks` replaces the deps' commit hooks (tests). */
+export function startProjectors(deps: ProjectorDeps, hooks: ProjectorHooks = {}): ProjectorRunner[] {
+  if (deps.metrics) watchProjectorLag(deps.metrics, deps); // the projector role exports every consumer's lag
+  const afterCommit = hooks.afterCommit ?? deps.commitHooks?.afterCommit ?? [];
+  const beforeCommit = hooks.beforeCommit ?? deps.commitHooks?.beforeCommit ?? [];
+  return projections.map((p) => new ProjectorRunner(deps.config.databaseUrl, deps.eventStore, p, deps.logger, { afterCommit, beforeCommit }).start());
 }

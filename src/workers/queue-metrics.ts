@@ -3,15 +3,14 @@
 // open their connection (a fail-fast producer connection) on the first scrape and close with the metrics.
 
 import { Queue, type ConnectionOptions } from 'bullmq';
-import { ANALYSIS_QUEUE, MAINTENANCE_QUEUE } from './queues.js';
 import type { Metrics, Sample } from '../metrics/metrics.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized', 'paused'] as const;
 
-export function watchQueues(metrics: Metrics, deps: { connection: ConnectionOptions; prefix: string; queues?: readonly string[] }): void {
+export function watchQueues(metrics: Metrics, deps: { connection: ConnectionOptions; prefix: string; queues: readonly string[] }): void {
   let queues: Queue[] | undefined;
   const open = () =>
-    (queues ??= (deps.queues ?? [ANALYSIS_QUEUE, MAINTENANCE_QUEUE]).map((name) => {
+    (queues ??= deps.queues.map((name) => {
       const queue = new Queue(name, { connection: deps.connection, prefix: deps.prefix });
       queue.on('error', () => undefined); // a scrape reports it (collect errors); the runtime logs Redis errors
       return queue;

@@ -4,13 +4,13 @@
 // process is notified whichever process runs the projector. Messages are mqemitter-redis'
 // (msgpack over Redis PUBLISH); topics carry REDIS_KEY_PREFIX.
 
+import type { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { RecordedEvent } from '../../eventstore/types.js';
-import type { AfterCommitHook } from '../../projections/runner.js';
 import { ImagesQuery, type ImageSnapshot } from '../../queries/images/images-query.js';
-import type { Runtime } from '../../runtime.js';
 
 type Emitter = ReturnType<typeof MQEmitterRedis>;
 
@@ -42,7 +42,12 @@ export function changedImageIds(events: readonly RecordedEvent[]): string[] {
  * The after-commit hook of the projector processes. It publishes over the runtime's own Redis
  * connection (no connection of its own to close); the emitter never subscribes.
  */
-export function imageNotifications(rt: Pick<Runtime, 'config' | 'logger' | 'redis' | 'pool'>): AfterCommitHook {
+export function imageNotifications(rt: {
+  config: Pick<Config, 'redisKeyPrefix'>;
+  logger: Pick<Logger, 'warn'>;
+  redis: Redis;
+  pool: pg.Pool;
+}): (projection: string, events: readonly RecordedEvent[]) => Promise<void> {
   const images = new ImagesQuery(rt.pool);
   const topics = liveTopics(rt.config.redisKeyPrefix);
   const emitter = MQEmitterRedis({ pubConn: rt.redis, subConn: rt.redis });

@@ -28,6 +28,8 @@ import { pipelineRef } from '../../inference/pipeline-ref.js';
 import type { AnalysisJobData } from '../../domain/images/analysis-job.js';
 import { ANALYSIS_QUEUE } from '../queues.js';
 import { workerConnection } from '../../db/bullmq-connections.js';
+import type { QueueWorker } from '../worker-role.js';
+import { AnalyzerPool } from './analyzer-pool.js';
 
 export interface AnalysisWorkerDeps {
   redisUrl: string;
@@ -177,3 +179,39 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
     },
   };
 }
+
+/**
+ * The analysis queue's worker (StartWorkersOptions.analysis): one analyzer thread per concurrent
+ * job, so inference never blocks this process's event loop.
+ */
+export const analysisQueueWorker: QueueWorker = {
+  queue: ANALYSIS_QUEUE,
+  option: 'analysis',
+  async start(d) {
+    const w = d.config.workers;
+    const analyzer = await AnalyzerPool.create({ size: w.concurrency, threads: w.inferenceThreads || undefined });
+    const metrics = d.metrics;
+    const handle = startAnalysisWorker({
+      redisUrl: d.config.redisUrl,
+      prefix: d.prefix,
+      analyzer,
+      blobs: d.blobs,
+      images: d.images,
+      store: d.eventStore,
+      detector: w.detector,
+      concurrency: w.concurrency,
+      lockDurationMs: w.jobLockMs,
+      logger: d.logger,
+      ...(metrics ? { onInference: (model, seconds) => metrics.inferenceDuration.observe({ model: model.name, version: model.version }, seconds) } : {}),
+    });
+    return {
+      async stop() {
+        try {
+          await handle.close(); // finishes the jobs in hand
+        } finally {
+          await analyzer.close();
+        }
+      },
+    };
+  },
+};

@@ -12,6 +12,7 @@ import { analysisRequests } from '../../projections/images/analysis-requests.js'
 import type { Projection } from '../../projections/projection.js';
 import { reactorConsumer } from '../../projections/reactor.js';
 import { ANALYSIS_QUEUE } from '../queues.js';
+import type { JobBridgeSpec } from '../worker-role.js';
 import { producerConnection } from '../../db/bullmq-connections.js';
 
 export const ANALYSIS_JOB_NAME = 'analyze';
@@ -91,3 +92,13 @@ function bounded<T>(work: Promise<T>, ms: number, signal: AbortSignal, what: str
     if (onAbort) signal.removeEventListener('abort', onAbort);
   });
 }
+
+/** The analysis-requests reactor with its jobs going to the analysis queue. */
+export const analysisJobBridge: JobBridgeSpec = {
+  reactor: analysisRequests,
+  start(d) {
+    const queue = createAnalysisQueue(d.config.redisUrl, d.prefix, d.logger);
+    const bridge = createJobBridge({ store: d.eventStore, queue, attempts: d.config.workers.attempts, backoffMs: d.config.workers.backoffMs, logger: d.logger });
+    return { consumer: bridge, cancel: () => bridge.cancel(), close: () => queue.close() };
+  },
+};

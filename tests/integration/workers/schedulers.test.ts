@@ -6,15 +6,11 @@ import { BlobStore } from '../../../src/blobs/blob-store.js';
 import { ImageService } from '../../../src/commands/images/image-service.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { pipelineRef } from '../../../src/inference/pipeline-ref.js';
-import {
-  collectBlobs,
-  createMaintenanceQueue,
-  MAINTENANCE_TASKS,
-  purgeSessions,
-  reanalyzeStale,
-  registerSchedulers,
-  startSchedulers,
-} from '../../../src/workers/images/schedulers.js';
+import { collectBlobs } from '../../../src/workers/images/collect-blobs.js';
+import { reanalyzeStale } from '../../../src/workers/images/reanalyze-stale.js';
+import { purgeSessions } from '../../../src/workers/identity/purge-sessions.js';
+import { maintenanceTasks } from '../../../src/workers/index.js';
+import { createMaintenanceQueue, registerSchedulers, startSchedulers } from '../../../src/workers/maintenance.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
@@ -152,20 +148,21 @@ describe('job schedulers', () => {
       stuckPendingMinutes: 15,
       blobGraceSeconds: 3_600,
       logger: testLogger,
+      tasks: maintenanceTasks,
     });
     const other = createMaintenanceQueue(TEST_REDIS_URL, bull, testLogger);
     try {
       await handle.registered;
-      await registerSchedulers(other, 60_000);
-      await registerSchedulers(handle.queue, 60_000);
+      await registerSchedulers(other, 60_000, maintenanceTasks);
+      await registerSchedulers(handle.queue, 60_000, maintenanceTasks);
       const schedulers = await handle.queue.getJobSchedulers();
-      expect(schedulers.map((s) => s.key).sort()).toEqual([...MAINTENANCE_TASKS].sort());
+      expect(schedulers.map((s) => s.key).sort()).toEqual(maintenanceTasks.map((t) => t.name).sort());
       expect(schedulers.every((s) => s.every === 60_000)).toBe(true);
 
       // Each scheduler's first run happens right away and completes.
       const done = await eventually(async () => {
         const jobs = await handle.queue.getCompleted();
-        return new Set(jobs.map((j) => j.name)).size === MAINTENANCE_TASKS.length ? jobs : undefined;
+        return new Set(jobs.map((j) => j.name)).size === maintenanceTasks.length ? jobs : undefined;
       }, 'one completed run of each task');
       const failed = await handle.queue.getFailed();
       expect(failed.map((j) => `${j.name}: ${j.failedReason}`)).toEqual([]);

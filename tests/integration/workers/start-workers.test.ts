@@ -10,7 +10,7 @@ import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
 import { startAnalysisWorker } from '../../../src/workers/images/analysis-worker.js';
 import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
-import { createMaintenanceQueue } from '../../../src/workers/images/schedulers.js';
+import { createMaintenanceQueue } from '../../../src/workers/maintenance.js';
 import { startWorkers } from '../../../src/workers/start-workers.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';

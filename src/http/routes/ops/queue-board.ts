@@ -17,7 +17,6 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../../../auth/tokens.js';
 import type { UsersQuery } from '../../../queries/identity/users-query.js';
-import { ANALYSIS_QUEUE, MAINTENANCE_QUEUE } from '../../../workers/queues.js';
 import { producerConnection } from '../../../db/bullmq-connections.js';
 import type { Guard } from '../../auth-guard.js';
 import { errorHandler } from '../../error-handler.js';
@@ -38,7 +37,8 @@ export interface QueueBoardDeps {
   prefix: string;
   /** Production: the cookie is Secure. */
   secureCookie: boolean;
-  queues?: readonly string[];
+  /** Every BullMQ queue (src/workers/index.ts, injected by the composition root). */
+  queues: readonly string[];
 }
 
 /** The value of cookie `name` in a Cookie header, if present. */
@@ -105,7 +105,7 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
   };
 
   const connection = producerConnection(deps.redisUrl);
-  const queues = (deps.queues ?? [ANALYSIS_QUEUE, MAINTENANCE_QUEUE]).map((name) => {
+  const queues = deps.queues.map((name) => {
     const queue = new Queue(name, { connection, prefix: deps.prefix });
     queue.on('error', () => undefined); // Redis errors are logged by the runtime's client; the board shows them
     return queue;
