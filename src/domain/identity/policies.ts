@@ -3,7 +3,7 @@
 import type { Role } from './roles.js';
 import type { Viewer } from './viewer.js';
 
-/** The staff: auditors and admins. They see every user, every image and the audit feed. */
+/** The staff: auditors and admins. They see every user, every image and the audit feed (REST and GraphQL). */
 export const STAFF_ROLES = ['auditor', 'admin'] as const satisfies readonly Role[];
 
 export function isStaff(role: Role): boolean {
@@ -13,9 +13,4 @@ export function isStaff(role: Role): boolean {
 /** Who may see user X (and X as they were): X themself and the staff. */
 export function maySeeUser(viewer: Viewer, userId: string): boolean {
   return viewer.userId === userId || isStaff(viewer.role);
-}
-
-/** Who may read the audit feed (the global event log): the staff. */
-export function mayReadAuditFeed(viewer: Pick<Viewer, 'role'>): boolean {
-  return isStaff(viewer.role);
 }

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Position } from '../../eventstore/position.js';
 import type { CacheDependencies } from '../../queries/cache/read-cache.js';
 import type { Principal } from '../auth-guard.js';
-import type { Viewer } from '../../queries/images/images-query.js';
+import { isStaff } from '../../domain/identity/policies.js';
 import { gqlError } from './errors.js';
 
 declare module 'mercurius' {
@@ -52,10 +52,7 @@ export function wsOnConnect(principalFor: PrincipalFor) {
   };
 }
 
-export const viewerOf = (p: Principal): Viewer => ({ userId: p.userId, role: p.role });
-
-export const seesEveryone = (p: Pick<Principal, 'role'>) => p.role === 'admin' || p.role === 'auditor';
-
+/** The staff policy (domain/identity/policies.ts) as a GraphQL refusal. */
 export function requireStaff(p: Principal): void {
-  if (!seesEveryone(p)) throw gqlError('forbidden', 'this needs the role admin or auditor', 403);
+  if (!isStaff(p.role)) throw gqlError('forbidden', 'this needs the role admin or auditor', 403);
 }

@@ -1,9 +1,10 @@
-// /v1/audit: the auditors' history APIs (roles auditor and admin) — the global feed with opaque
-// cursors, one stream's history, an NDJSON export of the whole log, and a live SSE feed.
+// /v1/audit: the auditors' history APIs (the staff: roles auditor and admin) — the global feed
+// with opaque cursors, one stream's history, an NDJSON export of the whole log, and a live SSE feed.
 
 import { Readable } from 'node:stream';
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STAFF_ROLES } from '../../../domain/identity/policies.js';
 import type { Role } from '../../../domain/identity/roles.js';
 import { cursorToPosition, positionToCursor, type Position } from '../../../eventstore/position.js';
 import type { EventStore, Subscription } from '../../../eventstore/types.js';
@@ -53,7 +54,7 @@ function splitList(value: string | undefined): string[] | undefined {
 
 export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const guard = deps.requireRole('auditor', 'admin');
+  const guard = deps.requireRole(...STAFF_ROLES);
   const feed = new AuditFeed(deps.store, { scanBound: deps.scanBound });
   const live = new Set<() => void>();
   // Hijacked SSE responses would keep the server from closing: end them first.

@@ -3,6 +3,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { IdentityService } from '../../../commands/identity/identity-service.js';
+import { maySeeUser } from '../../../domain/identity/policies.js';
 import { ROLES } from '../../../domain/identity/roles.js';
 import { positionToCursor } from '../../../eventstore/position.js';
 import type { TimeTravel } from '../../../queries/time-travel.js';
@@ -72,7 +73,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
       const { asOf } = request.query;
       const travel = asOf === undefined ? undefined : { asOf, point: asOfParam(asOf) };
       const notFound = () => new HttpProblem(404, 'user_not_found', 'Not found', 'no such user');
-      if (principal.userId !== userId && principal.role !== 'admin' && principal.role !== 'auditor') throw notFound();
+      if (!maySeeUser(principal, userId)) throw notFound();
       if (travel) {
         const then = await deps.timeTravel.user(userId, travel.point);
         if (!then) throw notFound();

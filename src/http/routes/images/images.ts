@@ -4,11 +4,12 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../../blobs/blob-store.js';
 import type { ImageService } from '../../../commands/images/image-service.js';
+import { viewerOf, type Viewer } from '../../../domain/identity/viewer.js';
 import type { ModelRef } from '../../../domain/images/image-events.js';
 import { cursorToPosition, positionToCursor } from '../../../eventstore/position.js';
 import { annotate } from '../../../inference/annotate.js';
 import type { CachedImagesQuery, ReadOptions } from '../../../queries/images/cached-images-query.js';
-import { InvalidListFilterError, InvalidPageCursorError, type Viewer } from '../../../queries/images/images-query.js';
+import { InvalidListFilterError, InvalidPageCursorError } from '../../../queries/images/images-query.js';
 import { imageResponse, type TimeTravel } from '../../../queries/time-travel.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
@@ -63,10 +64,6 @@ const Consistent = { consistentWith: Type.Optional(PositionCursor) };
 const security = [{ bearer: [] }];
 const ISO_DAY = Type.String({ format: 'date' });
 
-function viewerOf(p: { userId: string; role: Viewer['role'] }): Viewer {
-  return { userId: p.userId, role: p.role };
-}
-
 /** The position a read must reflect (the cache serves an entry only if it is at least as new). */
 const readAt = (consistentWith: string | undefined): ReadOptions => ({ consistentWith: consistentWith === undefined ? undefined : cursorToPosition(consistentWith) });
 
@@ -74,7 +71,7 @@ const notFound = () => new HttpProblem(404, 'image_not_found', 'Not found', 'no 
 
 export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const ctxOf = (requestId: string, p: { userId: string; role: Viewer['role'] }) => ({ correlationId: requestId, actor: { id: p.userId, kind: 'user' as const, role: p.role } });
+  const ctxOf = (requestId: string, p: Viewer) => ({ correlationId: requestId, actor: { id: p.userId, kind: 'user' as const, role: p.role } });
 
   app.post(
     '/v1/images',
