@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
-import mercurius, { type IResolvers } from 'mercurius';
+import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import type { Config } from '../../config.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
@@ -14,13 +14,12 @@ import { httpContext, wsOnConnect, type PrincipalFor } from './context.js';
 import { createErrorFormatter, formatError } from './errors.js';
 import { checkComplexity, checkLength } from './limits.js';
 import { liveTopics, subscriberEmitter } from './live.js';
-import { createLoaders } from './loaders.js';
-import { createResolvers } from './resolvers.js';
-import { typeDefs } from './schema.js';
+import type { GraphqlPartDeps } from './part.js';
+import { graphqlParts, typeDefs } from './parts.js';
+import { scalarResolvers } from './scalars.js';
 import { graphql } from './graphql-cjs.js';
 
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
-import { createSubscriptionResolvers } from './subscriptions.js';
 import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
 import type { AuditFeed } from '../../queries/audit/audit-feed.js';
 import type { CacheObserver } from '../../queries/cache/read-cache.js';
@@ -49,10 +48,11 @@ export interface GraphqlDeps {
   onCacheResult?: CacheObserver | undefined;
 }
 
-function mergeResolvers(...all: IResolvers[]): IResolvers {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const resolvers of all) for (const [type, fields] of Object.entries(resolvers)) out[type] = { ...out[type], ...(fields as Record<string, unknown>) };
-  return out as IResolvers;
+/** Resolvers (or loaders) of many parts: per type, the fields of each part. */
+function mergeResolvers<T extends object>(all: readonly T[]): T {
+  const out: Record<string, unknown> = {};
+  for (const resolvers of all) for (const [type, fields] of Object.entries(resolvers)) out[type] = { ...(out[type] as object | undefined), ...(fields as object) };
+  return out as T;
 }
 
 export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Promise<void> {
@@ -63,11 +63,13 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
-  const subscriptionResolvers = createSubscriptionResolvers({ images: deps.images, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, topics: liveTopics(config.redisKeyPrefix) });
+  const partDeps: GraphqlPartDeps = { images: deps.images, users: deps.users, audit: deps.audit, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, limits, topics: liveTopics(config.redisKeyPrefix) };
+  const resolvers = mergeResolvers<IResolvers>([scalarResolvers, ...graphqlParts.map((part) => part.resolvers(partDeps))]);
+  const loaders = mergeResolvers<MercuriusLoaders>(graphqlParts.flatMap((part) => (part.loaders ? [part.loaders(partDeps)] : [])));
   // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do
   // not get them); errors of its set-up leave through mercurius' sendError, not the errorFormatter.
   type Subscribe = (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => Promise<unknown>;
-  for (const field of Object.values(subscriptionResolvers.Subscription as Record<string, { subscribe: Subscribe }>)) {
+  for (const field of Object.values((resolvers.Subscription ?? {}) as Record<string, { subscribe: Subscribe }>)) {
     const subscribe = field.subscribe;
     field.subscribe = async (root, args, ctx, info) => {
       try {
@@ -86,9 +88,9 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   if (memo) registerResponseMemo(app, { maxBytes: limits.responseMemoBytes, maxQueryLength: limits.maxQueryLength, images: deps.images, principalFor: deps.principalFor, onResult: deps.onCacheResult });
 
   await app.register(mercurius, {
-    schema: typeDefs,
-    resolvers: mergeResolvers(createResolvers({ images: deps.images, users: deps.users, audit: deps.audit, ensureConsistent: deps.ensureConsistent, limits }), subscriptionResolvers),
-    loaders: createLoaders(deps.images, deps.users),
+    schema: [...typeDefs],
+    resolvers,
+    loaders,
     path: '/graphql',
     graphiql: !production,
     queryDepth: limits.maxDepth,

@@ -3,9 +3,9 @@
 // ids), so a page of images with owners and faces costs the same few queries whatever its size.
 
 import type { MercuriusContext, MercuriusLoaders } from 'mercurius';
-import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
-import type { FaceView, ImageView } from '../../queries/images/images-query.js';
-import type { UsersQuery } from '../../queries/identity/users-query.js';
+import type { CachedImagesQuery } from '../../../queries/images/cached-images-query.js';
+import type { FaceView, ImageView } from '../../../queries/images/images-query.js';
+import type { UsersQuery } from '../../../queries/identity/users-query.js';
 
 /** A face as resolvers pass it on: which image and which face, for the descriptor loader. */
 export interface FaceNode extends FaceView {

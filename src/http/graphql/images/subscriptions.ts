@@ -7,28 +7,22 @@
 
 import type { Readable } from 'node:stream';
 import type { IResolvers } from 'mercurius';
-import type { Role } from '../../domain/identity/roles.js';
-import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
-import type { ImagesQuery, ImageView } from '../../queries/images/images-query.js';
-import type { Principal } from '../auth-guard.js';
-import type { EnsureConsistent } from '../consistency.js';
-import { seesEveryone, type GraphqlContext } from './context.js';
-import type { ImageNotice, liveTopics } from './live.js';
-import { gqlError } from './errors.js';
+import type { Role } from '../../../domain/identity/roles.js';
+import { maySeeImage } from '../../../domain/images/visibility.js';
+import type { AccountLookup } from '../../../queries/identity/cached-accounts.js';
+import type { ImageView } from '../../../queries/images/images-query.js';
+import type { Principal } from '../../auth-guard.js';
+import { UUID } from '../arguments.js';
+import type { GraphqlContext } from '../context.js';
+import { gqlError } from '../errors.js';
+import type { ImageNotice } from '../live.js';
+import type { GraphqlPartDeps } from '../part.js';
 import { imageNotFound } from './resolvers.js';
 
-export interface SubscriptionDeps {
-  images: ImagesQuery;
-  accounts: AccountLookup;
-  ensureConsistent: EnsureConsistent;
-  topics: ReturnType<typeof liveTopics>;
-}
 
 interface SubscriptionContext extends GraphqlContext {
   pubsub: { subscribe(topic: string): Promise<Readable> };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The caller's current role; throws `account_deactivated` (ending the subscription) if it no longer may read. */
 type CurrentRole = () => Promise<Role>;
@@ -66,7 +60,7 @@ async function* deliver(
   }
 }
 
-export function createSubscriptionResolvers(deps: SubscriptionDeps): IResolvers {
+export function createSubscriptionResolvers(deps: Pick<GraphqlPartDeps, 'images' | 'accounts' | 'ensureConsistent' | 'topics'>): IResolvers {
   return {
     Subscription: {
       imageUpdated: {
@@ -77,7 +71,8 @@ export function createSubscriptionResolvers(deps: SubscriptionDeps): IResolvers 
           await deps.ensureConsistent(args.consistentWith ?? undefined, ['images']);
           const queue = await ctx.pubsub.subscribe(deps.topics.image(id));
           const [current] = await deps.images.snapshots([id]);
-          const visible = (n: ImageNotice, role: Role) => seesEveryone({ role }) || n.image.ownerId === principal.userId;
+          // The notice's image, not whether it is deleted: the owner receives the deletion (it ends the subscription).
+          const visible = (n: ImageNotice, role: Role) => maySeeImage({ userId: principal.userId, role }, n.image);
           if (!current || current.deleted || !visible(current, principal.role)) {
             queue.destroy();
             throw imageNotFound();
