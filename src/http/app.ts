@@ -1,61 +1,25 @@
-// The fastify application: plugins, error handling and routes, built over the process's shared
+// The fastify application: plugins, error handling, health and metrics, then every route group of
+// src/http/route-groups.ts over the services of api-services.ts, built over the process's shared
 // resources (src/runtime.ts) so tests can build it against their own database.
 
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { BlobStore } from '../blobs/blob-store.js';
-import { IdentityService } from '../commands/identity/identity-service.js';
-import { ImageService } from '../commands/images/image-service.js';
-import { AuditFeed } from '../queries/audit/audit-feed.js';
-import { CachedAccounts } from '../queries/identity/cached-accounts.js';
-import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
-import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
-import { pipelineRef } from '../inference/pipeline-ref.js';
-import { TimeTravel } from '../queries/time-travel.js';
-import { UsersQuery } from '../queries/identity/users-query.js';
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { TokenService } from '../auth/tokens.js';
-import type { CheckpointWaiter } from '../checkpoints/checkpoint-waiter.js';
-import { bullPrefix, type Config } from '../config.js';
-import type { EventStore } from '../eventstore/types.js';
-import type { Metrics } from '../metrics/metrics.js';
-import { createGuards } from './auth-guard.js';
-import { createConsistency } from './consistency.js';
-import { LoginThrottle } from './routes/identity/login-throttle.js';
+import type { CacheObserver } from '../queries/cache/read-cache.js';
+import { buildApiServices, type AppRuntime } from './api-services.js';
+import { errorHandler } from './error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
-import { errorHandler } from './error-handler.js';
 import { HttpProblem, problemBody, sendProblem } from './problem.js';
-import { metricsRoutes } from './routes/ops/metrics.js';
-import { graphqlPlugin } from './graphql/plugin.js';
-import { auditRoutes } from './routes/audit/audit.js';
-import { authRoutes } from './routes/identity/auth.js';
+import { routeGroups } from './route-groups.js';
 import { healthRoutes } from './routes/ops/health.js';
-import { queueBoardRoutes } from './routes/ops/queue-board.js';
-import { imageRoutes } from './routes/images/images.js';
-import { userRoutes } from './routes/identity/users.js';
+import { metricsRoutes } from './routes/ops/metrics.js';
 import { ProblemSchema } from './schemas.js';
+
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** What the app is built over: the process's shared resources (src/runtime.ts provides them). */
-export interface AppRuntime {
-  config: Config;
-  logger: Logger;
-  pool: pg.Pool;
-  redis: Redis;
-  eventStore: EventStore;
-  tokens: TokenService;
-  checkpoints: CheckpointWaiter;
-  metrics: Metrics;
-  /** Every BullMQ queue, for the queue board. */
-  queueNames: readonly string[];
-}
 
 export interface AppOptions {
   /** Serve the API; false: only /healthz, /readyz and /metrics (projector and worker roles). */
@@ -110,41 +74,11 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
 
   await app.register(multipart, { limits: { fileSize: rt.config.images.maxUploadBytes, files: 1, fields: 10, parts: 11, fieldSize: 1024 } });
 
-  const identity = new IdentityService(rt.eventStore, rt.tokens);
-  const users = new UsersQuery(rt.pool);
-  const { cache } = rt.config;
-  const readCache = cache.enabled
-    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, localMaxBytes: cache.localMaxBytes, logger: rt.logger, onResult: opts.onCacheResult ?? rt.metrics.observeCache })
-    : undefined;
+  const services = buildApiServices(rt, { onCacheResult: opts.onCacheResult });
   app.addHook('onClose', (_app, done) => {
-    readCache?.close();
+    services.close();
     done();
   });
-  const accounts = new CachedAccounts(users, readCache);
-  const guards = createGuards(rt.tokens, accounts);
-  const ensureConsistent = createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs);
-  authRoutes(app, {
-    identity,
-    tokens: rt.tokens,
-    throttle: new LoginThrottle(rt.redis, rt.config.redisKeyPrefix, rt.config.auth.failedLoginsPerAccount, rt.logger),
-    rateLimitPerIpPerMinute: rt.config.auth.rateLimitPerIpPerMinute,
-  });
-  const timeTravel = new TimeTravel(rt.eventStore);
-  userRoutes(app, { identity, users, timeTravel, ...guards, ensureConsistent });
-  const blobs = new BlobStore(rt.pool);
-  const imagesQuery = new CachedImagesQuery(rt.pool, readCache);
-  imageRoutes(app, {
-    images: new ImageService(rt.eventStore, blobs),
-    query: imagesQuery,
-    timeTravel,
-    blobs,
-    authenticate: guards.authenticate,
-    ensureConsistent,
-    currentModel: () => pipelineRef(rt.config.workers.detector),
-    limits: { maxBytes: rt.config.images.maxUploadBytes, maxPixels: rt.config.images.maxPixels },
-  });
-  auditRoutes(app, { store: rt.eventStore, requireRole: guards.requireRole });
-  await queueBoardRoutes(app, { tokens: rt.tokens, users, requireRole: guards.requireRole, redisUrl: rt.config.redisUrl, prefix: bullPrefix(rt.config), queues: rt.queueNames, secureCookie: rt.config.nodeEnv === 'production' });
-  await app.register(graphqlPlugin, { config: rt.config, principalFor: guards.principalFor, accounts, images: imagesQuery, users, audit: new AuditFeed(rt.eventStore), ensureConsistent, onCacheResult: opts.onCacheResult ?? rt.metrics.observeCache });
+  for (const group of routeGroups) await group.register(app, services);
   return app;
 }

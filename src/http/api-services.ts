@@ -1,0 +1,83 @@
+// The services the API's route groups and GraphQL parts are built over, made once per app from the
+// process's shared resources: command services, read services (behind the read cache), the auth
+// guards and the consistency wait. Route groups (route-groups.ts) take what they need from it.
+
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { TokenService } from '../auth/tokens.js';
+import { BlobStore } from '../blobs/blob-store.js';
+import type { CheckpointWaiter } from '../checkpoints/checkpoint-waiter.js';
+import { IdentityService } from '../commands/identity/identity-service.js';
+import { ImageService } from '../commands/images/image-service.js';
+import type { Config } from '../config.js';
+import type { EventStore } from '../eventstore/types.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { AuditFeed } from '../queries/audit/audit-feed.js';
+import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
+import { CachedAccounts } from '../queries/identity/cached-accounts.js';
+import { UsersQuery } from '../queries/identity/users-query.js';
+import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
+import { TimeTravel } from '../queries/time-travel.js';
+import { createGuards } from './auth-guard.js';
+import { createConsistency, type EnsureConsistent } from './consistency.js';
+
+/** What the app is built over: the process's shared resources (src/runtime.ts provides them). */
+export interface AppRuntime {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  redis: Redis;
+  eventStore: EventStore;
+  tokens: TokenService;
+  checkpoints: CheckpointWaiter;
+  metrics: Metrics;
+  /** Every BullMQ queue, for the queue board. */
+  queueNames: readonly string[];
+}
+
+export interface ApiServices {
+  rt: AppRuntime;
+  /** Absent with READ_CACHE=off. */
+  readCache: ReadCache | undefined;
+  onCacheResult: CacheObserver;
+  identity: IdentityService;
+  users: UsersQuery;
+  accounts: CachedAccounts;
+  guards: ReturnType<typeof createGuards>;
+  ensureConsistent: EnsureConsistent;
+  timeTravel: TimeTravel;
+  blobs: BlobStore;
+  images: ImageService;
+  imagesQuery: CachedImagesQuery;
+  audit: AuditFeed;
+  /** Releases what the services hold (the read cache's connection). */
+  close(): void;
+}
+
+export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheObserver | undefined } = {}): ApiServices {
+  const { cache } = rt.config;
+  const onCacheResult = opts.onCacheResult ?? rt.metrics.observeCache;
+  const readCache = cache.enabled
+    ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, localMaxBytes: cache.localMaxBytes, logger: rt.logger, onResult: onCacheResult })
+    : undefined;
+  const users = new UsersQuery(rt.pool);
+  const accounts = new CachedAccounts(users, readCache);
+  const blobs = new BlobStore(rt.pool);
+  return {
+    rt,
+    readCache,
+    onCacheResult,
+    identity: new IdentityService(rt.eventStore, rt.tokens),
+    users,
+    accounts,
+    guards: createGuards(rt.tokens, accounts),
+    ensureConsistent: createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs),
+    timeTravel: new TimeTravel(rt.eventStore),
+    blobs,
+    images: new ImageService(rt.eventStore, blobs),
+    imagesQuery: new CachedImagesQuery(rt.pool, readCache),
+    audit: new AuditFeed(rt.eventStore),
+    close: () => readCache?.close(),
+  };
+}

@@ -1,0 +1,12 @@
+// Every route group of the API, in registration order: the REST features, then GraphQL (an
+// encapsulated plugin whose error handler must not leak into the REST routes). A new feature adds
+// its group here.
+
+import { graphqlRouteGroup } from './graphql/route-group.js';
+import type { RouteGroup } from './route-group.js';
+import { auditRouteGroup } from './routes/audit/index.js';
+import { identityRouteGroup } from './routes/identity/index.js';
+import { imagesRouteGroup } from './routes/images/index.js';
+import { queueBoardRouteGroup } from './routes/ops/index.js';
+
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, auditRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];

@@ -1,0 +1,20 @@
+// The identity feature's REST routes: /v1/auth/* and /v1/users, /v1/me.
+
+import type { RouteGroup } from '../../route-group.js';
+import { authRoutes } from './auth.js';
+import { LoginThrottle } from './login-throttle.js';
+import { userRoutes } from './users.js';
+
+export const identityRouteGroup: RouteGroup = {
+  name: 'identity',
+  register(app, s) {
+    const { config, redis, logger, tokens } = s.rt;
+    authRoutes(app, {
+      identity: s.identity,
+      tokens,
+      throttle: new LoginThrottle(redis, config.redisKeyPrefix, config.auth.failedLoginsPerAccount, logger),
+      rateLimitPerIpPerMinute: config.auth.rateLimitPerIpPerMinute,
+    });
+    userRoutes(app, { identity: s.identity, users: s.users, timeTravel: s.timeTravel, ...s.guards, ensureConsistent: s.ensureConsistent });
+  },
+};

@@ -1,0 +1,22 @@
+// The images feature's REST routes: /v1/images and /v1/stats.
+
+import { pipelineRef } from '../../../inference/pipeline-ref.js';
+import type { RouteGroup } from '../../route-group.js';
+import { imageRoutes } from './images.js';
+
+export const imagesRouteGroup: RouteGroup = {
+  name: 'images',
+  register(app, s) {
+    const { config } = s.rt;
+    imageRoutes(app, {
+      images: s.images,
+      query: s.imagesQuery,
+      timeTravel: s.timeTravel,
+      blobs: s.blobs,
+      authenticate: s.guards.authenticate,
+      ensureConsistent: s.ensureConsistent,
+      currentModel: () => pipelineRef(config.workers.detector),
+      limits: { maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels },
+    });
+  },
+};
