@@ -3,14 +3,12 @@
 // hooks, the queue names the HTTP app's queue board shows).
 
 import { Redis } from 'ioredis';
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { ensureDatabase } from './db/ensure-database.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createEventStore } from './eventstore/create-event-store.js';
-import type { EventStore } from './eventstore/types.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import { CheckpointWaiter } from './checkpoints/checkpoint-waiter.js';
@@ -18,21 +16,12 @@ import { commitHooks, type CommitHooks } from './commit-hooks.js';
 import { instrumentEventStore } from './eventstore/instrumented-event-store.js';
 import { Metrics } from './metrics/metrics.js';
 import { queueNames } from './workers/index.js';
+import type { AppRuntime } from './http/api-services.js';
 
-export interface Runtime {
-  config: Config;
-  logger: Logger;
-  pool: pg.Pool;
-  redis: Redis;
-  eventStore: EventStore;
-  tokens: TokenService;
-  checkpoints: CheckpointWaiter;
-  /** This process's Prometheus registry and metrics (GET /metrics). */
-  metrics: Metrics;
+/** The shared resources every role is built over (what the HTTP app needs, AppRuntime, and more). */
+export interface Runtime extends AppRuntime {
   /** Told around every read-model commit (cache invalidation, live notices); built on first use. */
   readonly commitHooks: CommitHooks;
-  /** Every BullMQ queue (src/workers/index.ts): what the queue board shows. */
-  queueNames: readonly string[];
   close(): Promise<void>;
 }
 

@@ -31,8 +31,9 @@ export interface AppRuntime {
   eventStore: EventStore;
   tokens: TokenService;
   checkpoints: CheckpointWaiter;
+  /** This process's Prometheus registry and metrics (GET /metrics). */
   metrics: Metrics;
-  /** Every BullMQ queue, for the queue board. */
+  /** Every BullMQ queue (src/workers/index.ts), for the queue board. */
   queueNames: readonly string[];
 }
 
