@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { DomainError, fold, type Decider, type DomainEvent } from '../../src/domain/decider.js';
+import { DomainError, fold, type Decider, type DomainErrorKind, type DomainEvent } from '../../src/domain/decider.js';
 
-/** given(decider, pastEvents).when(command).then(expectedEvents) or .thenFails(code). */
+/** given(decider, pastEvents).when(command).then(expectedEvents) or .thenFails(code[, kind]). */
 export function given<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, past: E[] = []) {
   return {
     when(command: C) {
@@ -10,7 +10,7 @@ export function given<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, pa
         then(expected: E[]) {
           expect(run()).toEqual(expected);
         },
-        thenFails(code: string) {
+        thenFails(code: string, kind?: DomainErrorKind) {
           let caught: unknown;
           try {
             run();
@@ -19,6 +19,7 @@ export function given<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, pa
           }
           expect(caught, `expected DomainError ${code}`).toBeInstanceOf(DomainError);
           expect((caught as DomainError).code).toBe(code);
+          if (kind !== undefined) expect((caught as DomainError).kind, `expected a ${kind} DomainError`).toBe(kind);
         },
       };
     },

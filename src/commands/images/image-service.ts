@@ -1,15 +1,15 @@
 // Image use cases: upload (blob first, then ImageUploaded), re-analysis, deletion, and the
-// analysis results the workers report.
+// analysis results the workers report. Who may re-analyse or delete is the decider's rule: a
+// user's command carries who asks (`requestedBy`), the system's carries no one.
 
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../../blobs/blob-store.js';
-import { DomainError } from '../../domain/decider.js';
+import type { Viewer } from '../../domain/identity/viewer.js';
 import { imageDecider } from '../../domain/images/image.js';
 import { imageStream, type AnalysisReason, type FaceRecord, type ModelIdentity, type ModelRef } from '../../domain/images/image-events.js';
-import type { Role } from '../../domain/identity/roles.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
-import { handleCommand, loadStream } from '../command-handler.js';
-import type { CommandContext } from '../context.js';
+import { handleCommand } from '../command-handler.js';
+import type { Actor, CommandContext } from '../context.js';
 
 export interface UploadInput {
   ownerId: string;
@@ -50,23 +50,15 @@ export class ImageService {
     return { imageId, position: result.position! };
   }
 
-  /** Owner or admin only; others (and missing or deleted images) get 404, never 403. */
-  private async authorize(imageId: string, actor: { id: string; role?: Role }): Promise<void> {
-    const { state } = await loadStream(this.store, imageDecider, imageStream(imageId));
-    if (state.status === 'none' || state.status === 'deleted' || (state.ownerId !== actor.id && actor.role !== 'admin')) {
-      throw new DomainError('not_found', 'image_not_found', 'no such image');
-    }
-  }
-
+  /** A user: owner or admin only; others (and missing or deleted images) get 404, never 403. */
   async requestAnalysis(imageId: string, model: ModelRef, reason: AnalysisReason, ctx: CommandContext): Promise<Position> {
-    if (ctx.actor.kind === 'user') await this.authorize(imageId, ctx.actor);
-    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RequestAnalysis', model, reason }, ctx);
+    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RequestAnalysis', model, reason, requestedBy: requesterOf(ctx.actor) }, ctx);
     return result.position!;
   }
 
+  /** A user: owner or admin only, as for re-analysis; the system's second delete is a no-op. */
   async delete(imageId: string, reason: string, ctx: CommandContext): Promise<Position | undefined> {
-    if (ctx.actor.kind === 'user') await this.authorize(imageId, ctx.actor);
-    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'DeleteImage', reason }, ctx);
+    const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'DeleteImage', reason, requestedBy: requesterOf(ctx.actor) }, ctx);
     return result.position;
   }
 
@@ -88,4 +80,9 @@ export class ImageService {
     const out = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RecordAnalysisFailure', ...failure }, ctx);
     return out.position;
   }
+}
+
+/** Who asks, for the commands a user issues (a user without a role is no admin); none for the system and workers. */
+function requesterOf(actor: Actor): Viewer | undefined {
+  return actor.kind === 'user' ? { userId: actor.id, role: actor.role ?? 'user' } : undefined;
 }

@@ -1,16 +1,21 @@
 // The image aggregate: stream `image-<uuid>`. An upload and every re-analysis request are
 // "requests" (identified by their event id); each request gets at most one result, so a worker
 // that runs twice (crash, retry, replayed job) records nothing new the second time.
+//
+// Re-analysis and deletion a user asks for carry who asks (`requestedBy`): only the owner and
+// admins may, and to anyone else the image does not exist (404, never 403) — nor to anyone once
+// it is deleted. The same commands from the system (schedulers, tests) carry no requester.
 
 import { DomainError, type Decider } from '../decider.js';
+import type { Viewer } from '../identity/viewer.js';
 import type { AnalysisReason, FaceRecord, ImageEvent, ModelIdentity, ModelRef } from './image-events.js';
 
 export type ImageCommand =
   | { type: 'UploadImage'; imageId: string; ownerId: string; filename: string; contentType: string; bytes: number; width: number; height: number; sha256: string }
-  | { type: 'RequestAnalysis'; model: ModelRef; reason: AnalysisReason }
+  | { type: 'RequestAnalysis'; model: ModelRef; reason: AnalysisReason; requestedBy?: Viewer | undefined }
   | { type: 'RecordImageAnalysis'; requestId: string; model: ModelIdentity; faces: FaceRecord[]; durationMs: number }
   | { type: 'RecordAnalysisFailure'; requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number }
-  | { type: 'DeleteImage'; reason: string };
+  | { type: 'DeleteImage'; reason: string; requestedBy?: Viewer | undefined };
 
 export type ImageState =
   | { status: 'none' }
@@ -23,6 +28,17 @@ export type ImageState =
       lastModel: ModelIdentity | undefined;
     };
 
+/** Who may change image X (re-analyse, delete): its owner and admins; auditors only read. */
+export function mayChangeImage(requester: Viewer, ownerId: string): boolean {
+  return requester.userId === ownerId || requester.role === 'admin';
+}
+
+const imageNotFound = () => new DomainError('not_found', 'image_not_found', 'no such image');
+
+/** A user's command on an image that is not theirs to change, or deleted, is refused as not found. */
+function refusedFor(requester: Viewer | undefined, state: Exclude<ImageState, { status: 'none' }>): boolean {
+  return requester !== undefined && (state.status === 'deleted' || !mayChangeImage(requester, state.ownerId));
+}
 
 export const imageDecider: Decider<ImageCommand, ImageEvent, ImageState> = {
   initialState: { status: 'none' },
@@ -33,10 +49,10 @@ export const imageDecider: Decider<ImageCommand, ImageEvent, ImageState> = {
       const { type: _type, ...data } = command;
       return [{ type: 'ImageUploaded', data }];
     }
-    if (state.status === 'none') throw new DomainError('not_found', 'image_not_found', 'no such image');
+    if (state.status === 'none') throw imageNotFound();
     switch (command.type) {
       case 'RequestAnalysis':
-        if (state.status === 'deleted') throw new DomainError('not_found', 'image_not_found', 'no such image');
+        if (state.status === 'deleted' || refusedFor(command.requestedBy, state)) throw imageNotFound();
         return [{ type: 'ImageAnalysisRequested', data: { model: command.model, reason: command.reason } }];
       case 'RecordImageAnalysis':
         // A deleted image, or a request already answered: nothing to record.
@@ -51,6 +67,7 @@ export const imageDecider: Decider<ImageCommand, ImageEvent, ImageState> = {
         if (state.status === 'deleted' || state.answered.has(command.requestId)) return [];
         return [{ type: 'ImageAnalysisFailed', data: { requestId: command.requestId, model: command.model, error: command.error, attempts: command.attempts } }];
       case 'DeleteImage':
+        if (refusedFor(command.requestedBy, state)) throw imageNotFound();
         if (state.status === 'deleted') return [];
         return [{ type: 'ImageDeleted', data: { reason: command.reason } }];
     }
