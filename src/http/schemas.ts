@@ -1,6 +1,11 @@
 // Shared JSON schemas (TypeBox) for routes: they validate input and generate the OpenAPI document.
 
 import { Type, type TSchema } from '@sinclair/typebox';
+import { PositionCursor } from '../queries/shapes.js';
+
+// Response shapes live with the query services (src/queries/shapes.ts, src/queries/<feature>/shapes.ts);
+// the routes take these two from here too.
+export { PositionCursor, Uuid } from '../queries/shapes.js';
 
 export const ProblemSchema = Type.Object(
   {
@@ -14,13 +19,9 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-export const PositionCursor = Type.String({ pattern: '^[0-9]{1,20}-[0-9]{1,20}$', description: 'Opaque position in the event log' });
-
 export const ConsistentWithQuery = Type.Object({
   consistentWith: Type.Optional({ ...PositionCursor, description: 'Wait until the read model has applied this position (from a command response)' }),
 });
-
-export const Uuid = Type.String({ format: 'uuid' });
 
 /** The usual error responses of a route, plus its own success responses. */
 export function responses<T extends Record<number, TSchema>>(ok: T, ...errors: number[]) {

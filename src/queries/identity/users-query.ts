@@ -1,18 +1,13 @@
 // Read side of users (rm.users).
 
+import type { Static } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { Role } from '../../domain/identity/roles.js';
 import { InvalidPageCursorError } from '../images/images-query.js';
+import type { User } from './shapes.js';
 
-export interface UserView {
-  userId: string;
-  email: string;
-  displayName: string;
-  role: Role;
-  status: 'active' | 'deactivated';
-  createdAt: string;
-  updatedAt: string;
-}
+/** What the API returns of a user (shapes.ts, TypeBox): written once, there. */
+export type UserView = Static<typeof User>;
 
 interface UserRow {
   user_id: string;

@@ -2,39 +2,18 @@
 // a user sees only their own images; admins and auditors see all. What a viewer may not see does not exist (404).
 
 import { createHash } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { Viewer } from '../../domain/identity/viewer.js';
 import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
+import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
 
 export type { Viewer };
 
-export type ImageStatus = 'pending' | 'analyzed' | 'failed';
-
-export interface FaceView {
-  box: { x: number; y: number; width: number; height: number };
-  score: number;
-  landmarks: [number, number][];
-  descriptor?: number[];
-}
-
-export interface ImageView {
-  imageId: string;
-  ownerId: string;
-  filename: string;
-  contentType: string;
-  bytes: number;
-  width: number;
-  height: number;
-  sha256: string;
-  status: ImageStatus;
-  faceCount: number | null;
-  model: { name: string; version: string; sha256: string } | null;
-  analysisMs: number | null;
-  error: { code: string; message: string } | null;
-  uploadedAt: string;
-  analyzedAt: string | null;
-  updatedAt: string;
-}
+// The views are what the API returns (shapes.ts, TypeBox): written once, there.
+export type ImageStatus = Static<typeof ImageStatusShape>;
+export type FaceView = Static<typeof Face>;
+export type ImageView = Static<typeof Image>;
 
 interface ImageRow {
   image_id: string;

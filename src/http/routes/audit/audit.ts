@@ -8,10 +8,11 @@ import { STAFF_ROLES } from '../../../domain/identity/policies.js';
 import type { Role } from '../../../domain/identity/roles.js';
 import { cursorToPosition, positionToCursor, type Position } from '../../../eventstore/position.js';
 import type { EventStore, Subscription } from '../../../eventstore/types.js';
+import { AuditEvent as AuditEventShape, AuditFeedPage } from '../../../queries/audit/shapes.js';
 import { AuditFeed, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, toAuditEvent, type AuditEvent } from '../../../queries/audit/audit-feed.js';
 import type { Guard } from '../../auth-guard.js';
 import { HttpProblem } from '../../problem.js';
-import { PositionCursor, responses } from '../../schemas.js';
+import { responses } from '../../schemas.js';
 
 export interface AuditRouteDeps {
   store: EventStore;
@@ -22,16 +23,6 @@ export interface AuditRouteDeps {
   scanBound?: number;
 }
 
-const AuditEventSchema = Type.Object({
-  id: Type.String(),
-  stream: Type.String(),
-  revision: Type.String({ pattern: '^[0-9]+$', description: '0-based revision in its stream (decimal string)' }),
-  position: PositionCursor,
-  type: Type.String(),
-  data: Type.Unknown({ description: 'The event payload (secrets such as password hashes redacted)' }),
-  metadata: Type.Unknown({ description: 'correlationId, causationId, actor, schemaVersion' }),
-  recordedAt: Type.String({ format: 'date-time' }),
-});
 // A cursor is validated by cursorToPosition (400 invalid_cursor), not by the schema.
 const Cursor = Type.String({ maxLength: 64, description: 'Opaque position cursor (from nextCursor or an event position)' });
 const security = [{ bearer: [] }];
@@ -80,7 +71,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
           from: Type.Optional(Type.String({ format: 'date-time', description: 'recordedAt at or after' })),
           to: Type.Optional(Type.String({ format: 'date-time', description: 'recordedAt at or before' })),
         }),
-        response: responses({ 200: Type.Object({ events: Type.Array(AuditEventSchema), nextCursor: PositionCursor }) }, 400, 401, 403, 503),
+        response: responses({ 200: AuditFeedPage }, 400, 401, 403, 503),
       },
     },
     async (request) => {
@@ -113,7 +104,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 }),
         }),
         response: responses(
-          { 200: Type.Object({ stream: Type.String(), events: Type.Array(AuditEventSchema), nextRevision: Type.Union([Type.String(), Type.Null()]) }) },
+          { 200: Type.Object({ stream: Type.String(), events: Type.Array(AuditEventShape), nextRevision: Type.Union([Type.String(), Type.Null()]) }) },
           400,
           401,
           403,

@@ -4,9 +4,10 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { IdentityService } from '../../../commands/identity/identity-service.js';
 import { maySeeUser } from '../../../domain/identity/policies.js';
-import { ROLES } from '../../../domain/identity/roles.js';
+import type { ROLES } from '../../../domain/identity/roles.js';
 import { positionToCursor } from '../../../eventstore/position.js';
 import type { TimeTravel } from '../../../queries/time-travel.js';
+import { Role, User } from '../../../queries/identity/shapes.js';
 import type { UsersQuery } from '../../../queries/identity/users-query.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
@@ -23,16 +24,6 @@ export interface UserRouteDeps {
   ensureConsistent: EnsureConsistent;
 }
 
-const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-const UserSchema = Type.Object({
-  userId: Uuid,
-  email: Type.String(),
-  displayName: Type.String(),
-  role: RoleSchema,
-  status: Type.Union([Type.Literal('active'), Type.Literal('deactivated')]),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
 const UserCommandResult = Type.Object({ userId: Uuid, position: Type.Union([PositionCursor, Type.Null()]) });
 
 export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
@@ -43,7 +34,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
     '/v1/me',
     {
       preHandler: deps.authenticate,
-      schema: { tags: ['users'], summary: 'The calling user', security, querystring: ConsistentWithQuery, response: responses({ 200: UserSchema }, 400, 401, 404, 503) },
+      schema: { tags: ['users'], summary: 'The calling user', security, querystring: ConsistentWithQuery, response: responses({ 200: User }, 400, 401, 404, 503) },
     },
     async (request) => {
       const { userId } = principalOf(request);
@@ -64,7 +55,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
         security,
         params: Type.Object({ userId: Uuid }),
         querystring: Type.Object({ asOf: Type.Optional(AsOfQuery), ...ConsistentWithQuery.properties }),
-        response: responses({ 200: Type.Composite([UserSchema, AsOfFields]) }, 400, 401, 404, 503),
+        response: responses({ 200: Type.Composite([User, AsOfFields]) }, 400, 401, 404, 503),
       },
     },
     async (request) => {
@@ -95,7 +86,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
         summary: "Change a user's role",
         security,
         params: Type.Object({ userId: Uuid }),
-        body: Type.Object({ role: RoleSchema }, { additionalProperties: false }),
+        body: Type.Object({ role: Role }, { additionalProperties: false }),
         response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 409),
       },
     },

@@ -10,6 +10,7 @@ import { cursorToPosition, positionToCursor } from '../../../eventstore/position
 import { annotate } from '../../../inference/annotate.js';
 import type { CachedImagesQuery, ReadOptions } from '../../../queries/images/cached-images-query.js';
 import { InvalidListFilterError, InvalidPageCursorError } from '../../../queries/images/images-query.js';
+import { DayStats, ImageListPage, ImageStatus, ImageWithFaces, IsoDay } from '../../../queries/images/shapes.js';
 import { imageResponse, type TimeTravel } from '../../../queries/time-travel.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
@@ -31,38 +32,10 @@ export interface ImageRouteDeps {
   limits: { maxBytes: number; maxPixels: number };
 }
 
-const Status = Type.Union([Type.Literal('pending'), Type.Literal('analyzed'), Type.Literal('failed')]);
-const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
-const Face = Type.Object({
-  box: Box,
-  score: Type.Number(),
-  landmarks: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { description: '68 points in iBUG/dlib order, image pixels' }),
-  descriptor: Type.Optional(Type.Array(Type.Number(), { description: '128-D face descriptor (only with include=descriptor)' })),
-});
-const Image = Type.Object({
-  imageId: Uuid,
-  ownerId: Uuid,
-  filename: Type.String(),
-  contentType: Type.String(),
-  bytes: Type.Integer(),
-  width: Type.Integer(),
-  height: Type.Integer(),
-  sha256: Type.String(),
-  status: Status,
-  faceCount: Type.Union([Type.Integer(), Type.Null()]),
-  model: Type.Union([Type.Object({ name: Type.String(), version: Type.String(), sha256: Type.String() }), Type.Null()]),
-  analysisMs: Type.Union([Type.Integer(), Type.Null()]),
-  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
-  uploadedAt: Type.String({ format: 'date-time' }),
-  analyzedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-const ImageWithFaces = Type.Composite([Image, Type.Object({ faces: Type.Array(Face) })]);
 const Accepted = Type.Object({ imageId: Uuid, status: Type.Literal('pending'), position: PositionCursor });
 const IdParams = Type.Object({ imageId: Uuid });
 const Consistent = { consistentWith: Type.Optional(PositionCursor) };
 const security = [{ bearer: [] }];
-const ISO_DAY = Type.String({ format: 'date' });
 
 /** The position a read must reflect (the cache serves an entry only if it is at least as new). */
 const readAt = (consistentWith: string | undefined): ReadOptions => ({ consistentWith: consistentWith === undefined ? undefined : cursorToPosition(consistentWith) });
@@ -108,7 +81,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         summary: 'Images, newest first unless ordering=uploadedAt (own images; all for admins and auditors); a cursor only continues the same ordering and filters',
         security,
         querystring: Type.Object({
-          status: Type.Optional(Status),
+          status: Type.Optional(ImageStatus),
           from: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded at or after this instant (inclusive)' })),
           to: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded before this instant (exclusive)' })),
           ordering: Type.Optional(Type.Union([Type.Literal('-uploadedAt'), Type.Literal('uploadedAt')], { default: '-uploadedAt', description: '-uploadedAt: newest first; uploadedAt: oldest first' })),
@@ -116,7 +89,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
           ...Consistent,
         }),
-        response: responses({ 200: Type.Object({ items: Type.Array(Image), nextCursor: Type.Union([Type.String(), Type.Null()]) }) }, 400, 401, 503),
+        response: responses({ 200: ImageListPage }, 400, 401, 503),
       },
     },
     async (request) => {
@@ -237,11 +210,11 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         tags: ['images'],
         summary: 'Per-day uploads, analyses, failures, faces and deletions (own; all for admins and auditors)',
         security,
-        querystring: Type.Object({ from: Type.Optional(ISO_DAY), to: Type.Optional(ISO_DAY), ...Consistent }),
+        querystring: Type.Object({ from: Type.Optional(IsoDay), to: Type.Optional(IsoDay), ...Consistent }),
         response: responses(
           {
             200: Type.Object({
-              days: Type.Array(Type.Object({ day: ISO_DAY, uploads: Type.Integer(), analyses: Type.Integer(), failures: Type.Integer(), faces: Type.Integer(), deletions: Type.Integer() })),
+              days: Type.Array(DayStats),
             }),
           },
           400,
