@@ -11,11 +11,12 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export async function execute(_args: string[], ctx: CliContext): Promise<number> {
-  if (ctx.store.kind !== 'postgres') {
+  const { localData } = ctx.store;
+  if (!localData) {
     ctx.err('projections:status: lag is computed on the PostgreSQL event store only');
     return 2;
   }
-  const rows = (await projectionStatus(ctx.pool)).map((s) => ({
+  const rows = (await projectionStatus(ctx.pool, localData)).map((s) => ({
     consumer: s.consumer,
     checkpoint: s.cursor,
     applied: String(s.eventsApplied),

@@ -1,6 +1,7 @@
 // The event store port (DESIGN.md §3). Both adapters (postgres/, esdb/) implement it and pass the
 // same contract suite (tests/integration/eventstore/).
 
+import type pg from 'pg';
 import type { Position } from './position.js';
 
 export type { Position } from './position.js';
@@ -106,4 +107,39 @@ export interface EventStore {
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Present when the log is kept in the read models' own database (the PostgreSQL store). */
+  readonly localData?: LocalEventData;
+}
+
+/** Where a query runs: the caller's transaction (a client) or a pool. */
+export type SqlClient = Pick<pg.ClientBase, 'query'>;
+
+/** A stored event a read model means: its id, and the stream and type it must have. */
+export interface StoredEventRef {
+  id: string;
+  stream: string;
+  type: string;
+}
+
+/**
+ * A capability beside the port: the log's events kept in the database of the read models, so a
+ * read model may refer to a stored event instead of copying its data, and a read query may read
+ * that data back. Only the PostgreSQL store has it (EventStore.localData); without it readers
+ * keep copies. Nothing outside the adapter runs SQL on the store's tables: it goes through here.
+ */
+export interface LocalEventData {
+  /** Of these events, those stored here as they are named (id, stream and type; one index lookup each), seen from `db`. */
+  storedIds(db: SqlClient, refs: readonly StoredEventRef[]): Promise<Set<string>>;
+  /** The length of the JSON array `data.<field>` of each stored event of `type` among `ids` (absent: not stored here, or no array). */
+  arrayLengths(db: SqlClient, type: string, field: string, ids: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * A SQL expression for a read query: `data.<field>` (jsonb) of the stored event whose id is the
+   * uuid expression `eventId` (e.g. a column of the query), null when there is none.
+   */
+  dataField(eventId: string, field: string): string;
+  /**
+   * The events after `after` (in log order) in streams that start with one of `streamPrefixes`
+   * (any stream when undefined): how many, counted up to `cap + 1`, and when the first was recorded.
+   */
+  eventsAfter(db: SqlClient, after: Position, streamPrefixes: readonly string[] | undefined, cap: number): Promise<{ count: number; firstRecordedAt: Date | undefined }>;
 }

@@ -1,6 +1,6 @@
 // facetrail_projector_lag_events / _seconds per consumer of the log (read models and the job
 // bridge), read at scrape time from the same data as `projections:status`: rm.checkpoints against
-// the log. PostgreSQL event store: projectionStatus() (counted in SQL, capped at LAG_COUNT_CAP).
+// the log. PostgreSQL event store: projectionStatus() (counted in SQL on the stored events, capped at LAG_COUNT_CAP).
 // EventStoreDB: the log after each checkpoint is read through the EventStore port, in the
 // consumer's own filter, up to ESDB_LAG_CAP events (a scrape must stay cheap; a larger lag is
 // reported as the cap, its seconds stay exact).
@@ -41,8 +41,8 @@ async function lagOnStore(pool: pg.Pool, store: EventStore): Promise<ConsumerLag
 
 /** Every consumer's lag, in events and seconds. */
 export async function consumerLag(pool: pg.Pool, store: EventStore): Promise<ConsumerLag[]> {
-  if (store.kind !== 'postgres') return lagOnStore(pool, store);
-  return (await projectionStatus(pool)).map((s) => ({ consumer: s.consumer, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds }));
+  if (!store.localData) return lagOnStore(pool, store);
+  return (await projectionStatus(pool, store.localData)).map((s) => ({ consumer: s.consumer, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds }));
 }
 
 /** Registers the lag gauges (projector role: one scrape reads every consumer's checkpoint once). */

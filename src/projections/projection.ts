@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EventFilter, RecordedEvent } from '../eventstore/types.js';
+import type { EventFilter, LocalEventData, RecordedEvent } from '../eventstore/types.js';
 
 /** A read model: which events it reads and how a batch of them changes its tables. */
 export interface Projection {
@@ -11,11 +11,17 @@ export interface Projection {
    * Projections with `tables` write unqualified table names: the transaction's `search_path`
    * picks the schema (`rm` for the live runner, a scratch schema for a rebuild).
    */
-  apply(tx: pg.ClientBase, events: RecordedEvent[]): Promise<void>;
+  apply(tx: pg.ClientBase, events: RecordedEvent[], context: ApplyContext): Promise<void>;
   /** Runs after the batch committed (e.g. cache invalidation). Must not throw. */
   afterCommit?(events: RecordedEvent[]): Promise<void>;
   /** The projection's own tables: present for projections that can be rebuilt and verified. */
   tables?: ReadModelTables;
+}
+
+/** What a batch is applied with besides the transaction: what the runner (or rebuild) knows of the store. */
+export interface ApplyContext {
+  /** The stored events, when the log is in this database (EventStore.localData): a read model may refer to them. */
+  localData: LocalEventData | undefined;
 }
 
 export interface ReadModelTables {

@@ -85,6 +85,7 @@ async function replay(
     }
     if (batch.length > 0) yield batch;
   }
+  const context = { localData: deps.store.localData };
   let applied = 0;
   const it = batches();
   let next = it.next();
@@ -95,14 +96,14 @@ async function replay(
     const events = result.value;
     if (opts.inTransaction) {
       await enterSchema(client, projection, schema);
-      await projection.apply(client, events);
+      await projection.apply(client, events, context);
     } else {
       await client.query('begin');
       try {
         // Scratch tables: a crash loses the rebuild anyway, so there is no point waiting for the WAL flush.
         await client.query('set local synchronous_commit to off');
         await enterSchema(client, projection, schema);
-        await projection.apply(client, events);
+        await projection.apply(client, events, context);
         await client.query('commit');
       } catch (err) {
         await client.query('rollback').catch(() => undefined);

@@ -1,8 +1,9 @@
 // `projections:status`: every consumer of the log (projections, job bridge) with its checkpoint,
-// lag, and the session holding its runner lock. PostgreSQL event store only (the lag is computed
-// on es.events).
+// lag, and the session holding its runner lock. PostgreSQL event store only: the lag is counted
+// in SQL on the stored events (EventStore.localData).
 
 import type pg from 'pg';
+import type { LocalEventData } from '../eventstore/types.js';
 import { consumers } from './index.js';
 import { LOCK_CLASS } from './runner.js';
 
@@ -25,29 +26,16 @@ export interface ConsumerStatus {
 
 export const LAG_COUNT_CAP = 1_000_000;
 
-function likePrefix(prefix: string): string {
-  return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
-}
-
-export async function projectionStatus(pool: pg.Pool): Promise<ConsumerStatus[]> {
+export async function projectionStatus(pool: pg.Pool, localData: LocalEventData): Promise<ConsumerStatus[]> {
   const { rows } = await pool.query<{ consumer: string; c: string; p: string; applied: string; updated_at: Date }>(
     'select consumer, commit_pos::text as c, prepare_pos::text as p, events_applied::text as applied, updated_at from rm.checkpoints order by consumer',
   );
   const out: ConsumerStatus[] = [];
   for (const row of rows) {
-    const prefixes = consumers.find((c) => c.name === row.consumer)?.filter.streamPrefixes?.map(likePrefix) ?? null;
-    const { rows: lag } = await pool.query<{ n: string; first_at: Date | null }>(
-      `with after as (
-         select e.recorded_at from es.events e
-          where (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-            and ($3::text[] is null or e.stream like any($3::text[]))
-          order by e.transaction_id, e.global_position
-          limit ${LAG_COUNT_CAP + 1})
-       select count(*)::text as n, (select recorded_at from after limit 1) as first_at from after`,
-      [row.c, row.p, prefixes],
-    );
-    const n = Number(lag[0]?.n ?? 0);
-    const firstAt = lag[0]?.first_at ?? null;
+    const prefixes = consumers.find((c) => c.name === row.consumer)?.filter.streamPrefixes;
+    const lag = await localData.eventsAfter(pool, { commit: BigInt(row.c), prepare: BigInt(row.p) }, prefixes, LAG_COUNT_CAP);
+    const n = lag.count;
+    const firstAt = lag.firstRecordedAt;
     const { rows: holders } = await pool.query<{ pid: number; application: string; client: string | null; since: Date | null }>(
       `select a.pid, a.application_name as application, a.client_addr::text as client, a.backend_start as since
          from pg_locks l join pg_stat_activity a on a.pid = l.pid

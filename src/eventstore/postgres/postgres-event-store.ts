@@ -7,6 +7,7 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  LocalEventData,
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
@@ -17,6 +18,7 @@ import type {
 import { prepareAppend, validateStreamName } from '../validation.js';
 import { AppendBatcher, type BatchRow } from './append-batcher.js';
 import { PgListener } from '../../db/pg-listener.js';
+import { postgresLocalEventData } from './local-event-data.js';
 import { readAllPage } from './read-all-query.js';
 import { EVENT_COLUMNS, positionParams, toRecorded, type EventRow } from './rows.js';
 import { PgSubscription } from './subscription.js';
@@ -36,6 +38,8 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
+  /** The log is in the read models' database: they may refer to its events (local-event-data.ts). */
+  readonly localData: LocalEventData = postgresLocalEventData;
   private readonly batcher: AppendBatcher;
   private readonly notifier: PgListener;
   private readonly pageSize: number;

@@ -48,7 +48,7 @@ async function applyInTransaction(events: RecordedEvent[]): Promise<void> {
   try {
     await client.query('begin');
     await enterSchema(client, imagesProjection, LIVE_SCHEMA);
-    await imagesProjection.apply(client, events);
+    await imagesProjection.apply(client, events, { localData: store.localData });
     await client.query('commit');
   } catch (err) {
     await client.query('rollback');
