@@ -170,9 +170,9 @@ export async function run(flags: string[]): Promise<void> {
     const perSecond = (i: number) => Number(rows[i]?.['req/s'] ?? NaN);
     // The query layer alone: what the cache saves, without HTTP and authentication.
     const viewer = { userId: (JSON.parse(bodies[0]!) as { ownerId: string }).ownerId, role: 'user' as const };
-    const direct = new CachedImagesQuery(runtime.pool, undefined);
+    const direct = new CachedImagesQuery(runtime.pool, undefined, runtime.eventStore.localData);
     const readCache = new ReadCache({ redisUrl: config.redisUrl, keyPrefix: prefix, ttlSeconds: 300, timeoutMs: 50, logger: pino({ level: 'silent' }) });
-    const cachedDirect = new CachedImagesQuery(runtime.pool, readCache);
+    const cachedDirect = new CachedImagesQuery(runtime.pool, readCache, runtime.eventStore.localData);
     const reference = [
       floor,
       await inProcess('getWithFaces in process, uncached', seconds, () => direct.getWithFaces(viewer, imageId, false)),

@@ -16,9 +16,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
+import { UserHistory } from '../queries/identity/user-history.js';
 import { UsersQuery } from '../queries/identity/users-query.js';
 import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
-import { TimeTravel } from '../queries/time-travel.js';
+import { ImageHistory } from '../queries/images/image-history.js';
 import { createGuards } from './auth-guard.js';
 import { createConsistency, type EnsureConsistent } from './consistency.js';
 
@@ -47,7 +48,9 @@ export interface ApiServices {
   accounts: CachedAccounts;
   guards: ReturnType<typeof createGuards>;
   ensureConsistent: EnsureConsistent;
-  timeTravel: TimeTravel;
+  /** Time travel: users and images as they were (asOf). */
+  userHistory: UserHistory;
+  imageHistory: ImageHistory;
   blobs: BlobStore;
   images: ImageService;
   imagesQuery: CachedImagesQuery;
@@ -74,10 +77,11 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     accounts,
     guards: createGuards(rt.tokens, accounts),
     ensureConsistent: createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs),
-    timeTravel: new TimeTravel(rt.eventStore),
+    userHistory: new UserHistory(rt.eventStore),
+    imageHistory: new ImageHistory(rt.eventStore),
     blobs,
     images: new ImageService(rt.eventStore, blobs),
-    imagesQuery: new CachedImagesQuery(rt.pool, readCache),
+    imagesQuery: new CachedImagesQuery(rt.pool, readCache, rt.eventStore.localData),
     audit: new AuditFeed(rt.eventStore),
     close: () => readCache?.close(),
   };

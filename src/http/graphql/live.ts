@@ -48,7 +48,7 @@ export function imageNotifications(rt: {
   redis: Redis;
   pool: pg.Pool;
 }): (projection: string, events: readonly RecordedEvent[]) => Promise<void> {
-  const images = new ImagesQuery(rt.pool);
+  const images = new ImagesQuery(rt.pool, undefined); // snapshots only: the notices carry no faces
   const topics = liveTopics(rt.config.redisKeyPrefix);
   const emitter = MQEmitterRedis({ pubConn: rt.redis, subConn: rt.redis });
   onEmitterError(emitter, rt.logger);

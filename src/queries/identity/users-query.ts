@@ -2,39 +2,32 @@
 
 import type { Static } from '@sinclair/typebox';
 import type pg from 'pg';
-import type { Role } from '../../domain/identity/roles.js';
+import type { UserViewState } from '../../domain/identity/user-view.js';
+import { usersTable } from '../../projections/identity/tables.js';
 import { InvalidPageCursorError } from '../images/images-query.js';
 import type { User } from './shapes.js';
 
 /** What the API returns of a user (shapes.ts, TypeBox): written once, there. */
 export type UserView = Static<typeof User>;
 
-interface UserRow {
-  user_id: string;
-  email: string;
-  display_name: string;
-  role: Role;
-  status: 'active' | 'deactivated';
-  created_at: Date;
-  updated_at: Date;
+/** A selected row of rm.users (usersTable's columns). */
+type UserRow = Record<string, unknown> & { user_id: string };
+
+/** The user as the API answers it, from the user view (rows of rm.users, time travel): everything but the revision. */
+export function userViewOf(view: UserViewState): UserView {
+  const { revision: _revision, createdAt, updatedAt, ...fields } = view;
+  return { ...fields, createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
 }
 
-const toView = (r: UserRow): UserView => ({
-  userId: r.user_id,
-  email: r.email,
-  displayName: r.display_name,
-  role: r.role,
-  status: r.status,
-  createdAt: r.created_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-});
+const toView = (row: UserRow): UserView => userViewOf(usersTable.decode(row));
+const COLUMNS = usersTable.columnList;
 
 export class UsersQuery {
   constructor(private readonly pool: pg.Pool) {}
 
   async byId(userId: string): Promise<UserView | undefined> {
     const { rows } = await this.pool.query<UserRow>(
-      'select user_id, email, display_name, role, status, created_at, updated_at from rm.users where user_id = $1',
+      `select ${COLUMNS} from rm.users where user_id = $1`,
       [userId],
     );
     return rows[0] ? toView(rows[0]) : undefined;
@@ -44,7 +37,7 @@ export class UsersQuery {
   async byIds(userIds: readonly string[]): Promise<Map<string, UserView>> {
     if (userIds.length === 0) return new Map();
     const { rows } = await this.pool.query<UserRow>(
-      'select user_id, email, display_name, role, status, created_at, updated_at from rm.users where user_id = any($1::uuid[])',
+      `select ${COLUMNS} from rm.users where user_id = any($1::uuid[])`,
       [userIds],
     );
     return new Map(rows.map((r) => [r.user_id, toView(r)]));
@@ -62,7 +55,7 @@ export class UsersQuery {
     }
     values.push(opts.limit + 1);
     const { rows } = await this.pool.query<UserRow>(
-      `select user_id, email, display_name, role, status, created_at, updated_at from rm.users ${where} order by user_id limit $${values.length}`,
+      `select ${COLUMNS} from rm.users ${where} order by user_id limit $${values.length}`,
       values,
     );
     const page = rows.slice(0, opts.limit);

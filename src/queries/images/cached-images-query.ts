@@ -7,6 +7,7 @@
 
 import type pg from 'pg';
 import { START, type Position } from '../../eventstore/position.js';
+import type { LocalEventData } from '../../eventstore/types.js';
 import { readCheckpoint } from '../../checkpoints/checkpoints.js';
 import type { Viewer } from '../../domain/identity/viewer.js';
 import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
@@ -56,8 +57,9 @@ export class CachedImagesQuery extends ImagesQuery {
   constructor(
     private readonly db: pg.Pool,
     private readonly cache: ReadCache | undefined,
+    localData: LocalEventData | undefined,
   ) {
-    super(db);
+    super(db, localData);
   }
 
   override async list(viewer: Viewer, opts: ImageListOptions, read: ReadOptions = {}): Promise<ImagePage> {

@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { Viewer } from '../../domain/identity/viewer.js';
+import { isDeleted, type ImageFields } from '../../domain/images/image-view.js';
 import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
+import type { LocalEventData } from '../../eventstore/types.js';
+import { imagesTable } from '../../projections/images/tables.js';
 import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
 
 export type { Viewer };
@@ -15,51 +18,50 @@ export type ImageStatus = Static<typeof ImageStatusShape>;
 export type FaceView = Static<typeof Face>;
 export type ImageView = Static<typeof Image>;
 
-interface ImageRow {
-  image_id: string;
-  owner_id: string;
-  filename: string;
-  content_type: string;
-  bytes: number;
-  width: number;
-  height: number;
-  sha256: string;
-  status: ImageStatus;
-  face_count: number | null;
-  model_name: string | null;
-  model_version: string | null;
-  model_sha256: string | null;
-  analysis_ms: number | null;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  uploaded_at: Date;
-  analyzed_at: Date | null;
-  updated_at: Date;
-  uploaded_key: string;
+/** A selected row of rm.images (imagesTable's columns) with its cursor key. */
+type ImageRow = Record<string, unknown> & { image_id: string; uploaded_key: string };
+
+const COLUMNS = `${imagesTable.columnList}, uploaded_at::text as uploaded_key`;
+
+/** The image as the API answers it, from the image view's fields: rows of rm.images, time travel, live notices. */
+export function imageViewOf(f: ImageFields): ImageView {
+  return {
+    imageId: f.imageId,
+    ownerId: f.ownerId,
+    filename: f.filename,
+    contentType: f.contentType,
+    bytes: f.bytes,
+    width: f.width,
+    height: f.height,
+    sha256: f.sha256,
+    status: f.status,
+    faceCount: f.faceCount,
+    model: f.modelName && f.modelVersion && f.modelSha256 ? { name: f.modelName, version: f.modelVersion, sha256: f.modelSha256 } : null,
+    analysisMs: f.analysisMs,
+    error: f.lastErrorCode ? { code: f.lastErrorCode, message: f.lastErrorMessage ?? '' } : null,
+    uploadedAt: f.uploadedAt.toISOString(),
+    analyzedAt: f.analyzedAt?.toISOString() ?? null,
+    updatedAt: f.updatedAt.toISOString(),
+  };
 }
 
-const COLUMNS = `image_id, owner_id, filename, content_type, bytes, width, height, sha256, status, face_count,
-  model_name, model_version, model_sha256, analysis_ms, last_error_code, last_error_message,
-  uploaded_at, analyzed_at, updated_at, uploaded_at::text as uploaded_key`;
+const toView = (row: Readonly<Record<string, unknown>>): ImageView => imageViewOf(imagesTable.decode(row));
 
-function toView(r: ImageRow): ImageView {
+/** A face out of rm.faces' array (or the event's it refers to). */
+interface FaceRow {
+  image_id: string;
+  box: FaceView['box'];
+  score: number;
+  landmarks: [number, number][];
+  descriptor: number[] | null;
+}
+
+function faceView(r: FaceRow, includeDescriptor: boolean): FaceView {
   return {
-    imageId: r.image_id,
-    ownerId: r.owner_id,
-    filename: r.filename,
-    contentType: r.content_type,
-    bytes: r.bytes,
-    width: r.width,
-    height: r.height,
-    sha256: r.sha256,
-    status: r.status,
-    faceCount: r.face_count,
-    model: r.model_name && r.model_version && r.model_sha256 ? { name: r.model_name, version: r.model_version, sha256: r.model_sha256 } : null,
-    analysisMs: r.analysis_ms,
-    error: r.last_error_code ? { code: r.last_error_code, message: r.last_error_message ?? '' } : null,
-    uploadedAt: r.uploaded_at.toISOString(),
-    analyzedAt: r.analyzed_at?.toISOString() ?? null,
-    updatedAt: r.updated_at.toISOString(),
+    box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
+    score: r.score,
+    landmarks: r.landmarks,
+    ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
   };
 }
 
@@ -145,7 +147,16 @@ function decodeCursor(cursor: string, tag: string): [string, string] {
 }
 
 export class ImagesQuery {
-  constructor(private readonly pool: pg.Pool) {}
+  /** The faces of an image: its rm.faces row's array, or that of the event it refers to (EventStore.localData). */
+  private readonly facesArray: string;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    /** The store's events, when the log is in this database: rm.faces may refer to them (faces stored once). */
+    localData: LocalEventData | undefined,
+  ) {
+    this.facesArray = localData ? `coalesce(rf.faces, ${localData.dataField('rf.event_id', 'faces')})` : 'rf.faces';
+  }
 
   /**
    * Keyset-paginated by (uploadedAt, imageId), newest first unless `ordering: 'uploadedAt'`: a
@@ -196,64 +207,49 @@ export class ImagesQuery {
   /** Images by id in one query, deleted ones included, with no visibility check: for notifications. */
   async snapshots(imageIds: readonly string[]): Promise<ImageSnapshot[]> {
     if (imageIds.length === 0) return [];
-    const { rows } = await this.pool.query<ImageRow & { revision: string; deleted: boolean }>(
-      `select ${COLUMNS}, revision::text as revision, deleted_at is not null as deleted from rm.images where image_id = any($1::uuid[])`,
-      [imageIds],
-    );
-    return rows.map((r) => ({ image: toView(r), revision: Number(r.revision), deleted: r.deleted }));
+    const { rows } = await this.pool.query<ImageRow>(`select ${imagesTable.columnList} from rm.images where image_id = any($1::uuid[])`, [imageIds]);
+    return rows.map((row) => {
+      const image = imagesTable.decode(row);
+      return { image: imageViewOf(image), revision: Number(image.revision), deleted: isDeleted(image) };
+    });
   }
 
   async get(viewer: Viewer, imageId: string): Promise<ImageView | undefined> {
     const { rows } = await this.pool.query<ImageRow>(`select ${COLUMNS} from rm.images where image_id = $1 and deleted_at is null`, [imageId]);
-    const row = rows[0];
-    if (!row || !maySeeImage(viewer, { ownerId: row.owner_id })) return undefined;
-    return toView(row);
+    const image = rows[0] && imagesTable.decode(rows[0]);
+    if (!image || !maySeeImage(viewer, image)) return undefined;
+    return imageViewOf(image);
   }
 
   /**
    * rm.faces holds the analysis's faces as one jsonb array (descriptors as the event's float64),
-   * by value or as a reference to the ImageAnalyzed event in es.events (migration 0007).
+   * by value or as a reference to the ImageAnalyzed event holding them (migration 0007).
    * Descriptors are answered as before (float32: PostgreSQL's real, shortest digits), and only
    * read out of the array when asked for.
    */
   async faces(imageId: string, includeDescriptor: boolean): Promise<FaceView[]> {
-    const { rows } = await this.pool.query<{ box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
-      `select f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
-              ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
-         from rm.faces rf left join es.events ev on ev.id = rf.event_id,
-              jsonb_array_elements(coalesce(rf.faces, ev.data -> 'faces')) with ordinality as e(f, i)
-        where rf.image_id = $1 order by i`,
-      [imageId],
-    );
-    return rows.map((r) => ({
-      box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
-      score: r.score,
-      landmarks: r.landmarks,
-      ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
-    }));
+    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = $1 order by i', [imageId]);
+    return rows.map((r) => faceView(r, includeDescriptor));
   }
 
   /** The faces of many images in one query (GraphQL loaders); images without faces map to []. */
   async facesOf(imageIds: readonly string[], includeDescriptor: boolean): Promise<Map<string, FaceView[]>> {
     const out = new Map<string, FaceView[]>(imageIds.map((id) => [id, []]));
     if (imageIds.length === 0) return out;
-    const { rows } = await this.pool.query<{ image_id: string; box: FaceView['box']; score: number; landmarks: [number, number][]; descriptor: number[] | null }>(
+    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = any($1::uuid[]) order by rf.image_id, i', [imageIds]);
+    for (const r of rows) out.get(r.image_id)?.push(faceView(r, includeDescriptor));
+    return out;
+  }
+
+  private async faceRows(includeDescriptor: boolean, where: string, values: unknown[]): Promise<FaceRow[]> {
+    const { rows } = await this.pool.query<FaceRow>(
       `select rf.image_id, f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
               ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
-         from rm.faces rf left join es.events ev on ev.id = rf.event_id,
-              jsonb_array_elements(coalesce(rf.faces, ev.data -> 'faces')) with ordinality as e(f, i)
-        where rf.image_id = any($1::uuid[]) order by rf.image_id, i`,
-      [imageIds],
+         from rm.faces rf, jsonb_array_elements(${this.facesArray}) with ordinality as e(f, i)
+        where ${where}`,
+      values,
     );
-    for (const r of rows) {
-      out.get(r.image_id)?.push({
-        box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
-        score: r.score,
-        landmarks: r.landmarks,
-        ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
-      });
-    }
-    return out;
+    return rows;
   }
 
   /** Per-day totals; a user's own, or everyone's for admins and auditors. */

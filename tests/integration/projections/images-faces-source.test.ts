@@ -67,7 +67,7 @@ async function storedFaces(imageId: string) {
     [imageId],
   );
   const row = rows[0];
-  return row && { ...row, faces: await new ImagesQuery(db.pool).faces(imageId, true) };
+  return row && { ...row, faces: await new ImagesQuery(db.pool, store.localData).faces(imageId, true) };
 }
 
 describe('images projection: faces', () => {

@@ -2,7 +2,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../src/eventstore/types.js';
-import { foldImage, foldUser, imageResponse, imageVisibleTo, InvalidAsOfError, parseAsOf, prefixAsOf } from '../../../src/queries/time-travel.js';
+import { foldUser } from '../../../src/queries/identity/user-history.js';
+import { foldImage, imageResponse, imageVisibleTo } from '../../../src/queries/images/image-history.js';
+import { InvalidAsOfError, parseAsOf, prefixAsOf } from '../../../src/queries/time-travel.js';
 
 const IMAGE = '11111111-1111-4111-8111-111111111111';
 const OWNER = '22222222-2222-4222-8222-222222222222';

@@ -15,6 +15,6 @@ export const identityRouteGroup: RouteGroup = {
       throttle: new LoginThrottle(redis, config.redisKeyPrefix, config.auth.failedLoginsPerAccount, logger),
       rateLimitPerIpPerMinute: config.auth.rateLimitPerIpPerMinute,
     });
-    userRoutes(app, { identity: s.identity, users: s.users, timeTravel: s.timeTravel, ...s.guards, ensureConsistent: s.ensureConsistent });
+    userRoutes(app, { identity: s.identity, users: s.users, history: s.userHistory, ...s.guards, ensureConsistent: s.ensureConsistent });
   },
 };

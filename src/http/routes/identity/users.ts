@@ -6,8 +6,8 @@ import type { IdentityService } from '../../../commands/identity/identity-servic
 import { maySeeUser } from '../../../domain/identity/policies.js';
 import type { ROLES } from '../../../domain/identity/roles.js';
 import { positionToCursor } from '../../../eventstore/position.js';
-import type { TimeTravel } from '../../../queries/time-travel.js';
 import { Role, User } from '../../../queries/identity/shapes.js';
+import type { UserHistory } from '../../../queries/identity/user-history.js';
 import type { UsersQuery } from '../../../queries/identity/users-query.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
@@ -18,7 +18,8 @@ import { ConsistentWithQuery, PositionCursor, responses, Uuid } from '../../sche
 export interface UserRouteDeps {
   identity: IdentityService;
   users: UsersQuery;
-  timeTravel: TimeTravel;
+  /** Users as they were (asOf). */
+  history: UserHistory;
   authenticate: Guard;
   requireRole: (...roles: (typeof ROLES)[number][]) => Guard;
   ensureConsistent: EnsureConsistent;
@@ -66,7 +67,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
       const notFound = () => new HttpProblem(404, 'user_not_found', 'Not found', 'no such user');
       if (!maySeeUser(principal, userId)) throw notFound();
       if (travel) {
-        const then = await deps.timeTravel.user(userId, travel.point);
+        const then = await deps.history.at(userId, travel.point);
         if (!then) throw notFound();
         return { ...then.user, asOf: travel.asOf, revision: then.revision.toString() };
       }

@@ -11,7 +11,7 @@ import { annotate } from '../../../inference/annotate.js';
 import type { CachedImagesQuery, ReadOptions } from '../../../queries/images/cached-images-query.js';
 import { InvalidListFilterError, InvalidPageCursorError } from '../../../queries/images/images-query.js';
 import { DayStats, ImageListPage, ImageStatus, ImageWithFaces, IsoDay } from '../../../queries/images/shapes.js';
-import { imageResponse, type TimeTravel } from '../../../queries/time-travel.js';
+import { imageResponse, type ImageHistory } from '../../../queries/images/image-history.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
 import type { EnsureConsistent } from '../../consistency.js';
@@ -24,7 +24,8 @@ export interface ImageRouteDeps {
   images: ImageService;
   /** Reads through the Redis cache (or straight to PostgreSQL with READ_CACHE=off). */
   query: CachedImagesQuery;
-  timeTravel: TimeTravel;
+  /** Images as they were (asOf). */
+  history: ImageHistory;
   blobs: BlobStore;
   authenticate: Guard;
   ensureConsistent: EnsureConsistent;
@@ -121,7 +122,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     async (request, reply) => {
       const { asOf } = request.query;
       if (asOf !== undefined) {
-        const then = await deps.timeTravel.image(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
+        const then = await deps.history.at(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
         if (!then) throw notFound();
         return { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
       }

@@ -11,7 +11,7 @@ export const imagesRouteGroup: RouteGroup = {
     imageRoutes(app, {
       images: s.images,
       query: s.imagesQuery,
-      timeTravel: s.timeTravel,
+      history: s.imageHistory,
       blobs: s.blobs,
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
