@@ -251,7 +251,7 @@ export class ReadCache {
   async stillCurrent(dependencies: readonly CacheDependency[]): Promise<boolean> {
     if (dependencies.length === 0 || !this.usable()) return false;
     try {
-      const replies = await this.timed(Promise.all(dependencies.map((d) => this.send(d.key, d.generation))));
+      const replies = await Promise.all(dependencies.map((d) => this.send(d.key, d.generation)));
       this.errorsInRow = 0;
       return replies.every(([generation], i) => generation === dependencies[i]!.generation);
     } catch (err) {
@@ -272,7 +272,7 @@ export class ReadCache {
     }
     try {
       const held = keys.map((key) => this.heldFor(key, atLeast));
-      const replies = await this.timed(Promise.all(keys.map((key, i) => this.send(key, held[i]?.generation ?? ''))));
+      const replies = await Promise.all(keys.map((key, i) => this.send(key, held[i]?.generation ?? '')));
       this.errorsInRow = 0;
       return replies.map((reply, i) => this.resolve(keys[i]!, reply, held[i]));
     } catch (err) {
@@ -291,7 +291,8 @@ export class ReadCache {
    * Queues one lookup; everything queued in the same event-loop turn goes to Redis as one pipeline
    * once the turn has handled its I/O (setImmediate). Under load many requests share one write
    * and one reply (on loopback a write cost as much as the rest of a cached read), and a lone
-   * request waits for nothing: the check phase follows the poll phase that brought it.
+   * request waits for nothing: the check phase follows the poll phase that brought it. The
+   * timeout runs from that send (see `timed`).
    */
   private send(key: CacheKey, heldGeneration: string): Promise<LookupReply> {
     return new Promise<LookupReply>((resolve, reject) => {
@@ -304,7 +305,7 @@ export class ReadCache {
     this.queued = [];
     const pipeline: ChainableCommander = this.redis.pipeline();
     for (const q of batch) pipeline.facetrailCacheLookup(q.key.gen, q.key.dataPrefix, q.key.dataSuffix, this.genTtl, q.heldGeneration);
-    pipeline.exec().then(
+    this.timed(pipeline.exec()).then(
       (results) =>
         batch.forEach((q, i) => {
           const [err, reply] = results?.[i] ?? [new Error('read cache pipeline was discarded'), undefined];
@@ -337,10 +338,11 @@ export class ReadCache {
   }
 
   /**
-   * `command`, or a timeout error after `timeoutMs`. The timer's expiry is checked once more after
-   * the event loop has polled for I/O (setImmediate): a reply that arrived while the loop was busy
-   * is a reply, not a timeout (timers run before I/O in a loop turn, so a plain timer blames Redis
-   * for the process's own lag and opens the breaker under load).
+   * `command`, or a timeout error after `timeoutMs`, counted from when it was sent: a lookup's
+   * wait for its turn's pipeline is this process's lag, not Redis's. The timer's expiry is checked
+   * once more after the event loop has polled for I/O (setImmediate): a reply that arrived while
+   * the loop was busy is a reply, not a timeout (timers run before I/O in a loop turn, so a plain
+   * timer blames Redis for the process's own lag and opens the breaker under load).
    */
   private timed<T>(command: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
