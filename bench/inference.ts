@@ -9,7 +9,8 @@ import { decodeImage } from '../src/inference/decode-image.js';
 import { LANDMARK_SIZE, landmarkBatch, landmarkCrop } from '../src/inference/landmarks.js';
 import { type LoadedModel, loadModels, runModel } from '../src/inference/sessions.js';
 import type { RgbImage } from '../src/inference/types.js';
-import { loadFaceApi, referenceAnalyze, SAMPLES, tf } from '../tests/integration/inference/face-api-reference.js';
+import { loadFaceApi, referenceAnalyze, tf } from '../support/face-api-reference.js';
+import { SAMPLES } from '../support/sample-photos.js';
 import { printTable, writeResults } from './results-file.js';
 
 type Series = { name: string; threads: string; stage: string; perFace: boolean; samples: number[] };

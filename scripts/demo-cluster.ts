@@ -4,7 +4,7 @@
 // projector and one worker midway, then checks that nothing was lost or done twice and prints a
 // report. Exit 0 when every check passed. The same scenario runs in tests/e2e/cluster.test.ts.
 
-import { runClusterScenario } from '../tests/support/cluster-scenario.js';
+import { runClusterScenario } from '../support/cluster-scenario.js';
 
 const arg = process.argv[2];
 const uploads = arg === undefined ? 300 : Number(arg);

@@ -8,7 +8,7 @@ import { IdentityService } from '../../src/commands/identity/identity-service.js
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
-import { latestWrittenPosition } from '../support/database.js';
+import { latestWrittenPosition } from '../../support/database.js';
 import { call } from '../support/http.js';
 
 let t: TestApp;

@@ -13,10 +13,10 @@ import { cursorToPosition, positionToCursor } from '../../src/eventstore/positio
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../support/redis-test-prefix.js';
+import { readSample } from '../../support/sample-photos.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 
 let t: TestApp;
 let redis: Redis;

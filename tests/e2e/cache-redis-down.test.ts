@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../support/redis-test-prefix.js';
+import { readSample } from '../../support/sample-photos.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const target = new URL(TEST_REDIS_URL);

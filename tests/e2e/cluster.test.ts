@@ -4,7 +4,7 @@
 // a rebuild. Sized for 2 shared cores (real inference, ~100 ms a photo).
 
 import { describe, expect, it } from 'vitest';
-import { runClusterScenario } from '../support/cluster-scenario.js';
+import { runClusterScenario } from '../../support/cluster-scenario.js';
 
 describe('several processes of each role', () => {
   it('lose nothing and do nothing twice when a projector and a worker are SIGKILLed midway', async () => {

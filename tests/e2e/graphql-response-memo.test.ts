@@ -10,15 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore } from '../../src/blobs/blob-store.js';
 import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { ImageService } from '../../src/commands/images/image-service.js';
-import { latestWrittenPosition } from '../support/database.js';
+import { latestWrittenPosition } from '../../support/database.js';
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { imageEvents, userContext } from '../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import sharp from 'sharp';
 
 let t: TestApp;

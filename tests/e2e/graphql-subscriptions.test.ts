@@ -13,9 +13,9 @@ import type { FastifyInstance } from 'fastify';
 import { liveTopics } from '../../src/http/graphql/live.js';
 import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventually } from '../support/eventually.js';
+import { eventually } from '../../support/eventually.js';
 import { tokenFor } from '../support/audit.js';
-import { readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
 import { testLogger } from '../support/silent-logger.js';
 
 let t: TestApp;

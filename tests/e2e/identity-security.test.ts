@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKeys } from '../../src/auth/keys.js';
 import { TokenService } from '../../src/auth/tokens.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventCount, latestWrittenPosition } from '../support/database.js';
+import { eventCount, latestWrittenPosition } from '../../support/database.js';
 import { call } from '../support/http.js';
 
 let t: TestApp;

@@ -8,7 +8,7 @@ import type { RecordedEvent } from '../../src/eventstore/types.js';
 import { take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
 
 let t: TestApp;
 let alice: string;

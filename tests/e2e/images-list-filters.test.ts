@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
 
 let t: TestApp;
 let alice: string;

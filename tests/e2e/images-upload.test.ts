@@ -3,9 +3,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventCount } from '../support/database.js';
+import { eventCount } from '../../support/database.js';
 import { call } from '../support/http.js';
-import { pngBomb, readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
+import { pngBomb } from '../support/bad-images.js';
 
 let t: TestApp;
 let alice: string;

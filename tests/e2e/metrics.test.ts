@@ -8,10 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { eventCount } from '../support/database.js';
-import { eventually } from '../support/eventually.js';
+import { eventCount } from '../../support/database.js';
+import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
 
 const TOKEN = 'metrics-test-token';
 const password = 'a perfectly fine password';

@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN_URL } from '../support/database.js';
-import { startProcess, startServer } from '../support/process.js';
+import { ADMIN_URL } from '../../support/database.js';
+import { startProcess, startServer } from '../../support/process.js';
 
 const dbName = `ft_lifecycle_${randomBytes(4).toString('hex')}`;
 const dbUrl = (() => {

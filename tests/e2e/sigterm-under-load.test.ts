@@ -24,9 +24,9 @@ import {
   type Cluster,
   type Outcome,
   type RoleProcess,
-} from '../support/cluster.js';
-import { eventually } from '../support/eventually.js';
-import { readSample } from '../support/images.js';
+} from '../../support/cluster.js';
+import { eventually } from '../../support/eventually.js';
+import { readSample } from '../../support/sample-photos.js';
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 

@@ -13,7 +13,7 @@ import type { RecordedEvent } from '../../src/eventstore/types.js';
 import { collect, take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
-import { readSample } from '../support/images.js';
+import { readSample } from '../../support/sample-photos.js';
 
 let t: TestApp;
 const password = 'a perfectly fine password';

@@ -9,7 +9,7 @@ import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { startProjectors } from '../../src/projections/start-projectors.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 import { startWorkers } from '../../src/workers/start-workers.js';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { testLogger } from './silent-logger.js';
 
 export interface TestApp {

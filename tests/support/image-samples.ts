@@ -1,18 +1,15 @@
-// The real sample photos shipped with @vladmandic/face-api, and helpers to upload them through
-// ImageService (not over HTTP) and read an image's stream.
+// The sample photos (support/sample-photos.ts) with their dimensions, and helpers to upload them
+// through ImageService (not over HTTP) and read an image's stream.
 
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { CommandContext } from '../../src/commands/context.js';
 import type { ImageService } from '../../src/commands/images/image-service.js';
 import { imageStream } from '../../src/domain/images/image-events.js';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/types.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SAMPLE_DIR = path.join(root, 'node_modules/@vladmandic/face-api/demo');
+import { SAMPLE_DIR } from '../../support/sample-photos.js';
 
 export interface Sample {
   name: string;

@@ -1,7 +1,7 @@
 // Waits for a BullMQ job to reach a final state and returns it as it is then.
 
 import type { Job, Queue } from 'bullmq';
-import { eventually } from './eventually.js';
+import { eventually } from '../../support/eventually.js';
 
 export function jobInState<T>(queue: Queue<T>, jobId: string, state: 'completed' | 'failed', timeoutMs = 15_000): Promise<Job<T>> {
   return eventually(async () => {

@@ -1,4 +1,4 @@
-import { eventually } from './eventually.js';
+import { eventually } from '../../support/eventually.js';
 
 /** Resolves once `condition()` holds; rejects after `timeoutMs`. Polls on the event loop, no fixed sleeps. */
 export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {

@@ -1,4 +1,4 @@
-import { createTestDatabase } from '../../support/database.js';
+import { createTestDatabase } from '../../../support/database.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { eventStoreContract } from './contract.js';
 

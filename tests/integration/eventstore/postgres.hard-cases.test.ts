@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WrongExpectedRevisionError, comparePositions, type RecordedEvent } from '../../../src/eventstore/index.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { collect, take } from './contract.js';
 
 let db: TestDatabase;

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { collect, take } from './contract.js';
 
 let db: TestDatabase;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, iccProfileHash, SRGB_PROFILE_HASHES } from '../../../src/inference/decode-image.js';
-import { SAMPLES } from './face-api-reference.js';
+import { SAMPLES } from '../../../support/sample-photos.js';
 
 /** sharp's default, colour-managed decode (the decoder's behaviour before the sRGB fast path). */
 async function colourManaged(bytes: Buffer): Promise<Buffer> {

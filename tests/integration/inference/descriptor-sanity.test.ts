@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { descriptorDistance } from '../../../src/inference/descriptor.js';
 import type { AnalysisResult, Face } from '../../../src/inference/types.js';
-import { SAMPLES } from './face-api-reference.js';
+import { SAMPLES } from '../../../support/sample-photos.js';
 
 const THRESHOLD = 0.6;
 let analyzer: FaceAnalyzer;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { InferenceInputError } from '../../../src/inference/errors.js';
 import type { AnalysisResult } from '../../../src/inference/types.js';
-import { SAMPLES } from './face-api-reference.js';
+import { SAMPLES } from '../../../support/sample-photos.js';
 
 let analyzer: FaceAnalyzer;
 let jpeg: Buffer;

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModel } from '../../../src/inference/conversion/convert-all.js';
 import { DEFAULT_MODELS_DIR, readManifest, sha256, staleReason } from '../../../src/inference/conversion/model-files.js';
-import { disposeAll, type FaceApi, loadFaceApi, tf } from './face-api-reference.js';
+import { disposeAll, type FaceApi, loadFaceApi, tf } from '../../../support/face-api-reference.js';
 
 let api: FaceApi;
 const sessions = new Map<string, ort.InferenceSession>();

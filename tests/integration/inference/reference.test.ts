@@ -7,7 +7,8 @@ import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
 import { decodeImage } from '../../../src/inference/decode-image.js';
 import { descriptorDistance } from '../../../src/inference/descriptor.js';
 import type { DetectorName, Face, RgbImage } from '../../../src/inference/types.js';
-import { type FaceApi, loadFaceApi, referenceAnalyze, SAMPLES } from './face-api-reference.js';
+import { type FaceApi, loadFaceApi, referenceAnalyze } from '../../../support/face-api-reference.js';
+import { SAMPLES } from '../../../support/sample-photos.js';
 
 let api: FaceApi;
 let analyzer: FaceAnalyzer;

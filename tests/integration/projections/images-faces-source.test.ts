@@ -13,7 +13,7 @@ import { ImagesQuery } from '../../../src/queries/images/images-query.js';
 import { enterSchema, LIVE_SCHEMA } from '../../../src/projections/runner.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { collect } from '../eventstore/contract.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
 let db: TestDatabase;
 let store: PostgresEventStore;

@@ -14,7 +14,7 @@ import type { NewEvent } from '../../../src/eventstore/types.js';
 import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js';
 import { projections } from '../../../src/projections/index.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { until } from '../../support/until.js';
 

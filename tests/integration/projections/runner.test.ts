@@ -9,7 +9,7 @@ import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js'
 import { readCheckpoint } from '../../../src/checkpoints/checkpoints.js';
 import type { Projection } from '../../../src/projections/projection.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { until } from '../../support/until.js';
 

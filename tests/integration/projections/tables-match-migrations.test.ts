@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projections } from '../../../src/projections/index.js';
 import type { ReadModelTables } from '../../../src/projections/projection.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
 const LIVE = 'rm';
 const SCRATCH = 'tables_check';

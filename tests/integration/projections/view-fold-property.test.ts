@@ -25,7 +25,7 @@ import { foldImage, ImageHistory, imageResponse } from '../../../src/queries/ima
 import { ImagesQuery, type FaceView } from '../../../src/queries/images/images-query.js';
 import type { AsOf } from '../../../src/queries/time-travel.js';
 import { collect } from '../eventstore/contract.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
 let db: TestDatabase;
 let store: PostgresEventStore;

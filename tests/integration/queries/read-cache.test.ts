@@ -8,7 +8,7 @@ import type { Position } from '../../../src/eventstore/position.js';
 import { BUMP_GENERATION, ReadCache, generationTtlSeconds, type CacheResult, type ReadCacheOptions } from '../../../src/queries/cache/read-cache.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
 
 const prefix = uniqueRedisPrefix('read-cache');
 const at = (commit: number): Position => ({ commit: BigInt(commit), prepare: BigInt(commit) });

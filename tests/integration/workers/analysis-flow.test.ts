@@ -20,10 +20,10 @@ import { pipelineRef } from '../../../src/inference/pipeline-ref.js';
 import { workerConnection } from '../../../src/db/bullmq-connections.js';
 import { ANALYSIS_QUEUE } from '../../../src/workers/queues.js';
 import type { AnalysisJobData } from '../../../src/domain/images/analysis-job.js';
-import { createTestDatabase, latestWrittenPosition, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, latestWrittenPosition, type TestDatabase } from '../../../support/database.js';
 import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample, userContext, type Sample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { analysisRequests } from '../../../src/projections/images/analysis-requests.js';
 

@@ -18,11 +18,11 @@ import { createAnalysisQueue, createJobBridge } from '../../../src/workers/image
 import { workerConnection } from '../../../src/db/bullmq-connections.js';
 import { ANALYSIS_QUEUE } from '../../../src/workers/queues.js';
 import type { AnalysisJobData } from '../../../src/domain/images/analysis-job.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { eventually } from '../../support/eventually.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
+import { eventually } from '../../../support/eventually.js';
 import { jobInState } from '../../support/jobs.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 import { until } from '../../support/until.js';

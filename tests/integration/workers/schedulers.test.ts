@@ -11,10 +11,10 @@ import { reanalyzeStale } from '../../../src/workers/images/reanalyze-stale.js';
 import { purgeSessions } from '../../../src/workers/identity/purge-sessions.js';
 import { maintenanceTasks } from '../../../src/workers/index.js';
 import { createMaintenanceQueue, registerSchedulers, startSchedulers } from '../../../src/workers/maintenance.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { eventually } from '../../support/eventually.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
+import { eventually } from '../../../support/eventually.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
 
 const redisPrefix = uniqueRedisPrefix('schedulers');

@@ -12,10 +12,10 @@ import { startAnalysisWorker } from '../../../src/workers/images/analysis-worker
 import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
 import { createMaintenanceQueue } from '../../../src/workers/maintenance.js';
 import { startWorkers } from '../../../src/workers/start-workers.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { eventually } from '../../support/eventually.js';
+import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
+import { eventually } from '../../../support/eventually.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/redis-test-prefix.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { until } from '../../support/until.js';
 

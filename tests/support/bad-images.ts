@@ -1,13 +1,6 @@
-// Sample photos (shipped in @vladmandic/face-api) and hand-made bad images for upload tests.
+// Hand-made bad images for upload tests (the good ones are support/sample-photos.ts).
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
-import { SAMPLE_DIR } from './image-samples.js';
-
-export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(SAMPLE_DIR, `sample${i}.jpg`));
-
-export const readSample = (i: number) => readFile(SAMPLES[i - 1]!);
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

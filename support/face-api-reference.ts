@@ -5,11 +5,10 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import faceapi from '@vladmandic/face-api/dist/face-api.node-wasm.js';
-import type { DetectorName, Face, RgbImage } from '../../../src/inference/types.js';
+import type { DetectorName, Face, RgbImage } from '../src/inference/types.js';
+import { FACE_API_DIR } from './sample-photos.js';
 
 const require = createRequire(import.meta.url);
-export const FACE_API_DIR = path.dirname(require.resolve('@vladmandic/face-api/package.json'));
-export const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(FACE_API_DIR, 'demo', `sample${i}.jpg`));
 
 export { tf };
 

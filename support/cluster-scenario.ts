@@ -6,7 +6,7 @@
 // once, no job that is not a request, the read models equal a rebuild from the log, and the
 // survivors took over and still stop cleanly on SIGTERM.
 
-import { readSample } from './images.js';
+import { readSample } from './sample-photos.js';
 import {
   accepted,
   analysisLedger,

@@ -6,17 +6,17 @@
 
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { createEventStore } from '../../src/eventstore/create-event-store.js';
-import { comparePositions, type Position } from '../../src/eventstore/position.js';
-import { projections } from '../../src/projections/index.js';
-import { rebuildable, verifyProjection } from '../../src/projections/rebuild.js';
-import { workerConnection } from '../../src/db/bullmq-connections.js';
-import { ANALYSIS_QUEUE } from '../../src/workers/queues.js';
+import { createEventStore } from '../src/eventstore/create-event-store.js';
+import { comparePositions, type Position } from '../src/eventstore/position.js';
+import { projections } from '../src/projections/index.js';
+import { rebuildable, verifyProjection } from '../src/projections/rebuild.js';
+import { workerConnection } from '../src/db/bullmq-connections.js';
+import { ANALYSIS_QUEUE } from '../src/workers/queues.js';
 import { createTestDatabase, latestWrittenPosition, type TestDatabase } from './database.js';
 import { eventually } from './eventually.js';
 import { startServer, type ServerProcess } from './process.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from './redis-test-prefix.js';
-import { analysisRequests } from '../../src/projections/images/analysis-requests.js';
+import { analysisRequests } from '../src/projections/images/analysis-requests.js';
 
 export type Role = 'api' | 'projector' | 'worker';
 
