@@ -12,15 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadSigningKeys } from '../src/auth/keys.js';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../src/auth/passwords.js';
 import { TokenService } from '../src/auth/tokens.js';
 import { cursorToPosition } from '../src/eventstore/position.js';
-import { buildApp } from '../src/http/app.js';
-import { startProjectors } from '../src/projections/start-projectors.js';
-import { startRuntime } from '../src/runtime.js';
+import { startInProcessApp } from '../support/in-process-app.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, percentile } from './support.js';
 
@@ -141,62 +138,40 @@ async function httpRows(keyFile: string, meSeconds: number, loginSeconds: number
   const prefix = `ft-bench-auth-${randomBytes(4).toString('hex')}:`;
   try {
     const config = benchConfig(db.url, prefix, keyFile, { AUTH_FAILED_LOGINS_PER_ACCOUNT: '10000' });
-    const runtime = await startRuntime(config, pino({ level: 'silent' }));
+    const system = await startInProcessApp(config, pino({ level: 'silent' }));
     try {
-      const app = await buildApp(runtime);
-      const projectors = startProjectors(runtime);
-      try {
-        await app.listen({ host: '127.0.0.1', port: 0 });
-        const address = app.server.address();
-        if (typeof address !== 'object' || address === null) throw new Error('server has no TCP address');
-        const base = `http://127.0.0.1:${address.port}`;
-
-        const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
-        const password = `bench-${randomBytes(8).toString('hex')}`;
-        const json = { 'content-type': 'application/json' };
-        const reg = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password, displayName: 'Bench' }) });
-        if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
-        const { position } = (await reg.json()) as { position: string };
-        const loginBody = JSON.stringify({ email, password });
-        const login = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: json, body: loginBody });
-        if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
-        const { accessToken } = (await login.json()) as { accessToken: string };
-        if (!(await runtime.checkpoints.waitFor(['users'], cursorToPosition(position), 10_000))) {
-          throw new Error('the users projection did not reach the registration within 10 s');
-        }
-        const auth = { authorization: `Bearer ${accessToken}` };
-        const me = await fetch(`${base}/v1/me`, { headers: auth });
-        if (me.status !== 200) throw new Error(`GET /v1/me: ${me.status} ${await me.text()}`);
-
-        const meOpts = { url: `${base}/v1/me`, method: 'GET' as const, headers: auth, connections: 32 };
-        await cannon({ ...meOpts, duration: 1 }); // warm-up
-        const meResult = await cannon({ ...meOpts, duration: meSeconds });
-        const loginResult = await cannon({ url: `${base}/v1/auth/token`, method: 'POST', headers: json, body: loginBody, connections: 8, duration: loginSeconds });
-
-        const rows = [httpRow('GET /v1/me, 32 connections', meResult), httpRow('POST /v1/auth/token (login), 8 connections', loginResult)];
-        for (const r of rows) if (r.note !== 'non-2xx 0') console.warn(`warning: ${r.case}: ${r.note}`);
-        return rows;
-      } finally {
-        await app.close();
-        await Promise.all(projectors.map((p) => p.stop()));
-        // Rate-limit counters and any login-failure keys of this run.
-        await deleteKeys(runtime.redis, `${prefix}*`).catch(() => undefined);
+      const { runtime, baseUrl: base } = system;
+      const email = `bench-${randomBytes(4).toString('hex')}@example.com`;
+      const password = `bench-${randomBytes(8).toString('hex')}`;
+      const json = { 'content-type': 'application/json' };
+      const reg = await fetch(`${base}/v1/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ email, password, displayName: 'Bench' }) });
+      if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
+      const { position } = (await reg.json()) as { position: string };
+      const loginBody = JSON.stringify({ email, password });
+      const login = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: json, body: loginBody });
+      if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      if (!(await runtime.checkpoints.waitFor(['users'], cursorToPosition(position), 10_000))) {
+        throw new Error('the users projection did not reach the registration within 10 s');
       }
+      const auth = { authorization: `Bearer ${accessToken}` };
+      const me = await fetch(`${base}/v1/me`, { headers: auth });
+      if (me.status !== 200) throw new Error(`GET /v1/me: ${me.status} ${await me.text()}`);
+
+      const meOpts = { url: `${base}/v1/me`, method: 'GET' as const, headers: auth, connections: 32 };
+      await cannon({ ...meOpts, duration: 1 }); // warm-up
+      const meResult = await cannon({ ...meOpts, duration: meSeconds });
+      const loginResult = await cannon({ url: `${base}/v1/auth/token`, method: 'POST', headers: json, body: loginBody, connections: 8, duration: loginSeconds });
+
+      const rows = [httpRow('GET /v1/me, 32 connections', meResult), httpRow('POST /v1/auth/token (login), 8 connections', loginResult)];
+      for (const r of rows) if (r.note !== 'non-2xx 0') console.warn(`warning: ${r.case}: ${r.note}`);
+      return rows;
     } finally {
-      await runtime.close();
+      await system.stop(); // and the rate-limit counters and login-failure keys of this run
     }
   } finally {
     await db.drop();
   }
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 /** Sub-millisecond values keep three decimals in the printed table (the JSON keeps full numbers). */

@@ -3,7 +3,6 @@
 // projection's checkpoint to reach the event (projection lag).
 
 import { performance } from 'node:perf_hooks';
-import type { Redis } from 'ioredis';
 import { imageStream } from '../src/domain/images/image-events.js';
 import type { RecordedEvent, Subscription } from '../src/eventstore/types.js';
 import { streamId } from '../src/projections/stream-id.js';
@@ -131,13 +130,4 @@ export class PipelineTracker {
     await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     await Promise.all(this.lagWaits);
   }
-}
-
-export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }

@@ -18,14 +18,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { positionToCursor } from '../src/eventstore/position.js';
-import { buildApp } from '../src/http/app.js';
-import { startProjectors } from '../src/projections/start-projectors.js';
-import { startRuntime } from '../src/runtime.js';
-import { startWorkers } from '../src/workers/start-workers.js';
-import { PipelineTracker, deleteKeys, type LagSample } from './pipeline-tracker.js';
+import { startInProcessApp } from '../support/in-process-app.js';
+import { SAMPLES } from '../support/sample-photos.js';
+import { PipelineTracker, type LagSample } from './pipeline-tracker.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, percentile } from './support.js';
 
@@ -33,8 +30,6 @@ type Row = Record<string, string | number>;
 
 const CLIENTS = 4;
 const RESULT_TIMEOUT_MS = 120_000;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SAMPLES = [1, 2, 3, 4, 5, 6].map((i) => path.join(root, 'node_modules/@vladmandic/face-api/demo', `sample${i}.jpg`));
 
 /** Wall-clock milliseconds with sub-millisecond resolution (comparable with `recordedAt`). */
 const nowEpoch = () => performance.timeOrigin + performance.now();
@@ -95,26 +90,18 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
   const problems: string[] = [];
   try {
     const config = benchConfig(db.url, prefix, path.join(dir, 'jwt-dev.json'), { WORKER_CONCURRENCY: String(concurrency), INFERENCE_THREADS: '1' });
-    const runtime = await startRuntime(config, pino({ level: 'silent' }));
+    const system = await startInProcessApp(config, pino({ level: 'silent' }), { workers: true });
     try {
-      const app = await buildApp(runtime);
-      const projectors = startProjectors(runtime);
-      const workers = await startWorkers(runtime);
-      const tracker = new PipelineTracker(runtime);
+      const tracker = new PipelineTracker(system.runtime);
       let stopped = false;
       const stopServices = async () => {
         if (stopped) return;
         stopped = true;
         await tracker.close();
-        await app.close();
-        await Promise.all(projectors.map((p) => p.stop()));
-        await workers.stop();
+        await system.stopServices();
       };
       try {
-        await app.listen({ host: '127.0.0.1', port: 0 });
-        const address = app.server.address();
-        if (typeof address !== 'object' || address === null) throw new Error('server has no TCP address');
-        const base = `http://127.0.0.1:${address.port}`;
+        const base = system.baseUrl;
 
         const email = `bench-${suffix}@example.com`;
         const password = `bench-${randomBytes(8).toString('hex')}`;
@@ -215,11 +202,9 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
         };
       } finally {
         await stopServices().catch((err: unknown) => console.error('stopping the pipeline failed:', err));
-        // BullMQ queues, rate-limit counters and anything else this run left under its prefix.
-        await deleteKeys(runtime.redis, `${prefix}*`).catch((err: unknown) => console.error(`deleting Redis keys ${prefix}* failed:`, err));
       }
     } finally {
-      await runtime.close();
+      await system.stop(); // and the BullMQ queues, rate-limit counters and all else under its prefix
     }
   } finally {
     await db.drop();

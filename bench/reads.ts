@@ -27,6 +27,7 @@ import { startProjectors } from '../src/projections/start-projectors.js';
 import { CachedImagesQuery } from '../src/queries/images/cached-images-query.js';
 import { ReadCache } from '../src/queries/cache/read-cache.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
+import { deleteRedisKeys } from '../support/redis-test-prefix.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, percentile } from './support.js';
 
@@ -195,12 +196,7 @@ export async function run(flags: string[]): Promise<void> {
     await uncachedApp.close();
     await noMemoApp.close();
     await Promise.all(projectors.map((p) => p.stop()));
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await runtime.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await runtime.redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
+    await deleteRedisKeys(prefix, config.redisUrl);
     await runtime.close();
     await db.drop();
     await rm(dir, { recursive: true, force: true });

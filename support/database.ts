@@ -1,4 +1,5 @@
-// Every integration test file gets its own, freshly created PostgreSQL database, dropped at the end.
+// Every integration test file gets its own, freshly created PostgreSQL database, dropped at the end
+// (and the benchmarks theirs, through the same create and drop).
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -6,6 +7,27 @@ import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs one statement on the server's admin database (CREATE / DROP DATABASE cannot run in the database itself). */
+async function onAdmin(sql: string, adminUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The URL of database `name` on the admin URL's server. */
+export function databaseUrl(name: string, adminUrl = ADMIN_URL): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export const createDatabase = (name: string, adminUrl = ADMIN_URL) => onAdmin(`create database ${pg.escapeIdentifier(name)}`, adminUrl);
+export const dropDatabase = (name: string, adminUrl = ADMIN_URL) => onAdmin(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`, adminUrl);
 
 export interface TestDatabase {
   name: string;
@@ -16,30 +38,17 @@ export interface TestDatabase {
 
 export async function createTestDatabase(label: string, opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `ft_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 30)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const pool = createPool(url.toString(), { max: 20, applicationName: `test-${label}` });
+  await createDatabase(name);
+  const url = databaseUrl(name);
+  const pool = createPool(url, { max: 20, applicationName: `test-${label}` });
   if (opts.migrate !== false) await migrate(pool);
   return {
     name,
-    url: url.toString(),
+    url,
     pool,
     async drop() {
       await pool.end();
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
-      } finally {
-        await c.end();
-      }
+      await dropDatabase(name);
     },
   };
 }

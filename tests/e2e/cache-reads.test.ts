@@ -7,8 +7,7 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../src/blobs/blob-store.js';
-import { ImageService } from '../../src/commands/images/image-service.js';
+import type { ImageService } from '../../src/commands/images/image-service.js';
 import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
@@ -16,7 +15,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
+import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 
 let t: TestApp;
 let redis: Redis;
@@ -98,14 +97,13 @@ beforeAll(async () => {
   t = await startTestApp('cache_reads', {}, {}, { app: { onCacheResult: (cache: string, result: CacheResult) => counts.set(`${cache}:${result}`, count(`${cache}:${result}`) + 1) } });
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   keys = new CacheKeys(t.runtime.config.redisKeyPrefix);
-  service = new ImageService(t.runtime.eventStore, new BlobStore(t.runtime.pool));
+  service = t.images;
   alice = await register('alice@example.com');
   bob = await register('bob@example.com');
 });
 afterAll(async () => {
   redis.disconnect();
   await t.stop();
-  await deleteRedisKeys(t.runtime.config.redisKeyPrefix);
 });
 
 describe('image reads', () => {

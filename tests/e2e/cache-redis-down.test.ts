@@ -12,7 +12,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
+import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const target = new URL(TEST_REDIS_URL);
@@ -65,7 +65,6 @@ afterAll(async () => {
   redis.disconnect();
   await t.stop();
   await proxy.stop();
-  await deleteRedisKeys(t.runtime.config.redisKeyPrefix);
 });
 
 describe('Redis stops under the read cache', () => {

@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../src/blobs/blob-store.js';
-import { ImageService } from '../../src/commands/images/image-service.js';
+import type { ImageService } from '../../src/commands/images/image-service.js';
 import { positionToCursor } from '../../src/eventstore/position.js';
 import type { Position } from '../../src/eventstore/types.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -63,7 +62,7 @@ async function seedImage(ownerId: string, faces?: number): Promise<{ imageId: st
 beforeAll(async () => {
   t = await startTestApp('graphql_queries', { CONSISTENCY_TIMEOUT_MS: '3000', GRAPHQL_MAX_QUERY_LENGTH: '2000' });
   png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
-  images = new ImageService(t.runtime.eventStore, new BlobStore(t.runtime.pool));
+  images = t.images;
   alice = await tokenFor(t, 'alice@example.com', 'user');
   bob = await tokenFor(t, 'bob@example.com', 'user');
   admin = await tokenFor(t, 'admin@example.com', 'admin');

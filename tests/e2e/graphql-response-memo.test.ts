@@ -7,9 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../src/blobs/blob-store.js';
 import { IdentityService } from '../../src/commands/identity/identity-service.js';
-import { ImageService } from '../../src/commands/images/image-service.js';
+import type { ImageService } from '../../src/commands/images/image-service.js';
 import { latestWrittenPosition } from '../../support/database.js';
 import { CacheKeys } from '../../src/queries/cache/cache-keys.js';
 import type { CacheResult } from '../../src/queries/cache/read-cache.js';
@@ -18,7 +17,7 @@ import { tokenFor } from '../support/audit.js';
 import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { imageEvents, userContext } from '../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
+import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import sharp from 'sharp';
 
 let t: TestApp;
@@ -94,7 +93,7 @@ beforeAll(async () => {
   t = await startTestApp('graphql_response_memo', {}, {}, { app: { onCacheResult: (cache: string, result: CacheResult) => counts.set(`${cache}:${result}`, count(`${cache}:${result}`) + 1) } });
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
   keys = new CacheKeys(t.runtime.config.redisKeyPrefix);
-  images = new ImageService(t.runtime.eventStore, new BlobStore(t.runtime.pool));
+  images = t.images;
   png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
   alice = await tokenFor(t, 'alice@example.com', 'user');
   bob = await tokenFor(t, 'bob@example.com', 'user');
@@ -105,7 +104,6 @@ beforeAll(async () => {
 afterAll(async () => {
   redis.disconnect();
   await t.stop();
-  await deleteRedisKeys(t.runtime.config.redisKeyPrefix);
 });
 
 describe('GraphQL response memo', () => {
