@@ -2,45 +2,31 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../../src/blobs/blob-store.js';
-import { ImageService } from '../../../src/commands/images/image-service.js';
-import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { pipelineRef } from '../../../src/inference/pipeline-ref.js';
 import { collectBlobs } from '../../../src/workers/images/collect-blobs.js';
 import { reanalyzeStale } from '../../../src/workers/images/reanalyze-stale.js';
 import { purgeSessions } from '../../../src/workers/identity/purge-sessions.js';
 import { maintenanceTasks } from '../../../src/workers/index.js';
 import { createMaintenanceQueue, registerSchedulers, startSchedulers } from '../../../src/workers/maintenance.js';
-import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { eventually } from '../../../support/eventually.js';
+import { TEST_REDIS_URL } from '../../../support/redis-test-prefix.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
+import { createImagesFixture, type ImagesFixture } from '../../support/pipeline.js';
 import { testLogger } from '../../support/silent-logger.js';
 
-const redisPrefix = uniqueRedisPrefix('schedulers');
-const bull = `${redisPrefix}bull`;
-
-let db: TestDatabase;
-let store: PostgresEventStore;
-let blobs: BlobStore;
-let images: ImageService;
+let f: ImagesFixture;
 
 beforeAll(async () => {
-  db = await createTestDatabase('workers_schedulers');
-  store = new PostgresEventStore(db.pool, { url: db.url, pollIntervalMs: 100 });
-  blobs = new BlobStore(db.pool);
-  images = new ImageService(store, blobs);
+  f = await createImagesFixture('workers_schedulers');
 });
 
 afterAll(async () => {
-  await store?.close();
-  await deleteRedisKeys(redisPrefix);
-  await db?.drop();
+  await f?.stop();
 });
 
 /** A row in rm.images as the images projection would have it (inserted directly here). */
 async function imageRow(imageId: string, sha256: string, row: { status: string; ageMinutes: number; modelVersion?: string; deleted?: boolean }) {
-  await db.pool.query(
+  await f.db.pool.query(
     `insert into rm.images (image_id, owner_id, filename, content_type, bytes, width, height, sha256, status, model_version,
                             uploaded_at, updated_at, deleted_at, revision, last_position)
      values ($1, $2, 'x.jpg', 'image/jpeg', 1, 1, 1, $3, $4, $5,
@@ -63,19 +49,19 @@ describe('reanalyze-stale', () => {
     };
     const ids: Record<string, string> = {};
     for (const [name, row] of Object.entries(cases)) {
-      const { imageId } = await uploadSample(images, sample);
+      const { imageId } = await uploadSample(f.images, sample);
       ids[name] = imageId;
-      await imageRow(imageId, ((await imageEvents(store, imageId))[0]!.data as { sha256: string }).sha256, row);
+      await imageRow(imageId, ((await imageEvents(f.store, imageId))[0]!.data as { sha256: string }).sha256, row);
     }
     // Known to the read model but gone from the log's point of view: deleted in the meantime.
-    const { imageId: deletedMeanwhile } = await uploadSample(images, sample);
+    const { imageId: deletedMeanwhile } = await uploadSample(f.images, sample);
     await imageRow(deletedMeanwhile, 'f'.repeat(64), { status: 'pending', ageMinutes: 45 });
-    await images.delete(deletedMeanwhile, 'test', { actor: { id: 'test', kind: 'system' }, correlationId: randomUUID() });
+    await f.images.delete(deletedMeanwhile, 'test', { actor: { id: 'test', kind: 'system' }, correlationId: randomUUID() });
 
-    const result = await reanalyzeStale({ pool: db.pool, images, detector: 'ssd', stuckPendingMinutes: 15 });
+    const result = await reanalyzeStale({ pool: f.db.pool, images: f.images, detector: 'ssd', stuckPendingMinutes: 15 });
     expect(result).toEqual({ stuckPending: 1, staleModel: 1, skipped: 1 });
 
-    const requested = async (name: string) => ofType(await imageEvents(store, ids[name]!), 'ImageAnalysisRequested');
+    const requested = async (name: string) => ofType(await imageEvents(f.store, ids[name]!), 'ImageAnalysisRequested');
     const [stuck] = await requested('stuck');
     expect(stuck?.data).toEqual({ model: pipelineRef('ssd'), reason: 'stuck_pending' });
     expect(stuck?.metadata.actor).toMatchObject({ kind: 'system' });
@@ -85,9 +71,9 @@ describe('reanalyze-stale', () => {
   });
 
   it('bounds the number of requests per run', async () => {
-    const before = await db.pool.query<{ n: string }>(`select count(*) as n from rm.images where status = 'pending' and deleted_at is null and updated_at < now() - interval '15 minutes'`);
+    const before = await f.db.pool.query<{ n: string }>(`select count(*) as n from rm.images where status = 'pending' and deleted_at is null and updated_at < now() - interval '15 minutes'`);
     expect(Number(before.rows[0]!.n)).toBeGreaterThan(1);
-    const result = await reanalyzeStale({ pool: db.pool, images, detector: 'ssd', stuckPendingMinutes: 15, limit: 1 });
+    const result = await reanalyzeStale({ pool: f.db.pool, images: f.images, detector: 'ssd', stuckPendingMinutes: 15, limit: 1 });
     expect(result.stuckPending + result.staleModel + result.skipped).toBe(1);
   });
 });
@@ -96,7 +82,7 @@ describe('purge-sessions', () => {
   it('deletes sessions expired for more than a day', async () => {
     const session = async (expiresInHours: number) => {
       const id = randomUUID();
-      await db.pool.query(
+      await f.db.pool.query(
         `insert into rm.sessions (family_id, user_id, status, current_token_id, expires_at, started_at)
          values ($1, $2, 'active', $3, now() + make_interval(hours => $4), now() - interval '3 days')`,
         [id, randomUUID(), randomUUID(), expiresInHours],
@@ -106,8 +92,8 @@ describe('purge-sessions', () => {
     const old = await session(-25);
     const recent = await session(-1);
     const live = await session(5);
-    expect(await purgeSessions(db.pool)).toBe(1);
-    const { rows } = await db.pool.query<{ family_id: string }>('select family_id::text from rm.sessions');
+    expect(await purgeSessions(f.db.pool)).toBe(1);
+    const { rows } = await f.db.pool.query<{ family_id: string }>('select family_id::text from rm.sessions');
     expect(rows.map((r) => r.family_id).sort()).toEqual([recent, live].sort());
     expect(rows.map((r) => r.family_id)).not.toContain(old);
   });
@@ -115,23 +101,23 @@ describe('purge-sessions', () => {
 
 describe('collect-blobs', () => {
   it('deletes a blob no live image references and keeps a referenced one', async () => {
-    const referenced = await blobs.put(Buffer.from(`referenced ${randomUUID()}`), 'image/jpeg');
-    const orphan = await blobs.put(Buffer.from(`orphan ${randomUUID()}`), 'image/jpeg');
-    const ofDeleted = await blobs.put(Buffer.from(`of a deleted image ${randomUUID()}`), 'image/jpeg');
+    const referenced = await f.blobs.put(Buffer.from(`referenced ${randomUUID()}`), 'image/jpeg');
+    const orphan = await f.blobs.put(Buffer.from(`orphan ${randomUUID()}`), 'image/jpeg');
+    const ofDeleted = await f.blobs.put(Buffer.from(`of a deleted image ${randomUUID()}`), 'image/jpeg');
     await imageRow(randomUUID(), referenced, { status: 'analyzed', ageMinutes: 1, modelVersion: 'x' });
     await imageRow(randomUUID(), ofDeleted, { status: 'analyzed', ageMinutes: 1, modelVersion: 'x', deleted: true });
 
-    const deleted = await collectBlobs(blobs, 0);
+    const deleted = await collectBlobs(f.blobs, 0);
     expect(deleted).toContain(orphan);
     expect(deleted).toContain(ofDeleted);
     expect(deleted).not.toContain(referenced);
-    expect(await blobs.exists(referenced)).toBe(true);
-    expect(await blobs.exists(orphan)).toBe(false);
+    expect(await f.blobs.exists(referenced)).toBe(true);
+    expect(await f.blobs.exists(orphan)).toBe(false);
 
     // Within the grace period nothing is collected.
-    const fresh = await blobs.put(Buffer.from(`fresh ${randomUUID()}`), 'image/jpeg');
-    expect(await collectBlobs(blobs, 3_600)).not.toContain(fresh);
-    expect(await blobs.exists(fresh)).toBe(true);
+    const fresh = await f.blobs.put(Buffer.from(`fresh ${randomUUID()}`), 'image/jpeg');
+    expect(await collectBlobs(f.blobs, 3_600)).not.toContain(fresh);
+    expect(await f.blobs.exists(fresh)).toBe(true);
   });
 });
 
@@ -139,18 +125,18 @@ describe('job schedulers', () => {
   it('registering twice (or from two instances) leaves one scheduler per task, and the worker runs them', async () => {
     const handle = startSchedulers({
       redisUrl: TEST_REDIS_URL,
-      prefix: bull,
+      prefix: f.bull,
       everyMs: 60_000,
-      pool: db.pool,
-      images,
-      blobs,
+      pool: f.db.pool,
+      images: f.images,
+      blobs: f.blobs,
       detector: 'ssd',
       stuckPendingMinutes: 15,
       blobGraceSeconds: 3_600,
       logger: testLogger,
       tasks: maintenanceTasks,
     });
-    const other = createMaintenanceQueue(TEST_REDIS_URL, bull, testLogger);
+    const other = createMaintenanceQueue(TEST_REDIS_URL, f.bull, testLogger);
     try {
       await handle.registered;
       await registerSchedulers(other, 60_000, maintenanceTasks);

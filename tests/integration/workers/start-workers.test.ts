@@ -2,58 +2,43 @@
 // in hand finish.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobStore } from '../../../src/blobs/blob-store.js';
-import { ImageService } from '../../../src/commands/images/image-service.js';
 import { loadConfig } from '../../../src/config.js';
-import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import { FaceAnalyzer } from '../../../src/inference/analyzer.js';
-import { ProjectorRunner } from '../../../src/projections/runner.js';
-import { startAnalysisWorker } from '../../../src/workers/images/analysis-worker.js';
-import { createAnalysisQueue, createJobBridge } from '../../../src/workers/images/job-bridge.js';
 import { createMaintenanceQueue } from '../../../src/workers/maintenance.js';
 import { startWorkers } from '../../../src/workers/start-workers.js';
-import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { eventually } from '../../../support/eventually.js';
+import { TEST_REDIS_URL } from '../../../support/redis-test-prefix.js';
 import { imageEvents, ofType, readSample, uploadSample } from '../../support/image-samples.js';
-import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../../support/redis-test-prefix.js';
+import { createImagesFixture, startAnalysisPipeline, type ImagesFixture } from '../../support/pipeline.js';
 import { testLogger } from '../../support/silent-logger.js';
 import { until } from '../../support/until.js';
 
-const redisPrefix = uniqueRedisPrefix('start');
-
-let db: TestDatabase;
-let store: PostgresEventStore;
-let images: ImageService;
+let f: ImagesFixture;
 
 beforeAll(async () => {
-  db = await createTestDatabase('workers_start');
-  store = new PostgresEventStore(db.pool, { url: db.url, pollIntervalMs: 100 });
-  images = new ImageService(store, new BlobStore(db.pool));
+  f = await createImagesFixture('workers_start');
 });
 
 afterAll(async () => {
-  await store?.close();
-  await deleteRedisKeys(redisPrefix);
-  await db?.drop();
+  await f?.stop();
 });
 
-const analyzedCount = async (imageId: string) => ofType(await imageEvents(store, imageId), 'ImageAnalyzed').length;
+const analyzedCount = async (imageId: string) => ofType(await imageEvents(f.store, imageId), 'ImageAnalyzed').length;
 
 describe('startWorkers', () => {
   it('analyses an upload with everything built from the config, and stops cleanly', async () => {
     const config = loadConfig({
       NODE_ENV: 'test',
-      DATABASE_URL: db.url,
+      DATABASE_URL: f.db.url,
       REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: `${redisPrefix}a:`,
+      REDIS_KEY_PREFIX: `${f.redisPrefix}a:`,
       SCHEDULER_EVERY_MS: '60000',
       WORKER_CONCURRENCY: '1',
     });
-    const workers = await startWorkers({ config, logger: testLogger, pool: db.pool, eventStore: store });
+    const workers = await startWorkers({ config, logger: testLogger, pool: f.db.pool, eventStore: f.store });
     try {
-      const { imageId } = await uploadSample(images, await readSample('sample4.jpg'));
+      const { imageId } = await uploadSample(f.images, await readSample('sample4.jpg'));
       await eventually(async () => (await analyzedCount(imageId)) === 1, 'the upload to be analysed', 20_000);
-      const maintenance = createMaintenanceQueue(TEST_REDIS_URL, `${redisPrefix}a:bull`, testLogger);
+      const maintenance = createMaintenanceQueue(TEST_REDIS_URL, `${f.redisPrefix}a:bull`, testLogger);
       try {
         await eventually(async () => (await maintenance.getJobSchedulers()).length === 3, 'three schedulers');
       } finally {
@@ -65,12 +50,12 @@ describe('startWorkers', () => {
   });
 
   it('stops promptly when Redis never answered, even with a batch waiting to be enqueued', async () => {
-    await uploadSample(images, await readSample('sample1.jpg'));
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: `${redisPrefix}c:` });
-    const workers = await startWorkers({ config, logger: testLogger, pool: db.pool, eventStore: store }, { analysis: false });
+    await uploadSample(f.images, await readSample('sample1.jpg'));
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: f.db.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: `${f.redisPrefix}c:` });
+    const workers = await startWorkers({ config, logger: testLogger, pool: f.db.pool, eventStore: f.store }, { analysis: false });
     // The bridge is inside its transaction, waiting for Redis to take the jobs.
     await eventually(async () => {
-      const { rows } = await db.pool.query<{ state: string }>(`select state from pg_stat_activity where application_name = 'facetrail-projector-job-bridge'`);
+      const { rows } = await f.db.pool.query<{ state: string }>(`select state from pg_stat_activity where application_name = 'facetrail-projector-job-bridge'`);
       return rows.some((r) => r.state === 'idle in transaction');
     }, 'the bridge to hold a batch');
     const started = Date.now();
@@ -79,39 +64,28 @@ describe('startWorkers', () => {
   });
 
   it('closing the analysis worker waits for the job in hand, which still records its result', async () => {
-    const bull = `${redisPrefix}b:bull`;
-    const blobs = new BlobStore(db.pool);
-    const analyzer = await FaceAnalyzer.create({ threads: 1 });
-    const queue = createAnalysisQueue(TEST_REDIS_URL, bull, testLogger);
-    const runner = new ProjectorRunner(db.url, store, createJobBridge({ store, queue, attempts: 3, backoffMs: 50 }), testLogger, { idleCheckpointMs: 30 }).start();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let held: string | undefined; // image of the job in hand (earlier tests may have left one unanswered)
-    const worker = startAnalysisWorker({
-      redisUrl: TEST_REDIS_URL,
-      prefix: bull,
-      analyzer,
-      blobs,
-      images,
-      store,
-      detector: 'ssd',
-      concurrency: 1,
-      lockDurationMs: 10_000,
-      logger: testLogger,
-      onJobStart: async (job) => {
-        held = job.data.imageId;
-        await gate;
+    const pipeline = await startAnalysisPipeline(f, {
+      bull: `${f.redisPrefix}b:bull`,
+      worker: {
+        onJobStart: async (job) => {
+          held = job.data.imageId;
+          await gate;
+        },
       },
     });
+    const worker = pipeline.worker;
     try {
-      await uploadSample(images, await readSample('sample5.jpg'));
+      await uploadSample(f.images, await readSample('sample5.jpg'));
       await until(() => held !== undefined, 'the job to start', 15_000);
       const imageId = held!;
       let countWhenClosed: number | undefined;
       const closing = worker.close().then(async () => (countWhenClosed = await analyzedCount(imageId)));
       // Let close() run as far as it goes on its own (its Redis round trips included): it must
       // not return while the job is held.
-      await eventually(async () => (await queue.getActiveCount()) === 1 && worker.worker.closing !== undefined, 'close to have started');
+      await eventually(async () => (await pipeline.jobs.getActiveCount()) === 1 && worker.worker.closing !== undefined, 'close to have started');
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
       expect(countWhenClosed).toBeUndefined();
       release();
@@ -120,10 +94,7 @@ describe('startWorkers', () => {
       expect(await analyzedCount(imageId)).toBe(1);
     } finally {
       release();
-      await worker.close();
-      await runner.stop();
-      await queue.close();
-      await analyzer.close();
+      await pipeline.stop();
     }
   });
 });
