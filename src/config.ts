@@ -83,9 +83,11 @@ export interface Config {
     consistencyTimeoutMs: number;
     /** Allowed CORS origins (comma-separated CORS_ORIGINS); empty = same-origin only. */
     corsOrigins: string[];
+    /** API_DOCS=on|off: serve the OpenAPI document and Swagger UI at /docs; default on, off in production. */
+    docs: boolean;
   };
   metrics: {
-    /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+    /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`; required in production. */
     token: string | undefined;
   };
 }
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     http: {
       consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),
       corsOrigins: (r.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      docs: r.oneOf('API_DOCS', ['on', 'off'] as const, nodeEnv === 'production' ? 'off' : 'on') === 'on',
     },
     metrics: {
       token: r.optional('METRICS_TOKEN'),
@@ -231,6 +234,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (nodeEnv === 'production' && !config.auth.privateKeyPem && !config.auth.privateKeyFile) {
     r.problems.push('JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE must be set in production');
+  }
+  // An open /metrics tells anyone the routes, the traffic and the queue depths.
+  if (nodeEnv === 'production' && !config.metrics.token) {
+    r.problems.push('METRICS_TOKEN must be set in production (GET /metrics then needs Authorization: Bearer <token>)');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

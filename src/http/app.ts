@@ -59,7 +59,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   if (opts.api === false) return app;
 
   app.addSchema(ProblemSchema);
-  await registerOpenApi(app);
+  await registerOpenApi(app, { serve: rt.config.http.docs });
   await registerSecurity(app, rt.config.http.corsOrigins);
   await app.register(rateLimit, {
     global: false,

@@ -41,4 +41,14 @@ describe('config', () => {
     expect(problems({ PORT: '70000' })).toEqual(["PORT='70000' must be an integer from 0 to 65535"]);
     expect(problems({ DATABASE_URL: 'postgres://localhost:5432' })[0]).toMatch(/DATABASE_URL must name a database/);
   });
+
+  it('in production, needs a metrics token and keeps the API docs off unless asked', () => {
+    const key = { JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt.pem' };
+    expect(problems({ NODE_ENV: 'production', ...key })).toEqual(['METRICS_TOKEN must be set in production (GET /metrics then needs Authorization: Bearer <token>)']);
+    const prod = loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 't', ...key });
+    expect(prod.http.docs).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 't', API_DOCS: 'on', ...key }).http.docs).toBe(true);
+    expect(loadConfig({}).http.docs).toBe(true);
+    expect(loadConfig({ API_DOCS: 'off' }).http.docs).toBe(false);
+  });
 });

@@ -1,10 +1,11 @@
-// OpenAPI 3.1 generated from the route schemas, served at /docs (UI) and /docs/json.
+// OpenAPI 3.1 generated from the route schemas (app.swagger()), served at /docs (UI) and /docs/json
+// when API_DOCS is on (the default outside production): a public API map is opt-in in production.
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, opts: { serve: boolean }): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -17,5 +18,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (opts.serve) await app.register(swaggerUi, { routePrefix: '/docs' });
 }
