@@ -16,6 +16,10 @@ import type { Metrics } from '../metrics/metrics.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
+import { CachedSessions } from '../queries/identity/cached-sessions.js';
+import { revocationMarks, REVOCATION_MARK_MARGIN_SECONDS } from '../queries/identity/revocation-marks.js';
+import { generationBumper } from '../queries/cache/generation-bumper.js';
+import { accessChanges } from './access-changes.js';
 import { UserHistory } from '../queries/identity/user-history.js';
 import { UsersQuery } from '../queries/identity/users-query.js';
 import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
@@ -46,6 +50,8 @@ export interface ApiServices {
   identity: IdentityService;
   users: UsersQuery;
   accounts: CachedAccounts;
+  /** Whether an access token's session has been revoked (the guard's second lookup). */
+  sessions: CachedSessions;
   guards: ReturnType<typeof createGuards>;
   ensureConsistent: EnsureConsistent;
   /** Time travel: users and images as they were (asOf). */
@@ -67,15 +73,27 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     : undefined;
   const users = new UsersQuery(rt.pool);
   const accounts = new CachedAccounts(users, readCache);
+  // Access tokens of a revoked session end at once (cached-sessions.ts, access-changes.ts).
+  const marks = revocationMarks({ redis: rt.redis, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: rt.tokens.accessTtlSeconds + REVOCATION_MARK_MARGIN_SECONDS, readTimeoutMs: cache.timeoutMs, writeTimeoutMs: Math.max(cache.timeoutMs, 1_000) });
+  const sessions = new CachedSessions(rt.pool, marks.isMarked, readCache);
+  const access = accessChanges({
+    marks,
+    bump: generationBumper({ redis: rt.redis, logger: rt.logger, ttlSeconds: cache.ttlSeconds, timeoutMs: Math.max(cache.timeoutMs, 1_000) }),
+    keyPrefix: rt.config.redisKeyPrefix,
+    checkpoints: rt.checkpoints,
+    eventStore: rt.eventStore,
+    timeoutMs: rt.config.http.consistencyTimeoutMs,
+  });
   const blobs = new BlobStore(rt.pool);
   return {
     rt,
     readCache,
     onCacheResult,
-    identity: new IdentityService(rt.eventStore, rt.tokens),
+    identity: new IdentityService(rt.eventStore, rt.tokens, access),
     users,
     accounts,
-    guards: createGuards(rt.tokens, accounts),
+    sessions,
+    guards: createGuards(rt.tokens, accounts, sessions),
     ensureConsistent: createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs),
     userHistory: new UserHistory(rt.eventStore),
     imageHistory: new ImageHistory(rt.eventStore),

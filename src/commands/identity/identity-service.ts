@@ -25,12 +25,25 @@ export interface TokenPair {
   position: Position | undefined;
 }
 
+/**
+ * What must happen before a change of who may use an access token is answered, so that the very
+ * next request, on any API process, already sees it (src/http/access-changes.ts: a revocation
+ * mark in Redis, the wait for the read model, the cache bumps). Rejects when the change is
+ * recorded but cannot be made to apply yet (the caller gets that answer; retrying is safe).
+ * Absent (CLI, tests): the change applies once the read models have it.
+ */
+export interface AccessChanges {
+  sessionRevoked(sessionId: string, position: Position | undefined): Promise<void>;
+  accountChanged(userId: string, position: Position | undefined): Promise<void>;
+}
+
 const invalidCredentials = () => new DomainError('unauthorized', 'invalid_credentials', 'wrong e-mail or password');
 
 export class IdentityService {
   constructor(
     private readonly store: EventStore,
     private readonly tokens: TokenService,
+    private readonly access?: AccessChanges,
   ) {}
 
   register(input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
@@ -102,6 +115,9 @@ export class IdentityService {
       { ...actorCtx, actor: { ...actorCtx.actor, role: user.state.role } },
     );
     if (result.events.some((e) => e.type === 'SessionRevoked')) {
+      // The family is revoked: its access tokens stop working before this answer leaves (if that
+      // cannot be made so now, the answer is still this one: it is in force once projected).
+      await this.access?.sessionRevoked(presented.sessionId, result.position).catch(() => undefined);
       throw new DomainError('unauthorized', 'refresh_token_reused', 'this refresh token was already used; the session has been revoked');
     }
     const access = await this.tokens.issueAccessToken({ userId: presented.userId, role: user.state.role, sessionId: presented.sessionId });
@@ -122,16 +138,20 @@ export class IdentityService {
 
   private async revoke(sessionId: string, reason: RevokeReason, ctx: CommandContext): Promise<Position | undefined> {
     const result = await handleCommand(this.store, sessionDecider, sessionStream(sessionId), { type: 'RevokeSession', reason }, ctx);
+    // Also when it was revoked already (no new event): a retry after a failed answer marks it again.
+    await this.access?.sessionRevoked(sessionId, result.position);
     return result.position;
   }
 
   async changeRole(userId: string, role: Role, ctx: CommandContext): Promise<Position | undefined> {
     const result = await handleCommand(this.store, userDecider, userStream(userId), { type: 'ChangeUserRole', role }, ctx);
+    await this.access?.accountChanged(userId, result.position);
     return result.position;
   }
 
   async deactivate(userId: string, reason: string, ctx: CommandContext): Promise<Position | undefined> {
     const result = await handleCommand(this.store, userDecider, userStream(userId), { type: 'DeactivateUser', reason }, ctx);
+    await this.access?.accountChanged(userId, result.position);
     return result.position;
   }
 }
