@@ -30,14 +30,28 @@ export interface Config {
     devKeyFile: string;
     /** Per-IP requests per minute on /v1/auth/* routes. */
     rateLimitPerIpPerMinute: number;
-    /** Failed logins per account per 15 minutes before 429. */
+    /** Failed logins per account AND client (IP) per 15 minutes before that client gets 429 for that account. */
     failedLoginsPerAccount: number;
+    /**
+     * Failed logins per account from all clients per 15 minutes (AUTH_FAILED_LOGINS_BACKSTOP) after
+     * which only clients that logged in to it before (30 days) may try until the window ends.
+     */
+    failedLoginsBackstop: number;
   };
   images: {
     /** Largest accepted upload in bytes. */
     maxUploadBytes: number;
     /** Largest accepted image in pixels (width × height), against decompression bombs. */
     maxPixels: number;
+    /**
+     * Pixels (width × height) the API's upload checks may decode at once (UPLOAD_CHECK_PIXELS_IN_FLIGHT);
+     * an upload over the budget waits, an image larger than the whole budget runs alone.
+     */
+    checkPixelsInFlight: number;
+    /** How long an upload waits for that budget before 503 `uploads_busy` with Retry-After (UPLOAD_CHECK_WAIT_MS). */
+    checkWaitMs: number;
+    /** Uploads per user per minute, counted in Redis across API processes (UPLOAD_RATE_LIMIT_PER_MINUTE); over it: 429. */
+    uploadsPerUserPerMinute: number;
   };
   cache: {
     /** READ_CACHE=on|off: the Redis cache of image reads and gallery pages (src/queries/cache). */
@@ -77,12 +91,32 @@ export interface Config {
     maxQueryLength: number;
     /** Memoised response bodies each API process keeps (src/http/graphql/response-memo.ts); 0: none. */
     responseMemoBytes: number;
+    /** Largest request body of /graphql (answered 413 `body_too_large` beyond). */
+    maxBodyBytes: number;
+    /** Deepest nesting of arrays/objects in `variables` (the object itself is 1); 400 `variables_too_deep` beyond. */
+    maxVariablesDepth: number;
+    /** Parsed documents mercurius keeps (its two caches, valid and invalid), as a byte budget. */
+    queryCacheBytes: number;
+    /** A WebSocket that has not sent connection_init by then is closed (4408). */
+    wsInitTimeoutMs: number;
+    /** Subscriptions one WebSocket may hold at once (then `too_many_subscriptions`). */
+    wsMaxSubscriptionsPerSocket: number;
+    /** Subscriptions one user may hold at once, counted per API process. */
+    wsMaxSubscriptionsPerUser: number;
   };
   http: {
     /** How long a read with consistentWith waits for the projection. */
     consistencyTimeoutMs: number;
     /** Allowed CORS origins (comma-separated CORS_ORIGINS); empty = same-origin only. */
     corsOrigins: string[];
+    /** A whole request (headers and body) must arrive within this (HTTP_REQUEST_TIMEOUT_MS); else 408 and the socket closes. */
+    requestTimeoutMs: number;
+    /** The request headers must arrive within this (HTTP_HEADERS_TIMEOUT_MS; capped at the request timeout). */
+    headersTimeoutMs: number;
+    /** A socket with no bytes either way for this long is closed (HTTP_IDLE_TIMEOUT_MS; keep it above the SSE heartbeat, 15 s, and CONSISTENCY_TIMEOUT_MS). */
+    idleTimeoutMs: number;
+    /** A kept-alive connection with no request for this long is closed (HTTP_KEEP_ALIVE_TIMEOUT_MS). */
+    keepAliveTimeoutMs: number;
     /** API_DOCS=on|off: serve the OpenAPI document and Swagger UI at /docs; default on, off in production. */
     docs: boolean;
   };
@@ -193,10 +227,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       devKeyFile: r.string('JWT_DEV_KEY_FILE', '.keys/jwt-dev.json'),
       rateLimitPerIpPerMinute: r.int('AUTH_RATE_LIMIT_PER_MINUTE', 30, 1, 100_000),
       failedLoginsPerAccount: r.int('AUTH_FAILED_LOGINS_PER_ACCOUNT', 10, 1, 10_000),
+      failedLoginsBackstop: r.int('AUTH_FAILED_LOGINS_BACKSTOP', 100, 1, 1_000_000),
     },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxPixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 1, 1_000_000_000),
+      checkPixelsInFlight: r.int('UPLOAD_CHECK_PIXELS_IN_FLIGHT', 160_000_000, 1, 10_000_000_000),
+      checkWaitMs: r.int('UPLOAD_CHECK_WAIT_MS', 10_000, 0, 600_000),
+      uploadsPerUserPerMinute: r.int('UPLOAD_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     },
     cache: {
       enabled: r.oneOf('READ_CACHE', ['on', 'off'] as const, 'on') === 'on',
@@ -221,10 +259,20 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxFirst: r.int('GRAPHQL_MAX_FIRST', 100, 1, 10_000),
       maxQueryLength: r.int('GRAPHQL_MAX_QUERY_LENGTH', 10_000, 100, 1_000_000),
       responseMemoBytes: r.int('GRAPHQL_RESPONSE_MEMO_MB', 16, 0, 4_096) * 1024 * 1024,
+      maxBodyBytes: r.int('GRAPHQL_MAX_BODY_BYTES', 256 * 1024, 1_024, 64 * 1024 * 1024),
+      maxVariablesDepth: r.int('GRAPHQL_MAX_VARIABLES_DEPTH', 32, 2, 1_000),
+      queryCacheBytes: r.int('GRAPHQL_QUERY_CACHE_MB', 64, 1, 4_096) * 1024 * 1024,
+      wsInitTimeoutMs: r.int('GRAPHQL_WS_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
+      wsMaxSubscriptionsPerSocket: r.int('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 32, 1, 10_000),
+      wsMaxSubscriptionsPerUser: r.int('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_USER', 128, 1, 100_000),
     },
     http: {
       consistencyTimeoutMs: r.int('CONSISTENCY_TIMEOUT_MS', 5_000, 0, 60_000),
       corsOrigins: (r.optional('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      requestTimeoutMs: r.int('HTTP_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+      headersTimeoutMs: r.int('HTTP_HEADERS_TIMEOUT_MS', 20_000, 100, 3_600_000),
+      idleTimeoutMs: r.int('HTTP_IDLE_TIMEOUT_MS', 75_000, 100, 3_600_000),
+      keepAliveTimeoutMs: r.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
       docs: r.oneOf('API_DOCS', ['on', 'off'] as const, nodeEnv === 'production' ? 'off' : 'on') === 'on',
     },
     metrics: {

@@ -32,13 +32,17 @@ const cursor = (p: Position | undefined) => (p ? positionToCursor(p) : null);
 
 export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const rateLimit = { max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000 };
+  // One per-IP budget for every /v1/auth/* route: a route's own `config.rateLimit` would count per
+  // route (@fastify/rate-limit keys its store by method and URL), so register, token, refresh and
+  // logout would each get the whole budget. One limiter, one key per client IP (request.ip, under
+  // the app's trustProxy setting), used by all four.
+  const authBudget = app.rateLimit({ max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: (request) => `auth:${request.ip}` });
   const ctx = (requestId: string) => ({ correlationId: requestId });
 
   app.post(
     '/v1/auth/register',
     {
-      config: { rateLimit },
+      onRequest: authBudget,
       schema: {
         tags: ['auth'],
         summary: 'Register a user (role user)',
@@ -55,7 +59,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   app.post(
     '/v1/auth/token',
     {
-      config: { rateLimit },
+      onRequest: authBudget,
       schema: {
         tags: ['auth'],
         summary: 'Log in with e-mail and password',
@@ -64,12 +68,14 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
       },
     },
     async (request, reply) => {
-      await deps.throttle.check(request.body.email);
+      const { email } = request.body;
+      await deps.throttle.check(email, request.ip);
       try {
         const pair = await deps.identity.login(request.body, ctx(request.id));
+        await deps.throttle.recordSuccess(email, request.ip);
         return reply.header('cache-control', 'no-store').send({ ...pair, position: cursor(pair.position) });
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'invalid_credentials') await deps.throttle.recordFailure(request.body.email);
+        if (err instanceof DomainError && err.code === 'invalid_credentials') await deps.throttle.recordFailure(email, request.ip);
         throw err;
       }
     },
@@ -78,7 +84,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   app.post(
     '/v1/auth/refresh',
     {
-      config: { rateLimit },
+      onRequest: authBudget,
       schema: { tags: ['auth'], summary: 'Exchange a refresh token for a new pair (the old one dies)', body: RefreshBody, response: responses({ 200: TokenPair }, 400, 401, 429) },
     },
     async (request, reply) => {
@@ -90,7 +96,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   app.post(
     '/v1/auth/logout',
     {
-      config: { rateLimit },
+      onRequest: authBudget,
       schema: { tags: ['auth'], summary: 'Revoke the session family of a refresh token', body: RefreshBody, response: responses({ 204: Type.Null() }, 400, 401, 429) },
     },
     async (request, reply) => {

@@ -12,7 +12,7 @@ export const identityRouteGroup: RouteGroup = {
     authRoutes(app, {
       identity: s.identity,
       tokens,
-      throttle: new LoginThrottle(redis, config.redisKeyPrefix, config.auth.failedLoginsPerAccount, logger),
+      throttle: new LoginThrottle(redis, config.redisKeyPrefix, { perClient: config.auth.failedLoginsPerAccount, backstop: config.auth.failedLoginsBackstop }, logger),
       rateLimitPerIpPerMinute: config.auth.rateLimitPerIpPerMinute,
     });
     userRoutes(app, { identity: s.identity, users: s.users, history: s.userHistory, ...s.guards, ensureConsistent: s.ensureConsistent });
