@@ -13,6 +13,8 @@ import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { HttpProblem, problemBody, sendProblem } from './problem.js';
 import { routeGroups } from './route-groups.js';
+import { serverTimeoutOptions } from './server-timeouts.js';
+import { registerTextGuard } from './text-guard.js';
 import { healthRoutes } from './routes/ops/health.js';
 import { metricsRoutes } from './routes/ops/metrics.js';
 import { ProblemSchema } from './schemas.js';
@@ -26,6 +28,8 @@ export interface AppOptions {
   api?: boolean;
   /** Told the outcome of every read-cache lookup (hit, miss, error, bypass); default: the runtime metrics. */
   onCacheResult?: CacheObserver;
+  /** Told every response (tests: which requests were rejected, by request id = correlation id). */
+  onResponse?: (request: { id: string; method: string; url: string }, statusCode: number) => void;
 }
 
 export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -40,9 +44,15 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Request, header, idle and keep-alive timeouts (HTTP_*_TIMEOUT_MS); client errors as problem+json.
+    ...serverTimeoutOptions(rt.config.http),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   app.setErrorHandler(errorHandler);
+  // No string a client sends may hold text that cannot be stored (NUL, lone surrogates): 400 invalid_text.
+  registerTextGuard(app);
+  const observe = opts.onResponse;
+  if (observe) app.addHook('onResponse', async (request, reply) => observe(request, reply.statusCode));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
   );
