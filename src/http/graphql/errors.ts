@@ -31,7 +31,21 @@ const MERCURIUS_CODES: Record<string, [string, number]> = {
   MER_ERR_GQL_SUBSCRIPTION_FORBIDDEN: ['forbidden', 403],
   MER_ERR_GQL_SUBSCRIPTION_INVALID_OPERATION: ['invalid_operation', 400],
   MER_ERR_GQL_CSRF_PREVENTION: ['csrf_prevented', 400],
+  // fastify's, on mercurius' routes: the body over GRAPHQL_MAX_BODY_BYTES (REST's code too).
+  FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', 413],
 };
+
+/**
+ * graphql-js appends " Did you mean …?" to the messages of unknown fields, arguments, types and
+ * enum values. Validation is told not to (hideSuggestions); variable coercion is run by mercurius
+ * and graphql-jit without that option, so in production the formatter also cuts the suffix.
+ */
+const SUGGESTION = / Did you mean [^]*\?$/;
+
+export interface ErrorFormatOptions {
+  /** Drop "Did you mean …?" (production: the schema is not for strangers to explore). */
+  hideSuggestions?: boolean;
+}
 
 function classify(error: GraphQLError | Error): Coded | undefined {
   const ext = error instanceof GraphQLError ? error.extensions : undefined;
@@ -63,14 +77,15 @@ function classify(error: GraphQLError | Error): Coded | undefined {
 }
 
 /** One error, as it goes out (query response or WebSocket `error` / `next` message). */
-export function formatError(error: GraphQLError | Error, log: FastifyBaseLogger): GraphQLError {
+export function formatError(error: GraphQLError | Error, log: FastifyBaseLogger, opts: ErrorFormatOptions = {}): GraphQLError {
   const gql = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
   const coded = classify(gql);
   if (!coded) {
     log.error({ err: gql.originalError ?? gql }, 'GraphQL resolver failed');
     return new GraphQLError('Internal server error', { nodes: gql.nodes, positions: gql.positions, path: gql.path, extensions: { code: 'internal_error', status: 500 } });
   }
-  return new GraphQLError(coded.message, { nodes: gql.nodes, positions: gql.positions, path: gql.path, extensions: { code: coded.code, status: coded.status, ...coded.extra } });
+  const message = opts.hideSuggestions ? coded.message.replace(SUGGESTION, '') : coded.message;
+  return new GraphQLError(message, { nodes: gql.nodes, positions: gql.positions, path: gql.path, extensions: { code: coded.code, status: coded.status, ...coded.extra } });
 }
 
 /** mercurius wraps validation failures in one error holding the list (`originalError.errors`). */
@@ -85,9 +100,9 @@ function flatten(errors: readonly GraphQLError[]): (GraphQLError | Error)[] {
  * mercurius `errorFormatter`: codes on every error. HTTP status: 200 when there is data (partial
  * results), else the status of the first error (400 for a bad document, 401, 503 …).
  */
-export function createErrorFormatter(log: FastifyBaseLogger) {
+export function createErrorFormatter(log: FastifyBaseLogger, opts: ErrorFormatOptions = {}) {
   return function errorFormatter(execution: ExecutionResult & { errors: readonly GraphQLError[] }): { statusCode: number; response: FormattedExecutionResult } {
-    const errors = flatten(execution.errors).map((e) => formatError(e, log));
+    const errors = flatten(execution.errors).map((e) => formatError(e, log, opts));
     const first = errors[0]?.extensions.status;
     const statusCode = execution.data ? 200 : typeof first === 'number' ? first : 400;
     // Errors raised while executing (they have a `path`) carry no `locations`: compiled queries

@@ -3,12 +3,13 @@
 // the variables, before execution), `first` bounds (resolvers), no batched queries, and no
 // introspection in production. Each refusal is a GraphQL error with a stable code.
 
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { ArgumentNode, DocumentNode, GraphQLSchema } from 'graphql';
 import type { ComplexityEstimator, ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import { LRUCache } from 'lru-cache';
 import { gqlError } from './errors.js';
 import { graphql, queryComplexity } from './graphql-cjs.js';
 
-const { getNamedType, isLeafType } = graphql;
+const { getNamedType, isLeafType, visit } = graphql;
 
 export interface GraphqlLimits {
   maxDepth: number;
@@ -36,19 +37,62 @@ export const estimator: ComplexityEstimator = ({ type, field, args, childComplex
   return 1 + (LIST_SIZE[key] ?? 1) * childComplexity;
 };
 
-/** Throws `query_too_complex` when the operation's estimated cost is over the limit. */
 /**
- * Costs already computed, per parsed document (mercurius hands the same document object to every
- * request with the same query text) and variables: costing walks the whole document, and the
- * frontends send the same few queries over and over.
+ * Costs already computed (costing walks the whole document, and the frontends send the same few
+ * queries over and over). The cost depends on the document and on the values of the variables that
+ * feed a `first` or an `@include`/`@skip(if:)` — nothing else the estimator or the directives read
+ * — so the key is the document (a number per parsed document: mercurius hands the same object to
+ * every request with the same text) and those values only when they are numbers, booleans or null
+ * (anything else is refused by execution and is costed without being kept). Bounded by bytes.
  */
-const costs = new WeakMap<DocumentNode, Map<string, number>>();
-const MAX_COSTS_PER_DOCUMENT = 100;
+const COST_CACHE_BYTES = 1024 * 1024;
+const costs = new LRUCache<string, number>({ maxSize: COST_CACHE_BYTES, sizeCalculation: (_cost, key) => 64 + 2 * key.length });
+const documentIds = new WeakMap<DocumentNode, { id: number; costVariables: readonly string[] }>();
+let nextDocumentId = 0;
 
-export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, max: number): void {
-  const known = costs.get(document) ?? new Map<string, number>();
-  const key = JSON.stringify(variables ?? {});
-  let cost = known.get(key);
+/** The cost cache's entries and (estimated) bytes, for tests and diagnostics. */
+export function costCacheStats(): { entries: number; bytes: number } {
+  return { entries: costs.size, bytes: costs.calculatedSize };
+}
+
+/** The variables a document passes to `first` arguments or to `if` of @include/@skip. */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  const collect = (args: readonly ArgumentNode[] | undefined, name: string) => {
+    for (const arg of args ?? []) if (arg.name.value === name) visit(arg.value, { Variable: (v) => void names.add(v.name.value) });
+  };
+  visit(document, {
+    Field: (field) => collect(field.arguments, 'first'),
+    Directive: (directive) => {
+      if (directive.name.value === 'include' || directive.name.value === 'skip') collect(directive.arguments, 'if');
+    },
+  });
+  return [...names].sort();
+}
+
+/** The cost cache key, or undefined when a cost variable holds something other than a scalar. */
+function costKey(document: DocumentNode, variables: Record<string, unknown> | undefined): string | undefined {
+  let known = documentIds.get(document);
+  if (!known) {
+    known = { id: nextDocumentId++, costVariables: costVariables(document) };
+    documentIds.set(document, known);
+  }
+  let key = String(known.id);
+  for (const name of known.costVariables) {
+    const value = variables?.[name];
+    if (value !== undefined && value !== null && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+    key += `:${value === undefined ? 'u' : String(value)}`;
+  }
+  return key;
+}
+
+/**
+ * Throws `query_too_complex` when the operation's estimated cost is over the limit. `keep: false`
+ * for a document built for one call (a subscription's): its cost is not cached.
+ */
+export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, max: number, keep = true): void {
+  const key = keep ? costKey(document, variables) : undefined;
+  let cost = key === undefined ? undefined : costs.get(key);
   if (cost === undefined) {
     try {
       cost = queryComplexity.getComplexity({ schema, query: document, variables: variables ?? {}, estimators: [estimator], maxQueryNodes: 10_000 });
@@ -56,9 +100,7 @@ export function checkComplexity(schema: GraphQLSchema, document: DocumentNode, v
       // Too many nodes, or variables that do not fit the document (execution would refuse them).
       throw gqlError('query_too_complex', `the query cannot be costed: ${(err as Error).message}`);
     }
-    if (known.size >= MAX_COSTS_PER_DOCUMENT) known.clear();
-    known.set(key, cost);
-    costs.set(document, known);
+    if (key !== undefined) costs.set(key, cost);
   }
   if (cost > max) throw gqlError('query_too_complex', `the query's estimated cost ${cost} is over the limit of ${max}; ask for fewer items (first) or fewer nested fields`, 400, { cost, limit: max });
 }

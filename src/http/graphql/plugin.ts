@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../../config.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
@@ -13,6 +14,9 @@ import type { EnsureConsistent } from '../consistency.js';
 import { httpContext, wsOnConnect, type PrincipalFor } from './context.js';
 import { createErrorFormatter, formatError } from './errors.js';
 import { checkComplexity, checkLength } from './limits.js';
+import { queryCacheEntries } from './query-cache.js';
+import { checkNotJson, checkPostBody, checkQueryString } from './request-shape.js';
+import { releasing, WsGuard, type WsConnection } from './ws-guard.js';
 import { liveTopics, subscriberEmitter } from './live.js';
 import type { GraphqlPartDeps } from './part.js';
 import { graphqlParts, typeDefs } from './parts.js';
@@ -60,6 +64,10 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const limits = config.graphql;
   const production = config.nodeEnv === 'production';
   const extraRules = production ? [NoSchemaIntrospectionCustomRule] : [];
+  // No "Did you mean …?" in production (like introspection: the schema is not for strangers).
+  const hideSuggestions = production;
+  const maxTokens = Math.max(1_000, Math.ceil(limits.maxQueryLength / 2));
+  const ws = new WsGuard({ initTimeoutMs: limits.wsInitTimeoutMs, maxSubscriptionsPerSocket: limits.wsMaxSubscriptionsPerSocket, maxSubscriptionsPerUser: limits.wsMaxSubscriptionsPerUser });
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
@@ -68,24 +76,60 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const loaders = mergeResolvers<MercuriusLoaders>(graphqlParts.flatMap((part) => (part.loaders ? [part.loaders(partDeps)] : [])));
   // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do
   // not get them); errors of its set-up leave through mercurius' sendError, not the errorFormatter.
-  type Subscribe = (root: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => Promise<unknown>;
+  // The subscription caps too (ws-guard.ts): a slot is taken before the resolver runs and given
+  // back when its iterator ends or the socket closes.
+  type SubscriptionCtx = { id?: unknown; wsConnection?: WsConnection; viewer(): Promise<{ userId: string }> };
+  type Subscribe = (root: unknown, args: unknown, ctx: SubscriptionCtx, info: GraphQLResolveInfo) => Promise<AsyncIterable<unknown>>;
   for (const field of Object.values((resolvers.Subscription ?? {}) as Record<string, { subscribe: Subscribe }>)) {
     const subscribe = field.subscribe;
     field.subscribe = async (root, args, ctx, info) => {
+      let release: (() => void) | undefined;
       try {
         const document: DocumentNode = { kind: graphql.Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
-        checkComplexity(info.schema, document, info.variableValues, limits.maxComplexity);
-        return await subscribe(root, args, ctx, info);
+        checkComplexity(info.schema, document, info.variableValues, limits.maxComplexity, false);
+        if (ctx.wsConnection) release = ws.acquire(ctx.wsConnection, String(ctx.id), (await ctx.viewer()).userId);
+        const source = await subscribe(root, args, ctx, info);
+        return release ? releasing(source, release) : source;
       } catch (err) {
-        throw formatError(err as Error, app.log);
+        release?.();
+        throw formatError(err as Error, app.log, { hideSuggestions });
       }
     };
   }
+
+  // The request's shape and the depth of its variables, before anything reads them (the response
+  // memo's preHandler, mercurius' schema coercion, the cost check).
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      if (request.routeOptions.url === '/graphql' && request.method === 'POST') checkPostBody(request.body, limits.maxVariablesDepth);
+      else if (request.routeOptions.url === '/graphql' && request.method === 'GET') checkQueryString(request.query, limits.maxVariablesDepth);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    done();
+  });
 
   // Before mercurius, so that its routes get the memo's hooks (off without the read cache: the
   // memo's validity is the read cache's generations).
   const memo = limits.responseMemoBytes > 0 && deps.images.tracksDependencies;
   if (memo) registerResponseMemo(app, { maxBytes: limits.responseMemoBytes, maxQueryLength: limits.maxQueryLength, images: deps.images, principalFor: deps.principalFor, onResult: deps.onCacheResult });
+
+  // mercurius registers @fastify/websocket (1 MiB messages) and its WebSocket route in a context of
+  // its own; this context's onRoute hook runs first, so it can set the message limit (ws reads
+  // maxPayload for each new socket) and hand every new socket to the guard before mercurius.
+  type WsHandler = (this: unknown, socket: WebSocket, request: unknown) => unknown;
+  app.addHook('onRoute', function (this: unknown, route) {
+    const wsRoute = route as typeof route & { wsHandler?: WsHandler };
+    const wsHandler = wsRoute.wsHandler;
+    if (route.url !== '/graphql' || typeof wsHandler !== 'function') return;
+    const wss = (this as { websocketServer?: WebSocketServer }).websocketServer;
+    if (wss) wss.options.maxPayload = Math.min(wss.options.maxPayload ?? Infinity, limits.maxBodyBytes);
+    wsRoute.wsHandler = function (this: unknown, socket, request) {
+      ws.watch(socket);
+      return wsHandler.call(this, socket, request);
+    };
+  });
 
   await app.register(mercurius, {
     schema: [...typeDefs],
@@ -95,26 +139,37 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     graphiql: !production,
     queryDepth: limits.maxDepth,
     allowBatchedQueries: false,
+    // The body limit of /graphql (413 body_too_large; the app's default is for REST).
+    additionalRouteOptions: { bodyLimit: limits.maxBodyBytes },
+    // Parsed documents kept: by count in mercurius, so the count follows from a byte budget.
+    cache: queryCacheEntries(limits.queryCacheBytes, maxTokens),
     // A query seen twice is compiled (graphql-jit): the frontends send the same few queries.
     jit: 2,
     validationRules: extraRules,
-    graphql: { parseOptions: { maxTokens: Math.max(1_000, Math.ceil(limits.maxQueryLength / 2)) } },
-    errorFormatter: createErrorFormatter(app.log),
+    // graphql 16.10+ reads hideSuggestions; mercurius' type predates it.
+    graphql: { parseOptions: { maxTokens }, validateOptions: { hideSuggestions } as object },
+    errorFormatter: createErrorFormatter(app.log, { hideSuggestions }),
     context: (request) => httpContext(deps.principalFor, request),
     subscription: {
       emitter: live.emitter,
       onConnect: wsOnConnect(deps.principalFor),
+      // Called at connection_init, with the socket: stops its clock, gives it its slots.
+      context: (socket) => ws.onConnectionInit(socket),
       keepAlive: 30_000,
     },
   });
-
   const checkSubscription = (schema: GraphQLSchema, document: DocumentNode) => {
     // The WebSocket path skips graphql validation; run it (and the production rules) here. Depth:
     // mercurius checks it on this path too.
-    const errors = validate(schema, document, [...specifiedRules, ...extraRules]);
-    if (errors[0]) throw formatError(errors[0], app.log);
+    const errors = validate(schema, document, [...specifiedRules, ...extraRules], { hideSuggestions });
+    if (errors[0]) throw formatError(errors[0], app.log, { hideSuggestions });
   };
-  app.graphql.addHook('preParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
+  const checkSource = (source: unknown) => {
+    checkLength(source, limits.maxQueryLength);
+    checkNotJson(source);
+    return Promise.resolve();
+  };
+  app.graphql.addHook('preParsing', (_schema, source) => checkSource(source));
   app.graphql.addHook('preExecution', (schema, document, context, variables) => {
     checkComplexity(schema, document, variables as Record<string, unknown> | undefined, limits.maxComplexity);
     if (context.memo && !memoisableDocument(document)) context.memo.untracked();
@@ -126,7 +181,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
       return Promise.resolve();
     });
   }
-  app.graphql.addHook('preSubscriptionParsing', (_schema, source) => Promise.resolve(checkLength(source, limits.maxQueryLength)));
+  app.graphql.addHook('preSubscriptionParsing', (_schema, source) => checkSource(source));
   app.graphql.addHook('preSubscriptionExecution', (schema, document) => Promise.resolve(checkSubscription(schema, document)));
 
   // Like introspection, not in production.

@@ -10,9 +10,12 @@
 //     a bypass or an untracked resolver such as Image.owner makes it incomplete);
 //   - the answer is 200 without errors.
 // The key is the caller (user id AND current role, checked on every request before the memo is
-// consulted: a deactivated or demoted caller never gets an old answer), the operation name, the
-// variables (consistentWith among them) and the query text. Visibility depends on nothing else.
+// consulted: a deactivated or demoted caller never gets an old answer) and a SHA-256 of the
+// operation name, the variables (consistentWith among them) and the query text: a key costs the
+// same few bytes whatever the variables weigh (the body they come in is bounded, and their depth
+// was checked before this hook, request-shape.ts). Visibility depends on nothing else.
 
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -70,8 +73,26 @@ export function memoisableDocument(document: DocumentNode): boolean {
   return verdict;
 }
 
+/** The memo key of a request: the caller in clear, the rest hashed (never the variables' text). */
+export function memoKey(caller: Pick<Principal, 'userId' | 'role'>, body: { query: string; variables?: unknown; operationName?: unknown }): string {
+  // JSON.stringify never writes a raw newline, so the newline ends the first part unambiguously.
+  const digest = createHash('sha256')
+    .update(JSON.stringify([body.operationName ?? null, body.variables ?? null]))
+    .update('\n')
+    .update(body.query)
+    .digest('base64url');
+  return `${caller.userId}:${caller.role}:${digest}`;
+}
+
+/** What the memo holds, for tests and diagnostics. */
+export interface ResponseMemoStats {
+  entries(): number;
+  /** Characters of bodies and keys held. */
+  bytes(): number;
+}
+
 /** Registers the memo's hooks on the GraphQL plugin's context (before mercurius' routes). */
-export function registerResponseMemo(app: FastifyInstance, opts: ResponseMemoOptions): void {
+export function registerResponseMemo(app: FastifyInstance, opts: ResponseMemoOptions): ResponseMemoStats {
   const memos = new LRUCache<string, Memo>({ maxSize: opts.maxBytes });
   const report = (result: 'hit' | 'miss') => {
     try {
@@ -93,7 +114,7 @@ export function registerResponseMemo(app: FastifyInstance, opts: ResponseMemoOpt
     } catch {
       return; // the resolvers get the same rejection and answer it with its code
     }
-    const key = JSON.stringify([caller.userId, caller.role, body.operationName ?? null, body.variables ?? null, body.query]);
+    const key = memoKey(caller, { query: body.query, variables: body.variables, operationName: body.operationName });
     const memo = memos.get(key);
     if (memo && (await opts.images.stillCurrent(memo.dependencies))) {
       report('hit');
@@ -114,4 +135,5 @@ export function registerResponseMemo(app: FastifyInstance, opts: ResponseMemoOpt
     }
     return payload;
   });
+  return { entries: () => memos.size, bytes: () => memos.calculatedSize };
 }
