@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { Algorithm, Options } from '@node-rs/argon2';
+import { isStorableText } from '../domain/text/storable-text.js';
 
 // `Algorithm` is an ambient const enum: it cannot be read under isolatedModules and is an empty
 // object at run time, so `Algorithm.Argon2id` would silently be `undefined`. 2 is Argon2id.
@@ -58,5 +59,15 @@ export function checkPasswordPolicy(plain: string): string | undefined {
   if (/^\s*$/u.test(normalized)) {
     return 'Password must not consist only of whitespace.';
   }
+  return undefined;
+}
+
+/**
+ * Why `plain` cannot be a password at all, or undefined: a lone UTF-16 surrogate is not a
+ * character (UTF-8, and so argon2, would see U+FFFD: every such password would hash alike) and NUL
+ * ends the string for much software. Checked before the policy; refused as `invalid_password`.
+ */
+export function passwordTextProblem(plain: string): string | undefined {
+  if (typeof plain !== 'string' || !isStorableText(plain)) return 'Password must not contain a NUL character or a lone UTF-16 surrogate.';
   return undefined;
 }

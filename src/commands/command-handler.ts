@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, type Decider, type DomainEvent } from '../domain/decider.js';
 import { foldRecorded, type FoldedStream } from '../domain/fold-recorded.js';
 import { WrongExpectedRevisionError } from '../eventstore/errors.js';
+import { prepareAppend } from '../eventstore/validation.js';
 import type { EventStore, Position } from '../eventstore/types.js';
 import type { CommandContext } from './context.js';
 
@@ -29,6 +30,35 @@ export interface HandleOptions {
   maxRetries?: number;
 }
 
+function metadataOf(command: { type: string }, ctx: CommandContext, commandId: string) {
+  return {
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId ?? commandId,
+    commandId,
+    commandType: command.type,
+    actor: ctx.actor,
+    schemaVersion: SCHEMA_VERSION,
+  };
+}
+
+/**
+ * For a use case that appends to more than one stream (registration: the e-mail claim, then the
+ * user): decides `command` on the decider's initial state — what handleCommand will decide for a
+ * stream that does not exist yet — and checks the events exactly as the store will (serialisable,
+ * storable text, sizes), without any I/O. Throws the decider's DomainError or the store's
+ * InvalidEventError, so the use case can refuse before its first append.
+ */
+export function assertAppendable<C extends { type: string }, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, command: C, ctx: CommandContext): void {
+  const events = decider.decide(command, decider.initialState);
+  if (events.length === 0) return;
+  const metadata = metadataOf(command, ctx, randomUUID());
+  prepareAppend(
+    stream,
+    events.map((e) => ({ type: e.type, data: e.data, metadata })),
+    'no_stream',
+  );
+}
+
 export async function handleCommand<C extends { type: string }, E extends DomainEvent, S>(
   store: EventStore,
   decider: Decider<C, E, S>,
@@ -43,14 +73,7 @@ export async function handleCommand<C extends { type: string }, E extends Domain
     const { state, revision } = await loadStream(store, decider, stream);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, position: undefined, revision };
-    const metadata = {
-      correlationId: ctx.correlationId,
-      causationId: ctx.causationId ?? commandId,
-      commandId,
-      commandType: command.type,
-      actor: ctx.actor,
-      schemaVersion: SCHEMA_VERSION,
-    };
+    const metadata = metadataOf(command, ctx, commandId);
     try {
       const result = await store.append(
         stream,

@@ -10,8 +10,14 @@ export interface Position {
 
 export const START: Position = Object.freeze({ commit: 0n, prepare: 0n });
 
-const CURSOR = /^([0-9]{1,20})-([0-9]{1,20})$/;
-const U64_MAX = (1n << 64n) - 1n;
+const CURSOR = /^([0-9]{1,19})-([0-9]{1,19})$/;
+/**
+ * The largest value either part may have. PostgreSQL's `global_position` is a bigint (and its
+ * transaction ids never get near 2^63); EventStoreDB's log positions are byte offsets far below
+ * it. A larger part names no event of either store, and PostgreSQL would refuse it (out of range):
+ * it is an invalid cursor, refused here, before any I/O.
+ */
+export const POSITION_PART_MAX = (1n << 63n) - 1n;
 
 export function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
@@ -31,12 +37,17 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/**
+ * THE cursor parser: every route, GraphQL argument, consistentWith and asOf goes through it.
+ * `<commit>-<prepare>`, each part a decimal integer from 0 to 2^63 - 1; anything else throws
+ * InvalidCursorError (400 invalid_cursor).
+ */
 export function cursorToPosition(cursor: string): Position {
-  const m = CURSOR.exec(cursor);
-  if (!m) throw new InvalidCursorError(cursor);
+  const m = typeof cursor === 'string' ? CURSOR.exec(cursor) : null;
+  if (!m) throw new InvalidCursorError(String(cursor));
   const commit = BigInt(m[1]!);
   const prepare = BigInt(m[2]!);
-  if (commit > U64_MAX || prepare > U64_MAX) throw new InvalidCursorError(cursor);
+  if (commit > POSITION_PART_MAX || prepare > POSITION_PART_MAX) throw new InvalidCursorError(cursor);
   return { commit, prepare };
 }
 

@@ -4,6 +4,8 @@ import { AuthError } from '../auth/errors.js';
 import { DomainError, type DomainErrorKind } from '../domain/decider.js';
 import { EventStoreUnavailableError, InvalidEventError, WrongExpectedRevisionError } from '../eventstore/errors.js';
 import { InvalidCursorError } from '../eventstore/position.js';
+import { InvalidRevisionError } from '../eventstore/revision.js';
+import { InvalidDateError } from '../queries/dates.js';
 import { HttpProblem } from './problem.js';
 
 const KIND_STATUS: Record<DomainErrorKind, [number, string]> = {
@@ -22,6 +24,8 @@ export function toHttpProblem(error: unknown): HttpProblem | undefined {
   }
   if (error instanceof AuthError) return new HttpProblem(401, error.code, 'Unauthorized', error.message);
   if (error instanceof InvalidCursorError) return new HttpProblem(400, error.code, 'Invalid cursor', error.message);
+  if (error instanceof InvalidRevisionError) return new HttpProblem(400, error.code, 'Invalid revision', error.message);
+  if (error instanceof InvalidDateError) return new HttpProblem(400, error.code, 'Bad request', error.message);
   if (error instanceof WrongExpectedRevisionError) return new HttpProblem(409, 'concurrent_modification', 'Conflict', 'the resource changed meanwhile; try again');
   if (error instanceof InvalidEventError) return new HttpProblem(400, error.code, 'Invalid request', error.message);
   if (error instanceof EventStoreUnavailableError) {

@@ -2,14 +2,15 @@
 // then record the user. A claim whose user could not be recorded is released again.
 
 import { randomUUID } from 'node:crypto';
-import { checkPasswordPolicy, hashPassword } from '../../auth/passwords.js';
+import { checkPasswordPolicy, hashPassword, passwordTextProblem } from '../../auth/passwords.js';
 import { DomainError } from '../../domain/decider.js';
 import { emailClaimDecider, emailClaimStream, normaliseEmail } from '../../domain/identity/email-claim.js';
 import type { Role } from '../../domain/identity/roles.js';
 import { userDecider } from '../../domain/identity/user.js';
 import { userStream } from '../../domain/identity/user-events.js';
+import { nameTextProblem } from '../../domain/text/storable-text.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
-import { handleCommand } from '../command-handler.js';
+import { assertAppendable, handleCommand } from '../command-handler.js';
 import type { CommandContext } from '../context.js';
 
 export interface RegistrationInput {
@@ -25,27 +26,44 @@ export const DISPLAY_NAME_MAX_LENGTH = 100;
 
 export function validateEmail(raw: string): string {
   const email = normaliseEmail(raw);
-  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email)) {
+  if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email) || nameTextProblem(email) !== undefined) {
     throw new DomainError('invalid', 'invalid_email', 'this is not a valid e-mail address');
   }
   return email;
 }
 
-export async function registerUser(store: EventStore, input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
-  const email = validateEmail(input.email);
-  const displayName = input.displayName.trim().normalize('NFC');
+export function validateDisplayName(raw: string): string {
+  const displayName = raw.trim().normalize('NFC');
   if (displayName.length === 0 || displayName.length > DISPLAY_NAME_MAX_LENGTH) {
     throw new DomainError('invalid', 'invalid_display_name', `display name must have 1 to ${DISPLAY_NAME_MAX_LENGTH} characters`);
   }
+  const problem = nameTextProblem(displayName);
+  if (problem) throw new DomainError('invalid', 'invalid_display_name', `display name ${problem}`);
+  return displayName;
+}
+
+/**
+ * Every field is checked, and the user's events decided and checked as the store will check them,
+ * BEFORE the address is claimed: a registration that is refused appends nothing at all (it used to
+ * claim and then release the address when the second append was refused).
+ */
+export async function registerUser(store: EventStore, input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
+  const email = validateEmail(input.email);
+  const displayName = validateDisplayName(input.displayName);
+  const unusable = passwordTextProblem(input.password);
+  if (unusable) throw new DomainError('invalid', 'invalid_password', unusable);
   const weakness = checkPasswordPolicy(input.password);
   if (weakness) throw new DomainError('invalid', 'weak_password', weakness);
 
   const userId = randomUUID();
   const passwordHash = await hashPassword(input.password);
   const claimStream = emailClaimStream(email);
+  const register = { type: 'RegisterUser' as const, userId, email, displayName, passwordHash, role: input.role ?? 'user' };
+  // The user stream is new (a fresh id): deciding on the initial state is what handleCommand will decide.
+  assertAppendable(userDecider, userStream(userId), register, ctx);
   await handleCommand(store, emailClaimDecider, claimStream, { type: 'ClaimEmail', userId }, ctx);
   try {
-    const result = await handleCommand(store, userDecider, userStream(userId), { type: 'RegisterUser', userId, email, displayName, passwordHash, role: input.role ?? 'user' }, ctx);
+    const result = await handleCommand(store, userDecider, userStream(userId), register, ctx);
     return { userId, position: result.position! };
   } catch (err) {
     // Give the address back so the person can try again; the release is recorded too.

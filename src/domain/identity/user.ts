@@ -3,6 +3,7 @@
 import { DomainError, type Decider } from '../decider.js';
 import type { Role } from './roles.js';
 import type { UserEvent } from './user-events.js';
+import { nameTextProblem } from '../text/storable-text.js';
 
 export type UserCommand =
   | { type: 'RegisterUser'; userId: string; email: string; displayName: string; passwordHash: string; role: Role }
@@ -21,6 +22,10 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     if (command.type === 'RegisterUser') {
       if (state.status !== 'none') throw new DomainError('conflict', 'user_exists', 'this user is already registered');
       const { userId, email, displayName, passwordHash, role } = command;
+      // Whatever the use case checked: a name or address the log cannot hold is never decided.
+      if (nameTextProblem(email) !== undefined) throw new DomainError('invalid', 'invalid_email', 'this is not a valid e-mail address');
+      const nameProblem = nameTextProblem(displayName);
+      if (nameProblem) throw new DomainError('invalid', 'invalid_display_name', `display name ${nameProblem}`);
       return [{ type: 'UserRegistered', data: { userId, email, displayName, passwordHash, role } }];
     }
     if (state.status === 'none') throw new DomainError('not_found', 'user_not_found', 'no such user');

@@ -10,6 +10,8 @@ import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
 import type { LocalEventData } from '../../eventstore/types.js';
 import { imagesTable } from '../../projections/images/tables.js';
 import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
+import { parseInstant } from '../dates.js';
+import { withoutBidiControls } from '../../domain/text/display-text.js';
 
 export type { Viewer };
 
@@ -28,7 +30,7 @@ export function imageViewOf(f: ImageFields): ImageView {
   return {
     imageId: f.imageId,
     ownerId: f.ownerId,
-    filename: f.filename,
+    filename: withoutBidiControls(f.filename), // names recorded before bidi controls were removed at upload
     contentType: f.contentType,
     bytes: f.bytes,
     width: f.width,
@@ -108,16 +110,15 @@ export class InvalidListFilterError extends Error {
 }
 
 /** Same instant written two ways (`…Z` / `….000Z` / `+00:00`) → one spelling; finer than ms: as given. */
-function canonicalInstant(value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidListFilterError('invalid_date', `'${value}' is not an ISO date-time`);
+function canonicalInstant(value: string, name: string): string {
+  const ms = parseInstant(value, name).getTime(); // RFC 3339 within the store's range, or 400 invalid_date
   return /\.\d{4,}/.test(value) ? value : new Date(ms).toISOString();
 }
 
 /** The list options a cursor is only valid for, normalised (everything but cursor and limit). */
 export function listScope(opts: ImageListOptions): { ordering: ImageOrdering; status: ImageStatus | null; from: string | null; to: string | null } {
-  const from = opts.uploadedFrom === undefined ? null : canonicalInstant(opts.uploadedFrom);
-  const to = opts.uploadedTo === undefined ? null : canonicalInstant(opts.uploadedTo);
+  const from = opts.uploadedFrom === undefined ? null : canonicalInstant(opts.uploadedFrom, 'uploadedFrom');
+  const to = opts.uploadedTo === undefined ? null : canonicalInstant(opts.uploadedTo, 'uploadedTo');
   if (from !== null && to !== null && Date.parse(from) > Date.parse(to)) throw new InvalidListFilterError('invalid_range', 'uploadedFrom is after uploadedTo');
   return { ordering: opts.ordering ?? '-uploadedAt', status: opts.status ?? null, from, to };
 }

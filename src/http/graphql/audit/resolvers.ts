@@ -2,9 +2,9 @@
 
 import type { IResolvers } from 'mercurius';
 import { cursorToPosition } from '../../../eventstore/position.js';
+import { parseInstant } from '../../../queries/dates.js';
 import { orNone } from '../arguments.js';
 import { requireStaff, type GraphqlContext } from '../context.js';
-import { gqlError } from '../errors.js';
 import { pageSize } from '../limits.js';
 import type { GraphqlPartDeps } from '../part.js';
 
@@ -18,12 +18,8 @@ interface AuditArgs {
   to?: string | null;
 }
 
-function instant(value: string | null | undefined, name: string): Date | undefined {
-  if (value === null || value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw gqlError('validation_failed', `${name} must be an ISO date-time`);
-  return new Date(ms);
-}
+/** The REST route's parser: RFC 3339 within the store's range, or invalid_date. */
+const instant = (value: string | null | undefined, name: string): Date | undefined => (value === null || value === undefined ? undefined : parseInstant(value, name));
 
 export function auditResolvers(deps: Pick<GraphqlPartDeps, 'audit' | 'limits'>): IResolvers {
   return {

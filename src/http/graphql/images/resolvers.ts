@@ -7,6 +7,7 @@ import { viewerOf, type Viewer } from '../../../domain/identity/viewer.js';
 import { maySeeImagesOf } from '../../../domain/images/visibility.js';
 import type { ImageListOptions, ImagePage, ImageView } from '../../../queries/images/images-query.js';
 import type { UserView } from '../../../queries/identity/users-query.js';
+import { dayRange } from '../../../queries/dates.js';
 import { consistentReads, orNone, readAt, UUID, type Consistent } from '../arguments.js';
 import { connection, type PageArgs } from '../connection.js';
 import type { GraphqlContext } from '../context.js';
@@ -15,9 +16,6 @@ import { pageSize } from '../limits.js';
 import type { GraphqlPartDeps } from '../part.js';
 import { withPreloadedFaces, type FaceNode } from './loaders.js';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
-
 export const imageNotFound = () => gqlError('image_not_found', 'no such image', 404);
 
 interface ImagesArgs extends PageArgs, Consistent {
@@ -25,11 +23,6 @@ interface ImagesArgs extends PageArgs, Consistent {
   uploadedFrom?: string | null;
   uploadedTo?: string | null;
   ordering?: 'NEWEST_FIRST' | 'OLDEST_FIRST' | null;
-}
-
-function day(value: string, name: string): string {
-  if (!DAY.test(value) || Number.isNaN(Date.parse(value))) throw gqlError('validation_failed', `${name} must be a day (YYYY-MM-DD)`);
-  return value;
 }
 
 /**
@@ -80,10 +73,8 @@ export function imagesResolvers(deps: Pick<GraphqlPartDeps, 'images' | 'ensureCo
       async stats(_root: unknown, args: { from?: string | null; to?: string | null } & Consistent, ctx: GraphqlContext) {
         const principal = await ctx.viewer();
         await consistent(args, 'images', ctx);
-        const to = args.to ? day(args.to, 'to') : new Date().toISOString().slice(0, 10);
-        const from = args.from ? day(args.from, 'from') : new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10);
-        if (from > to) throw gqlError('invalid_range', '"from" is after "to"');
-        if (Date.parse(to) - Date.parse(from) > 366 * DAY_MS) throw gqlError('invalid_range', 'at most 366 days at a time');
+        // REST's rule: days in range (invalid_date), from ≤ to, at most 366 days (invalid_range).
+        const { from, to } = dayRange(args);
         return deps.images.stats(viewerOf(principal), from, to);
       },
     },

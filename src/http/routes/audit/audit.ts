@@ -7,9 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STAFF_ROLES } from '../../../domain/identity/policies.js';
 import type { Role } from '../../../domain/identity/roles.js';
 import { cursorToPosition, positionToCursor, type Position } from '../../../eventstore/position.js';
+import { parseRevision } from '../../../eventstore/revision.js';
 import type { EventStore, Subscription } from '../../../eventstore/types.js';
 import { AuditEvent as AuditEventShape, AuditFeedPage } from '../../../queries/audit/shapes.js';
 import { AuditFeed, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, toAuditEvent, type AuditEvent } from '../../../queries/audit/audit-feed.js';
+import { parseInstant } from '../../../queries/dates.js';
+import { DateTimeInput } from '../../../queries/shapes.js';
 import type { Guard } from '../../auth-guard.js';
 import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
@@ -68,8 +71,8 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
           type: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Comma-separated event types' })),
           stream: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Stream name prefix' })),
           actor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'metadata.actor.id' })),
-          from: Type.Optional(Type.String({ format: 'date-time', description: 'recordedAt at or after' })),
-          to: Type.Optional(Type.String({ format: 'date-time', description: 'recordedAt at or before' })),
+          from: Type.Optional(DateTimeInput({ description: 'recordedAt at or after' })),
+          to: Type.Optional(DateTimeInput({ description: 'recordedAt at or before' })),
         }),
         response: responses({ 200: AuditFeedPage }, 400, 401, 403, 503),
       },
@@ -82,8 +85,8 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         types: splitList(q.type),
         streamPrefix: q.stream,
         actorId: q.actor,
-        from: q.from === undefined ? undefined : new Date(q.from),
-        to: q.to === undefined ? undefined : new Date(q.to),
+        from: q.from === undefined ? undefined : parseInstant(q.from, 'from'),
+        to: q.to === undefined ? undefined : parseInstant(q.to, 'to'),
       });
     },
   );
@@ -100,7 +103,8 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         security,
         params: Type.Object({ '*': STREAM_NAME }),
         querystring: Type.Object({
-          fromRevision: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$', description: 'First revision (inclusive)' })),
+          // Checked by parseRevision (400 invalid_revision: not a decimal, or above 2^63 - 1).
+          fromRevision: Type.Optional(Type.String({ maxLength: 64, description: 'First revision (inclusive; 0 to 2^63 - 1)' })),
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 }),
         }),
         response: responses(
@@ -115,7 +119,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
     },
     async (request) => {
       const stream = request.params['*'];
-      const fromRevision = BigInt(request.query.fromRevision ?? '0');
+      const fromRevision = parseRevision(request.query.fromRevision ?? '0');
       const page = await feed.stream(stream, fromRevision, request.query.limit);
       if (page.events.length === 0 && fromRevision === 0n) throw new HttpProblem(404, 'stream_not_found', 'Not found', 'no events in this stream');
       return { stream, ...page };

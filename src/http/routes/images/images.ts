@@ -10,7 +10,9 @@ import { cursorToPosition, positionToCursor } from '../../../eventstore/position
 import { annotate } from '../../../inference/annotate.js';
 import type { CachedImagesQuery, ReadOptions } from '../../../queries/images/cached-images-query.js';
 import { InvalidListFilterError, InvalidPageCursorError } from '../../../queries/images/images-query.js';
-import { DayStats, ImageListPage, ImageStatus, ImageWithFaces, IsoDay } from '../../../queries/images/shapes.js';
+import { dayRange } from '../../../queries/dates.js';
+import { DayStats, ImageListPage, ImageStatus, ImageWithFaces } from '../../../queries/images/shapes.js';
+import { DateTimeInput, DayInput } from '../../../queries/shapes.js';
 import { imageResponse, type ImageHistory } from '../../../queries/images/image-history.js';
 import { AsOfFields, AsOfQuery, asOfParam } from '../../as-of.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
@@ -83,8 +85,8 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         security,
         querystring: Type.Object({
           status: Type.Optional(ImageStatus),
-          from: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded at or after this instant (inclusive)' })),
-          to: Type.Optional(Type.String({ format: 'date-time', description: 'Uploaded before this instant (exclusive)' })),
+          from: Type.Optional(DateTimeInput({ description: 'Uploaded at or after this instant (inclusive)' })),
+          to: Type.Optional(DateTimeInput({ description: 'Uploaded before this instant (exclusive)' })),
           ordering: Type.Optional(Type.Union([Type.Literal('-uploadedAt'), Type.Literal('uploadedAt')], { default: '-uploadedAt', description: '-uploadedAt: newest first; uploadedAt: oldest first' })),
           cursor: Type.Optional(Type.String({ maxLength: 512 })),
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
@@ -211,7 +213,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         tags: ['images'],
         summary: 'Per-day uploads, analyses, failures, faces and deletions (own; all for admins and auditors)',
         security,
-        querystring: Type.Object({ from: Type.Optional(IsoDay), to: Type.Optional(IsoDay), ...Consistent }),
+        querystring: Type.Object({ from: Type.Optional(DayInput({ description: 'First day (default: 29 days before to)' })), to: Type.Optional(DayInput({ description: 'Last day (default: today, UTC)' })), ...Consistent }),
         response: responses(
           {
             200: Type.Object({
@@ -226,10 +228,8 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     },
     async (request) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
-      const to = request.query.to ?? new Date().toISOString().slice(0, 10);
-      const from = request.query.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
-      if (from > to) throw new HttpProblem(400, 'invalid_range', 'Bad request', '"from" is after "to"');
-      if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new HttpProblem(400, 'invalid_range', 'Bad request', 'at most 366 days at a time');
+      // Days out of range, from after to, more than 366 days: 400 invalid_date / invalid_range.
+      const { from, to } = dayRange(request.query);
       return { days: await deps.query.stats(viewerOf(principalOf(request)), from, to) };
     },
   );
