@@ -53,14 +53,21 @@ function isSrgbAlready(meta: sharp.Metadata): boolean {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Decodes `bytes` into 8-bit RGB with EXIF orientation applied. */
-export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+export interface ImageHeader {
+  format: ImageFormat;
+  meta: sharp.Metadata;
+  /** As stored (before EXIF orientation). */
+  width: number;
+  height: number;
+}
+
+/** Reads the header only: the format (signature and content agree), the dimensions, the pixel limit. */
+export async function readImageHeader(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
   const format = sniffFormat(bytes);
   if (!format) throw new InferenceInputError('unsupported_format', 'unsupported image format (accepted: JPEG, PNG, WebP)');
-  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await sharp(asBuffer(bytes), { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new InferenceInputError('corrupt_image', `cannot read ${format} header: ${message(err)}`, { cause: err });
   }
@@ -72,6 +79,19 @@ export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIX
   if (width * height > maxPixels) {
     throw new InferenceInputError('image_too_large', `image has ${width}x${height} pixels, limit is ${maxPixels}`);
   }
+  return { format, meta, width, height };
+}
+
+/** The dimensions after EXIF orientation (5–8 swap width and height). */
+export const orientedSize = (h: Pick<ImageHeader, 'meta' | 'width' | 'height'>) =>
+  (h.meta.orientation ?? 1) >= 5 ? { width: h.height, height: h.width } : { width: h.width, height: h.height };
+
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Decodes `bytes` into 8-bit RGB with EXIF orientation applied. */
+export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbImage> {
+  const { format, meta } = await readImageHeader(bytes, maxPixels);
+  const input = asBuffer(bytes);
   try {
     // An embedded sRGB profile is ignored (see SRGB_PROFILE_HASHES); any other is applied.
     let pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, ignoreIcc: isSrgbAlready(meta) })

@@ -3,13 +3,15 @@
 // user's command carries who asks (`requestedBy`), the system's carries no one.
 
 import { randomUUID } from 'node:crypto';
-import type { BlobStore } from '../../blobs/blob-store.js';
+import { sha256Hex, type BlobStore } from '../../blobs/blob-store.js';
 import type { Viewer } from '../../domain/identity/viewer.js';
 import { imageDecider } from '../../domain/images/image.js';
 import { imageStream, type AnalysisReason, type FaceRecord, type ModelIdentity, type ModelRef } from '../../domain/images/image-events.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
-import { handleCommand } from '../command-handler.js';
+import { assertAppendable, handleCommand } from '../command-handler.js';
+import { DomainError } from '../../domain/decider.js';
 import type { Actor, CommandContext } from '../context.js';
+import { IdempotencyKeyReusedError, uploadIdFor } from './upload-idempotency.js';
 
 export interface UploadInput {
   ownerId: string;
@@ -20,34 +22,75 @@ export interface UploadInput {
   height: number;
 }
 
+/** An upload already recorded under an Idempotency-Key: what its first answer said. */
+export interface PriorUpload {
+  imageId: string;
+  position: Position;
+  sha256: string;
+}
+
+export interface UploadResult {
+  imageId: string;
+  position: Position;
+  /** True when an earlier upload with the same Idempotency-Key answered (nothing was written). */
+  replayed: boolean;
+}
+
 export class ImageService {
   constructor(
     private readonly store: EventStore,
     private readonly blobs: BlobStore,
   ) {}
 
-  /** Stores the bytes, then records the upload. The upload itself is the first analysis request. */
-  async upload(input: UploadInput, ctx: CommandContext): Promise<{ imageId: string; position: Position }> {
-    const sha256 = await this.blobs.put(input.data, input.contentType);
-    const imageId = randomUUID();
-    const result = await handleCommand(
-      this.store,
-      imageDecider,
-      imageStream(imageId),
-      {
-        type: 'UploadImage',
-        imageId,
-        ownerId: input.ownerId,
-        filename: input.filename,
-        contentType: input.contentType,
-        bytes: input.data.length,
-        width: input.width,
-        height: input.height,
-        sha256,
-      },
-      ctx,
-    );
-    return { imageId, position: result.position! };
+  /**
+   * Stores the bytes, then records the upload. The upload itself is the first analysis request.
+   * With `idempotencyKey` the image id is derived from (owner, key): a retry of a recorded upload
+   * writes nothing and returns the first answer; the same key with other bytes throws
+   * IdempotencyKeyReusedError. `sha256` may be passed when the caller already hashed the bytes.
+   */
+  async upload(input: UploadInput, ctx: CommandContext, opts: { idempotencyKey?: string | undefined; sha256?: string | undefined } = {}): Promise<UploadResult> {
+    const sha256 = opts.sha256 ?? sha256Hex(input.data);
+    const imageId = opts.idempotencyKey === undefined ? randomUUID() : uploadIdFor(input.ownerId, opts.idempotencyKey);
+    const command = {
+      type: 'UploadImage' as const,
+      imageId,
+      ownerId: input.ownerId,
+      filename: input.filename,
+      contentType: input.contentType,
+      bytes: input.data.length,
+      width: input.width,
+      height: input.height,
+      sha256,
+    };
+    if (opts.idempotencyKey !== undefined) {
+      const prior = await this.priorUpload(input.ownerId, opts.idempotencyKey);
+      if (prior) return answerFor(prior, sha256);
+    }
+    // Refused before the blob is written: a rejected upload leaves nothing behind.
+    assertAppendable(imageDecider, imageStream(imageId), command, ctx);
+    await this.blobs.put(input.data, input.contentType);
+    try {
+      const result = await handleCommand(this.store, imageDecider, imageStream(imageId), command, ctx);
+      return { imageId, position: result.position!, replayed: false };
+    } catch (err) {
+      // A concurrent retry with the same key recorded it first. (Its blob is the same bytes; a
+      // different-bytes loser leaves a blob no image references: collect-blobs reclaims it.)
+      if (opts.idempotencyKey === undefined || !(err instanceof DomainError && err.code === 'image_exists')) throw err;
+      const prior = await this.priorUpload(input.ownerId, opts.idempotencyKey);
+      if (!prior) throw err;
+      return answerFor(prior, sha256);
+    }
+  }
+
+  /** The upload recorded for (owner, Idempotency-Key), if any. */
+  async priorUpload(ownerId: string, idempotencyKey: string): Promise<PriorUpload | undefined> {
+    const imageId = uploadIdFor(ownerId, idempotencyKey);
+    for await (const event of this.store.readStream(imageStream(imageId), { maxCount: 1 })) {
+      const data = event.data as { ownerId?: string; sha256?: string };
+      if (event.type !== 'ImageUploaded' || data.ownerId !== ownerId || typeof data.sha256 !== 'string') throw new IdempotencyKeyReusedError(imageId);
+      return { imageId, position: event.position, sha256: data.sha256 };
+    }
+    return undefined;
   }
 
   /** A user: owner or admin only; others (and missing or deleted images) get 404, never 403. */
@@ -80,6 +123,11 @@ export class ImageService {
     const out = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RecordAnalysisFailure', ...failure }, ctx);
     return out.position;
   }
+}
+
+function answerFor(prior: PriorUpload, sha256: string): UploadResult {
+  if (prior.sha256 !== sha256) throw new IdempotencyKeyReusedError(prior.imageId);
+  return { imageId: prior.imageId, position: prior.position, replayed: true };
 }
 
 /** Who asks, for the commands a user issues (a user without a role is no admin); none for the system and workers. */

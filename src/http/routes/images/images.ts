@@ -19,7 +19,11 @@ import { principalOf, type Guard } from '../../auth-guard.js';
 import type { EnsureConsistent } from '../../consistency.js';
 import { frozenBodies } from '../../frozen-body.js';
 import { HttpProblem } from '../../problem.js';
-import { readUpload } from './upload.js';
+import { sha256Hex } from '../../../blobs/blob-store.js';
+import { IdempotencyKeyReusedError } from '../../../commands/images/upload-idempotency.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
+import { checkUpload, readUploadBody, type UploadChecks } from './upload.js';
+import type { UploadRateLimit } from './upload-rate-limit.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
 
 export interface ImageRouteDeps {
@@ -32,7 +36,9 @@ export interface ImageRouteDeps {
   authenticate: Guard;
   ensureConsistent: EnsureConsistent;
   currentModel: () => ModelRef;
-  limits: { maxBytes: number; maxPixels: number };
+  /** Size and pixel limits, and the pixel budget of the upload checks. */
+  uploads: UploadChecks;
+  rateLimit: UploadRateLimit;
 }
 
 const Accepted = Type.Object({ imageId: Uuid, status: Type.Literal('pending'), position: PositionCursor });
@@ -64,14 +70,31 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background',
         security,
         consumes: ['multipart/form-data'],
-        response: responses({ 202: Accepted }, 400, 401, 413, 415, 422),
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key (per user) with the same bytes answers the first upload\'s 202 again and writes nothing; with other bytes, 422 idempotency_key_reused. 1–128 of A–Z a–z 0–9 ._~:+/=-' })),
+        }),
+        response: responses({ 202: Accepted }, 400, 401, 413, 415, 422, 429, 503),
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const upload = await readUpload(request, deps.limits);
-      const { imageId, position } = await deps.images.upload({ ownerId: principal.userId, ...upload }, ctxOf(request.id, principal));
-      return reply.status(202).header('location', `/v1/images/${imageId}`).send({ imageId, status: 'pending' as const, position: positionToCursor(position) });
+      const idempotencyKey = idempotencyKeyOf(request);
+      await deps.rateLimit.take(principal.userId);
+      const body = await readUploadBody(request, deps.uploads);
+      const sha256 = sha256Hex(body.data);
+      try {
+        // A retry of a recorded upload is answered before its bytes are decoded again.
+        const prior = idempotencyKey === undefined ? undefined : await deps.images.priorUpload(principal.userId, idempotencyKey);
+        if (prior && prior.sha256 !== sha256) throw new IdempotencyKeyReusedError(prior.imageId);
+        const { imageId, position, replayed } = prior
+          ? { ...prior, replayed: true }
+          : await deps.images.upload({ ownerId: principal.userId, ...(await checkUpload(body, deps.uploads)) }, ctxOf(request.id, principal), { idempotencyKey, sha256 });
+        if (replayed) reply.header('idempotent-replayed', 'true');
+        return reply.status(202).header('location', `/v1/images/${imageId}`).send({ imageId, status: 'pending' as const, position: positionToCursor(position) });
+      } catch (err) {
+        if (err instanceof IdempotencyKeyReusedError) throw new HttpProblem(422, err.code, 'Unprocessable request', err.message);
+        throw err;
+      }
     },
   );
 

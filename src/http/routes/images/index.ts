@@ -3,6 +3,8 @@
 import { pipelineRef } from '../../../inference/pipeline-ref.js';
 import type { RouteGroup } from '../../route-group.js';
 import { imageRoutes } from './images.js';
+import { PixelBudget } from './pixel-budget.js';
+import { UploadRateLimit } from './upload-rate-limit.js';
 
 export const imagesRouteGroup: RouteGroup = {
   name: 'images',
@@ -16,7 +18,8 @@ export const imagesRouteGroup: RouteGroup = {
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
       currentModel: () => pipelineRef(config.workers.detector),
-      limits: { maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels },
+      uploads: { maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels, budget: new PixelBudget(config.images.checkPixelsInFlight), waitMs: config.images.checkWaitMs },
+      rateLimit: new UploadRateLimit(s.rt.redis, config.redisKeyPrefix, config.images.uploadsPerUserPerMinute, s.rt.logger),
     });
   },
 };

@@ -1,20 +1,37 @@
 // Reads and checks one multipart upload: exactly one part, a file in the field `file`, within the
-// size limit, and really a JPEG/PNG/WebP (by content, decoded in full) within the pixel limit.
+// size limit, and really a JPEG/PNG/WebP (by content: every pixel decoded, streamed into a
+// thumbnail, never held as a full raster) within the pixel limit. The decode runs inside the API's
+// pixel budget: an upload waits for its share (bounded), then 503 `uploads_busy`.
 
 import path from 'node:path';
 import type {} from '@fastify/multipart'; // request.parts() / isMultipart() types
 import type { FastifyRequest } from 'fastify';
-import { withoutBidiControls } from '../../../domain/text/display-text.js';
-import { decodeImage, sniffFormat } from '../../../inference/decode-image.js';
+import { checkImage } from '../../../inference/check-image.js';
+import { readImageHeader, sniffFormat } from '../../../inference/decode-image.js';
 import { InferenceInputError } from '../../../inference/errors.js';
 import { HttpProblem } from '../../problem.js';
+import { PixelBudgetTimeout, type PixelBudget } from './pixel-budget.js';
 
-export interface CheckedUpload {
+export interface UploadBody {
   filename: string;
-  contentType: string;
   data: Buffer;
+}
+
+export interface CheckedUpload extends UploadBody {
+  contentType: string;
   width: number;
   height: number;
+}
+
+export interface UploadLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
+export interface UploadChecks extends UploadLimits {
+  budget: PixelBudget;
+  /** Longest wait for the budget before 503. */
+  waitMs: number;
 }
 
 const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -22,11 +39,12 @@ const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/
 const UNSAFE_NAME = /[\u0000-\u001f\u007f/\\]/g;
 
 function cleanFilename(raw: string | undefined): string {
-  const base = withoutBidiControls(path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '')).normalize('NFC').trim();
+  const base = path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '').normalize('NFC').trim();
   return (base || 'upload').slice(0, 255);
 }
 
-export async function readUpload(request: FastifyRequest, limits: { maxBytes: number; maxPixels: number }): Promise<CheckedUpload> {
+/** The multipart body: one file in the field `file`, within the size limit, not empty. */
+export async function readUploadBody(request: FastifyRequest, limits: Pick<UploadLimits, 'maxBytes'>): Promise<UploadBody> {
   if (!request.isMultipart()) {
     throw new HttpProblem(415, 'not_multipart', 'Unsupported media type', 'upload the image as multipart/form-data with the field "file"');
   }
@@ -50,18 +68,25 @@ export async function readUpload(request: FastifyRequest, limits: { maxBytes: nu
   }
   if (!upload) throw new HttpProblem(400, 'file_missing', 'Bad request', 'no file in the field "file"');
   if (upload.data.length === 0) throw new HttpProblem(400, 'empty_file', 'Bad request', 'the file is empty');
-  const format = sniffFormat(upload.data);
+  return { filename: cleanFilename(upload.filename), data: upload.data };
+}
+
+const asProblem = (err: unknown): unknown =>
+  err instanceof InferenceInputError ? new HttpProblem(err.code === 'unsupported_format' ? 415 : 422, err.code, 'Unprocessable image', err.message) : err;
+
+/** The format by signature, the header (pixel limit), then the streamed decode inside the pixel budget. */
+export async function checkUpload(body: UploadBody, checks: UploadChecks): Promise<CheckedUpload> {
+  const format = sniffFormat(body.data);
   if (!format) throw new HttpProblem(415, 'unsupported_format', 'Unsupported media type', 'only JPEG, PNG and WebP images are accepted (checked by content)');
-  let width: number;
-  let height: number;
   try {
-    ({ width, height } = await decodeImage(upload.data, limits.maxPixels));
+    // The header alone says how many pixels the decode will cost (and refuses bombs before any).
+    const header = await readImageHeader(body.data, checks.maxPixels);
+    const { width, height } = await checks.budget.run(header.width * header.height, checks.waitMs, () => checkImage(body.data, checks.maxPixels, header));
+    return { ...body, contentType: CONTENT_TYPES[format]!, width, height };
   } catch (err) {
-    if (err instanceof InferenceInputError) {
-      const status = err.code === 'unsupported_format' ? 415 : 422;
-      throw new HttpProblem(status, err.code, 'Unprocessable image', err.message);
+    if (err instanceof PixelBudgetTimeout) {
+      throw new HttpProblem(503, 'uploads_busy', 'Service unavailable', 'too many images are being checked right now; retry shortly', { retryAfterSeconds: 1 });
     }
-    throw err;
+    throw asProblem(err);
   }
-  return { filename: cleanFilename(upload.filename), contentType: CONTENT_TYPES[format]!, data: upload.data, width, height };
 }
