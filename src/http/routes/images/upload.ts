@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type {} from '@fastify/multipart'; // request.parts() / isMultipart() types
 import type { FastifyRequest } from 'fastify';
+import { withoutBidiControls } from '../../../domain/text/display-text.js';
 import { checkImage } from '../../../inference/check-image.js';
 import { readImageHeader, sniffFormat } from '../../../inference/decode-image.js';
 import { InferenceInputError } from '../../../inference/errors.js';
@@ -39,7 +40,7 @@ const CONTENT_TYPES: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/
 const UNSAFE_NAME = /[\u0000-\u001f\u007f/\\]/g;
 
 function cleanFilename(raw: string | undefined): string {
-  const base = path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '').normalize('NFC').trim();
+  const base = withoutBidiControls(path.posix.basename((raw ?? '').replace(/\\/g, '/')).replace(UNSAFE_NAME, '')).normalize('NFC').trim();
   return (base || 'upload').slice(0, 255);
 }
 
