@@ -13,6 +13,8 @@ const LAG_WAIT_MS = 10_000;
 
 export interface LagSample {
   imageId: string;
+  /** The event's id (an ImageUploaded's id is its analysis job's id). */
+  eventId: string;
   type: 'ImageUploaded' | 'ImageAnalyzed';
   /** Epoch ms: the event's recordedAt, when the subscription delivered it, when `images` reached it (undefined: timed out). */
   recordedAt: number;
@@ -54,7 +56,7 @@ export class PipelineTracker {
       const imageId = streamId(event.stream, 'image');
       if (event.type === 'ImageUploaded' || event.type === 'ImageAnalyzed') {
         const data = event.data as { durationMs?: number; faces?: unknown[] };
-        const sample: LagSample = { imageId, type: event.type, recordedAt: event.recordedAt.getTime(), seenAt };
+        const sample: LagSample = { imageId, eventId: event.id, type: event.type, recordedAt: event.recordedAt.getTime(), seenAt };
         if (event.type === 'ImageAnalyzed') {
           sample.durationMs = data.durationMs;
           sample.faces = data.faces?.length;

@@ -1,4 +1,4 @@
-// `npm run bench -- pipeline [--quick] [--images=N] [--concurrency=2,1]`: the whole system in one
+// `npm run bench -- pipeline [--quick] [--images=N] [--concurrency=2,1] [--no-burst]`: the whole system in one
 // process (runtime, HTTP app, projectors, job bridge, analysis worker) over a fresh database.
 // 4 HTTP clients upload the six sample photos (cycled); each waits until its image is analysed and
 // visible through the API, then uploads the next. Measured:
@@ -10,15 +10,24 @@
 //     the upload's HTTP response) and ImageAnalyzed (from its recordedAt): the moment the `images`
 //     checkpoint reaches the event's position;
 //   - the analysis time the worker records (ImageAnalyzed.data.durationMs).
+//   - where each image's time goes (stages, from its events and its BullMQ job's timestamps);
 // Every image must end with exactly one ImageAnalyzed; a warning is printed otherwise.
+// Then (unless --no-burst) the upload burst of bench/upload-burst.ts: the API role's peak RSS
+// during 16 concurrent 40-megapixel uploads.
 // The run is repeated for each WORKER_CONCURRENCY in --concurrency (default 2,1; 2 with --quick).
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
 import { pino } from 'pino';
+import { bullPrefix } from '../src/config.js';
+import { producerConnection } from '../src/db/bullmq-connections.js';
+import { ANALYSIS_QUEUE } from '../src/workers/queues.js';
+import { burstRows, uploadBurst, BURST_RSS_TARGET_MB, type BurstResult } from './upload-burst.js';
 import { positionToCursor } from '../src/eventstore/position.js';
 import { startInProcessApp } from '../support/in-process-app.js';
 import { SAMPLES } from '../support/sample-photos.js';
@@ -54,13 +63,46 @@ interface RunResult {
   loopDelayMs: { p50: number; p99: number; max: number };
   /** os.loadavg() right after the measured uploads. */
   loadAverage: number[];
+  /** Where an image's time goes (ms per image, sorted), from the events and the BullMQ job timestamps. */
+  stages: Record<StageName, number[]>;
+  /** CPU time per measured image: this process (main thread and analyzer threads), and the PostgreSQL backends of its database. */
+  cpuMsPerImage: { node: number; postgres: number };
 }
+
+const CLOCK_TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** utime + stime (ms) of the PostgreSQL backends connected to the bench database now, by pid. */
+async function postgresCpuMs(pool: { query: (sql: string) => Promise<{ rows: { pid: number }[] }> }): Promise<Map<number, number>> {
+  const { rows } = await pool.query('select pid from pg_stat_activity where datname = current_database()');
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      out.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND);
+    } catch {
+      /* not on this machine, or gone */
+    }
+  }
+  return out;
+}
+
+const STAGES = {
+  uploadHttp: 'upload HTTP: sent → 202',
+  toJob: 'bridge: ImageUploaded recorded → job added',
+  queueWait: 'queue wait: job added → worker takes it',
+  workerOther: 'worker: blob, stream, result append (job time − analysis)',
+  analysis: 'analysis in the thread (decode + inference)',
+  toVisible: 'ImageAnalyzed recorded → visible via GET',
+} as const;
+type StageName = keyof typeof STAGES;
 
 interface Upload {
   imageId: string;
   position: string;
-  /** nowEpoch() when the 202 arrived. */
+  /** nowEpoch() when the upload was sent, when the 202 arrived, when the analysed image was read back. */
+  sentAt?: number;
   respondedAt: number;
+  visibleAt?: number;
 }
 
 async function upload(base: string, token: string, bytes: Buffer, name: string): Promise<Upload> {
@@ -123,6 +165,8 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
         let next = 0;
         const loop = monitorEventLoopDelay({ resolution: 10 });
         loop.enable();
+        const cpuBefore = process.cpuUsage();
+        const pgBefore = await postgresCpuMs(system.runtime.pool);
         const started = performance.now();
         await Promise.all(
           Array.from({ length: CLIENTS }, async () => {
@@ -130,15 +174,22 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
               const t0 = performance.now();
               const sent = nowEpoch();
               const u = await upload(base, token, samples[i % samples.length]!, `sample${(i % samples.length) + 1}.jpg`);
+              u.sentAt = sent;
               uploads.set(u.imageId, u);
               uploadHttpMs.push(u.respondedAt - sent);
               const status = await analysedAndVisible(base, token, tracker, u.imageId);
+              u.visibleAt = nowEpoch();
               if (status === 'analyzed') visibleMs.push(performance.now() - t0);
               else problems.push(`image ${u.imageId} (sample${(i % samples.length) + 1}) ended '${status}'`);
             }
           }),
         );
         const seconds = (performance.now() - started) / 1000;
+        const cpu = process.cpuUsage(cpuBefore);
+        const pgAfter = await postgresCpuMs(system.runtime.pool);
+        let pgMs = 0;
+        for (const [pid, ms] of pgAfter) pgMs += ms - (pgBefore.get(pid) ?? 0);
+        const cpuMsPerImage = { node: (cpu.user + cpu.system) / 1000 / total, postgres: pgMs / total };
         const loadAverage = os.loadavg();
         loop.disable();
         const loopDelayMs = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
@@ -173,6 +224,8 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
           if (!types.includes('ImageUploaded') || !types.includes('ImageAnalyzed')) problems.push(`image ${id}: the subscription saw ${types.join(', ') || 'nothing'}`);
         }
 
+        const stages = await stageTimes(config, uploads, lagSamples);
+
         // Stop everything that could still append, then count the results per image stream.
         await stopServices();
         for (const id of uploads.keys()) {
@@ -199,6 +252,8 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
           problems,
           loopDelayMs,
           loadAverage,
+          stages,
+          cpuMsPerImage,
         };
       } finally {
         await stopServices().catch((err: unknown) => console.error('stopping the pipeline failed:', err));
@@ -210,6 +265,31 @@ async function pipelineRun(concurrency: number, total: number, samples: Buffer[]
     await db.drop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Per image: the stages of its way through the pipeline, from its events and its analysis job. */
+async function stageTimes(config: { redisUrl: string; redisKeyPrefix: string }, uploads: Map<string, Upload>, samples: LagSample[]): Promise<Record<StageName, number[]>> {
+  const out = Object.fromEntries(Object.keys(STAGES).map((k) => [k, [] as number[]])) as Record<StageName, number[]>;
+  const queue = new Queue(ANALYSIS_QUEUE, { connection: producerConnection(config.redisUrl), prefix: bullPrefix(config) });
+  try {
+    for (const [imageId, u] of uploads) {
+      const uploaded = samples.find((s) => s.imageId === imageId && s.type === 'ImageUploaded');
+      const analyzed = samples.find((s) => s.imageId === imageId && s.type === 'ImageAnalyzed');
+      if (!uploaded || !analyzed || u.sentAt === undefined || u.visibleAt === undefined) continue;
+      const job = await queue.getJob(uploaded.eventId);
+      if (!job?.processedOn || !job.finishedOn) continue;
+      out.uploadHttp.push(u.respondedAt - u.sentAt);
+      out.toJob.push(job.timestamp - uploaded.recordedAt);
+      out.queueWait.push(job.processedOn - job.timestamp);
+      out.analysis.push(analyzed.durationMs ?? NaN);
+      out.workerOther.push(analyzed.recordedAt - job.processedOn - (analyzed.durationMs ?? NaN));
+      out.toVisible.push(u.visibleAt - analyzed.recordedAt);
+    }
+  } finally {
+    await queue.close();
+  }
+  for (const k of Object.keys(out) as StageName[]) out[k].sort((a, b) => a - b);
+  return out;
 }
 
 function flagValue(flags: string[], name: string): string | undefined {
@@ -236,6 +316,13 @@ function tableRows(results: RunResult[]): Row[] {
     ['(recordedAt → bench subscription p50/p99)', (r) => `${fmt(p(r.deliveryMs, 50))} / ${fmt(p(r.deliveryMs, 99))}`, ''],
     ['(event-loop delay p50/p99/max ms, 10 ms res.)', (r) => `${fmt(r.loopDelayMs.p50)} / ${fmt(r.loopDelayMs.p99)} / ${fmt(r.loopDelayMs.max)}`, ''],
     ['lag waits timed out (10 s)', (r) => r.lagTimeouts, '0'],
+    ...(Object.entries(STAGES) as [StageName, string][]).map(([k, label]): [string, (r: RunResult) => string, string] => [
+      `stage p50/p90 ms — ${label}`,
+      (r) => `${fmt(p(r.stages[k], 50))} / ${fmt(p(r.stages[k], 90))}`,
+      '',
+    ]),
+    ['CPU ms per image: node (main + analyzer threads)', (r) => r.cpuMsPerImage.node, ''],
+    ['CPU ms per image: PostgreSQL backends', (r) => r.cpuMsPerImage.postgres, ''],
     ['faces found', (r) => r.faces, ''],
     ['problems', (r) => r.problems.length, '0'],
     ['load average 1/5/15 min (after)', (r) => r.loadAverage.map((l) => l.toFixed(2)).join(' '), ''],
@@ -267,8 +354,15 @@ export async function run(flags: string[]): Promise<void> {
 
   const results: RunResult[] = [];
   for (const c of concurrencies) results.push(await pipelineRun(c, total, samples));
+  // API memory during a burst of 16 concurrent 40-megapixel uploads (the API alone, in a child process).
+  const burst: BurstResult | undefined = flags.includes('--no-burst') ? undefined : await uploadBurst();
 
   printTable(tableRows(results));
+  if (burst) {
+    console.log('\nupload burst (API role alone, child process):');
+    printTable(burstRows(burst));
+    if (!(burst.peakRssDuringMb < BURST_RSS_TARGET_MB)) console.warn(`note: API peak RSS ${burst.peakRssDuringMb.toFixed(0)} MB during the burst is not below ${BURST_RSS_TARGET_MB} MB`);
+  }
   for (const r of results) {
     for (const problem of r.problems) console.warn(`warning: WORKER_CONCURRENCY=${r.concurrency}: ${problem}`);
     if (r.imagesPerSecond < 6) console.warn(`note: WORKER_CONCURRENCY=${r.concurrency}: ${r.imagesPerSecond.toFixed(2)} images/s is below the 6 images/s target`);
@@ -293,11 +387,13 @@ export async function run(flags: string[]): Promise<void> {
       recordedAtToBenchSubscription: { p50: p(r.deliveryMs, 50), p99: p(r.deliveryMs, 99) },
     },
     eventLoopDelayMs: r.loopDelayMs,
+    cpuMsPerImage: r.cpuMsPerImage,
+    stagesMs: Object.fromEntries((Object.keys(STAGES) as StageName[]).map((k) => [k, { p50: p(r.stages[k], 50), p90: p(r.stages[k], 90) }])),
     faces: r.faces,
     problems: r.problems,
     loadAverage: r.loadAverage,
     targets: { imagesPerSecond: 6, projectionLagP99Ms: 100 },
   }));
-  const file = await writeResults('pipeline', rows);
+  const file = await writeResults('pipeline', burst ? [...rows, { uploadBurst: burst, targets: { peakRssDuringMb: BURST_RSS_TARGET_MB } }] : rows);
   console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; written ${file}`);
 }

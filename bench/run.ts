@@ -8,6 +8,7 @@ const suites: Record<string, Suite> = {
   inference: () => import('./inference.js'),
   auth: () => import('./auth.js'),
   pipeline: () => import('./pipeline.js'),
+  'upload-burst': () => import('./upload-burst.js'),
   replay: () => import('./replay.js'),
   reads: () => import('./reads.js'),
 };
