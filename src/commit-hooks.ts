@@ -25,11 +25,11 @@ export function commitHooks(rt: { config: Config; logger: Logger; redis: Redis; 
     // A deactivation or demotion must not be served from the cache once it is visible: the
     // account's entry dies before the commit, and again after it (src/queries/cache/cached-accounts.ts).
     // Bounded by the cache timeout: this holds the projector's transaction open.
-    // The same for a revoked session's cached verdict (src/queries/identity/cached-sessions.ts).
-    beforeCommit: [accountCacheInvalidation({ ...cache, timeoutMs: rt.config.cache.timeoutMs }), sessionCacheInvalidation({ ...cache, timeoutMs: rt.config.cache.timeoutMs })],
+    // The same for a session revoked: its user's entry holds the revoked sessions (src/queries/identity/cached-accounts.ts).
+    beforeCommit: [accountCacheInvalidation({ ...cache, timeoutMs: rt.config.cache.timeoutMs }), sessionCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: rt.config.cache.timeoutMs })],
     afterCommit: [
       accountCacheInvalidation({ ...cache, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
-      sessionCacheInvalidation({ ...cache, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
+      sessionCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
       imageCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
       // Live GraphQL subscriptions: publish the changed images over Redis to every API process.
       imageNotifications(rt),

@@ -1,14 +1,15 @@
 // The identity commands' AccessChanges (identity-service.ts): what a logout, a revoked session
 // family, a role change or a deactivation does before it is answered, so that the very next
-// request with an old access token, on any API process, is refused.
+// request with an old access token, on any API process, is refused (the guard reads the account
+// and its revoked sessions as one cached entry: cached-accounts.ts).
 //
 // A revoked session:
-//   1. its revocation mark goes to Redis (ttl: the access-token lifetime plus a margin), then the
-//      session's cache generation is bumped: a cached "not revoked" is dead, and whoever loads the
-//      verdict anew finds the mark (cached-sessions.ts);
+//   1. the session goes into the user's revocation marks in Redis (ttl: the access-token lifetime
+//      plus a margin), then the user's cache generation is bumped: a cached entry without it is
+//      dead, and whoever loads the entry anew finds the mark;
 //   2. the command waits (CONSISTENCY_TIMEOUT_MS) for the sessions projection to reach its
 //      position, so that rm.sessions, the fallback when Redis is down, already has it; then the
-//      generation is bumped once more (an entry loaded from the old row while the mark could not
+//      generation is bumped once more (an entry loaded from the old rows while the mark could not
 //      be written dies too);
 //   3. it is in force when the mark was written or the wait ended; neither (Redis down AND the
 //      projection behind): 503 `revocation_pending` — recorded, in force once the projection has
@@ -46,11 +47,11 @@ export function accessChanges(deps: AccessChangeDeps): AccessChanges {
     new HttpProblem(503, 'revocation_pending', 'Change not yet in force', `the ${what} is recorded but not in force yet (the read model is behind); retry`, { retryAfterSeconds: 1 });
 
   return {
-    async sessionRevoked(sessionId, position) {
-      const marked = await deps.marks.mark(sessionId);
-      await deps.bump([keys.sessionGen(sessionId)]);
+    async sessionRevoked(userId, sessionId, position) {
+      const marked = await deps.marks.mark(userId, sessionId);
+      await deps.bump([keys.userGen(userId)]);
       const inModel = await projected('sessions', position);
-      if (inModel) await deps.bump([keys.sessionGen(sessionId)]);
+      if (inModel) await deps.bump([keys.userGen(userId)]);
       if (!marked && !inModel) throw pending('revocation');
     },
     async accountChanged(userId, position) {

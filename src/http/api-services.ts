@@ -16,8 +16,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
-import { CachedSessions } from '../queries/identity/cached-sessions.js';
-import { revocationMarks, REVOCATION_MARK_MARGIN_SECONDS } from '../queries/identity/revocation-marks.js';
+import { revocationMarks, REVOCATION_MARGIN_SECONDS } from '../queries/identity/revocation-marks.js';
 import { generationBumper } from '../queries/cache/generation-bumper.js';
 import { accessChanges } from './access-changes.js';
 import { UserHistory } from '../queries/identity/user-history.js';
@@ -50,8 +49,6 @@ export interface ApiServices {
   identity: IdentityService;
   users: UsersQuery;
   accounts: CachedAccounts;
-  /** Whether an access token's session has been revoked (the guard's second lookup). */
-  sessions: CachedSessions;
   guards: ReturnType<typeof createGuards>;
   ensureConsistent: EnsureConsistent;
   /** Time travel: users and images as they were (asOf). */
@@ -72,10 +69,10 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     ? new ReadCache({ redisUrl: rt.config.redisUrl, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: cache.ttlSeconds, timeoutMs: cache.timeoutMs, localMaxBytes: cache.localMaxBytes, logger: rt.logger, onResult: onCacheResult })
     : undefined;
   const users = new UsersQuery(rt.pool);
-  const accounts = new CachedAccounts(users, readCache);
-  // Access tokens of a revoked session end at once (cached-sessions.ts, access-changes.ts).
-  const marks = revocationMarks({ redis: rt.redis, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: rt.tokens.accessTtlSeconds + REVOCATION_MARK_MARGIN_SECONDS, readTimeoutMs: cache.timeoutMs, writeTimeoutMs: Math.max(cache.timeoutMs, 1_000) });
-  const sessions = new CachedSessions(rt.pool, marks.isMarked, readCache);
+  // Access tokens of a revoked session end at once (cached-accounts.ts, access-changes.ts).
+  const revocationWindowSeconds = rt.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
+  const marks = revocationMarks({ redis: rt.redis, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: revocationWindowSeconds, readTimeoutMs: cache.timeoutMs, writeTimeoutMs: Math.max(cache.timeoutMs, 1_000) });
+  const accounts = new CachedAccounts(users, readCache, { pool: rt.pool, marks: marks.marked, revocationWindowSeconds });
   const access = accessChanges({
     marks,
     bump: generationBumper({ redis: rt.redis, logger: rt.logger, ttlSeconds: cache.ttlSeconds, timeoutMs: Math.max(cache.timeoutMs, 1_000) }),
@@ -92,8 +89,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     identity: new IdentityService(rt.eventStore, rt.tokens, access),
     users,
     accounts,
-    sessions,
-    guards: createGuards(rt.tokens, accounts, sessions),
+    guards: createGuards(rt.tokens, accounts),
     ensureConsistent: createConsistency(rt.checkpoints, rt.config.http.consistencyTimeoutMs),
     userHistory: new UserHistory(rt.eventStore),
     imageHistory: new ImageHistory(rt.eventStore),

@@ -1,14 +1,13 @@
 // Bearer authentication and role checks for routes. The token proves who the caller is; the
 // users read model supplies the current role and whether the account is still active, and the
-// revocation set (Redis marks + rm.sessions, cached-sessions.ts) whether its session still stands.
-// Both lookups go out together: through the read cache they share one Redis round trip.
+// revocation set (rm.sessions + Redis marks) whether its session still stands: one cached entry
+// per user, one lookup per request (cached-accounts.ts).
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseBearer } from '../auth/bearer.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Role } from '../domain/identity/roles.js';
-import type { AccountLookup } from '../queries/identity/cached-accounts.js';
-import type { SessionLookup } from '../queries/identity/cached-sessions.js';
+import type { Access } from '../queries/identity/cached-accounts.js';
 import { HttpProblem } from './problem.js';
 
 export interface Principal {
@@ -26,20 +25,25 @@ declare module 'fastify' {
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
-export function createAuthenticator(tokens: TokenService, accounts: AccountLookup, sessions: SessionLookup) {
+/** The caller's account and revoked sessions (CachedAccounts). */
+export interface AccessLookup {
+  access(userId: string): Promise<Access>;
+}
+
+export function createAuthenticator(tokens: TokenService, accounts: AccessLookup) {
   return async function principalFor(authorization: string | undefined): Promise<Principal> {
     const token = parseBearer(authorization);
     const claims = await tokens.verifyAccessToken(token);
-    const [user, revoked] = await Promise.all([accounts.byId(claims.userId), sessions.isRevoked(claims.sessionId)]);
+    const { account: user, revokedSessions } = await accounts.access(claims.userId);
     if (user?.status === 'deactivated') throw new HttpProblem(401, 'account_deactivated', 'Unauthorized', 'this account is deactivated');
-    if (revoked) throw new HttpProblem(401, 'session_revoked', 'Unauthorized', 'this session has ended (logout or revocation); log in again');
+    if (revokedSessions.includes(claims.sessionId)) throw new HttpProblem(401, 'session_revoked', 'Unauthorized', 'this session has ended (logout or revocation); log in again');
     // Right after registration the read model may not have the user yet: the token's role stands.
     return { userId: claims.userId, role: user?.role ?? claims.role, sessionId: claims.sessionId };
   };
 }
 
-export function createGuards(tokens: TokenService, accounts: AccountLookup, sessions: SessionLookup) {
-  const principalFor = createAuthenticator(tokens, accounts, sessions);
+export function createGuards(tokens: TokenService, accounts: AccessLookup) {
+  const principalFor = createAuthenticator(tokens, accounts);
   const authenticate: Guard = async (request) => {
     request.principal = await principalFor(request.headers.authorization);
   };

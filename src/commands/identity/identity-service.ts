@@ -33,7 +33,7 @@ export interface TokenPair {
  * Absent (CLI, tests): the change applies once the read models have it.
  */
 export interface AccessChanges {
-  sessionRevoked(sessionId: string, position: Position | undefined): Promise<void>;
+  sessionRevoked(userId: string, sessionId: string, position: Position | undefined): Promise<void>;
   accountChanged(userId: string, position: Position | undefined): Promise<void>;
 }
 
@@ -117,7 +117,7 @@ export class IdentityService {
     if (result.events.some((e) => e.type === 'SessionRevoked')) {
       // The family is revoked: its access tokens stop working before this answer leaves (if that
       // cannot be made so now, the answer is still this one: it is in force once projected).
-      await this.access?.sessionRevoked(presented.sessionId, result.position).catch(() => undefined);
+      await this.access?.sessionRevoked(result.state.status === 'none' ? presented.userId : result.state.userId, presented.sessionId, result.position).catch(() => undefined);
       throw new DomainError('unauthorized', 'refresh_token_reused', 'this refresh token was already used; the session has been revoked');
     }
     const access = await this.tokens.issueAccessToken({ userId: presented.userId, role: user.state.role, sessionId: presented.sessionId });
@@ -139,7 +139,7 @@ export class IdentityService {
   private async revoke(sessionId: string, reason: RevokeReason, ctx: CommandContext): Promise<Position | undefined> {
     const result = await handleCommand(this.store, sessionDecider, sessionStream(sessionId), { type: 'RevokeSession', reason }, ctx);
     // Also when it was revoked already (no new event): a retry after a failed answer marks it again.
-    await this.access?.sessionRevoked(sessionId, result.position);
+    if (result.state.status !== 'none') await this.access?.sessionRevoked(result.state.userId, sessionId, result.position);
     return result.position;
   }
 

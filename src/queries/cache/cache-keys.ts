@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 export const CACHE_SCHEMA_VERSION = 1;
 
 /** What a cached read was for (the metrics label); 'graphql' is the GraphQL response memo. */
-export type CacheName = 'image' | 'gallery' | 'account' | 'session' | 'graphql';
+export type CacheName = 'image' | 'gallery' | 'account' | 'graphql';
 
 export interface CacheKey {
   /** The generation counter the data key depends on. */
@@ -36,23 +36,18 @@ export class CacheKeys {
     return `${this.prefix}cache:gen:{user:${userId}}`;
   }
 
-  /** A user's current role and status, as the auth guard needs them on every request. */
+  /**
+   * A user's current role and status and recently revoked sessions, as the auth guard needs them
+   * on every request. (Suffix `:access`: the entry without the revoked sessions was `:account`,
+   * which this code must never read.)
+   */
   account(userId: string): CacheKey {
-    return { gen: this.userGen(userId), dataPrefix: `${this.prefix}cache:v${CACHE_SCHEMA_VERSION}:{user:${userId}}:g`, dataSuffix: ':account' };
+    return { gen: this.userGen(userId), dataPrefix: `${this.prefix}cache:v${CACHE_SCHEMA_VERSION}:{user:${userId}}:g`, dataSuffix: ':access' };
   }
 
-  sessionGen(sessionId: string): string {
-    return `${this.prefix}cache:gen:{session:${sessionId}}`;
-  }
-
-  /** Whether a login session (the `sid` of access tokens) has been revoked, as the auth guard checks on every request. */
-  session(sessionId: string): CacheKey {
-    return { gen: this.sessionGen(sessionId), dataPrefix: `${this.prefix}cache:v${CACHE_SCHEMA_VERSION}:{session:${sessionId}}:g`, dataSuffix: ':revoked' };
-  }
-
-  /** The revocation mark of a session, written by the command that revokes it (not under a generation: a revocation is final). */
-  sessionRevokedMark(sessionId: string): string {
-    return `${this.prefix}auth:revoked:{session:${sessionId}}`;
+  /** The sessions of a user the commands that revoked them marked (a set; not under a generation: a revocation is final). */
+  revokedSessionMarks(userId: string): string {
+    return `${this.prefix}auth:revoked:{user:${userId}}`;
   }
 
   /** `scope`: the owner's id, or 'all' for the listings of admins and auditors. */

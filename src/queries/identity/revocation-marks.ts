@@ -1,24 +1,27 @@
-// Revocation marks: `<prefix>auth:revoked:{session:<sid>}` in Redis, written by the command that
-// revokes a session before it answers, read by the session check when its cached verdict is
-// missing or dead (cached-sessions.ts). A mark outlives every access token of its session (ttl:
-// the access-token lifetime plus a margin); after that rm.sessions alone answers. Both directions
-// are bounded by a timeout and never hang on a Redis that is down (no offline queue).
+// Revocation marks: `<prefix>auth:revoked:{user:<id>}` in Redis, a set of the user's revoked
+// session ids, written by the command that revokes a session before it answers, read with the
+// cached account when its entry is missing or dead (cached-accounts.ts). The set outlives every
+// access token of its sessions (ttl: the access-token lifetime plus a margin, renewed by each
+// revocation); after that rm.sessions alone answers. Both directions are bounded by a timeout and
+// never hang on a Redis that is down (no offline queue).
 
 import type { Redis } from 'ioredis';
 import { CacheKeys } from '../cache/cache-keys.js';
 
 export interface RevocationMarkStore {
-  /** Whether the session is marked; rejects when Redis cannot say (down, slow). */
-  isMarked: (sessionId: string) => Promise<boolean>;
+  /** The user's marked sessions; rejects when Redis cannot say (down, slow). */
+  marked: (userId: string) => Promise<string[]>;
   /** Marks the session; false when Redis did not take it (the caller then relies on rm.sessions). */
-  mark: (sessionId: string) => Promise<boolean>;
+  mark: (userId: string, sessionId: string) => Promise<boolean>;
 }
 
 /**
- * Added to the access-token lifetime for a mark's ttl: covers the clock tolerance of token checks
- * and an access token issued by a refresh that raced the revocation (issued just after it).
+ * Added to the access-token lifetime for a mark's ttl and the window of rm.sessions revocations
+ * the guard checks: covers the clock tolerance of token checks, clocks that differ between the
+ * API processes and PostgreSQL, and an access token issued by a refresh that raced the revocation
+ * (issued just after it).
  */
-export const REVOCATION_MARK_MARGIN_SECONDS = 60;
+export const REVOCATION_MARGIN_SECONDS = 60;
 
 export interface RevocationMarkOptions {
   redis: Redis;
@@ -33,10 +36,12 @@ export interface RevocationMarkOptions {
 export function revocationMarks(deps: RevocationMarkOptions): RevocationMarkStore {
   const keys = new CacheKeys(deps.keyPrefix);
   return {
-    isMarked: async (sessionId) => (await bounded(deps.redis.exists(keys.sessionRevokedMark(sessionId)), deps.readTimeoutMs)) === 1,
-    mark: async (sessionId) => {
+    marked: (userId) => bounded(deps.redis.smembers(keys.revokedSessionMarks(userId)), deps.readTimeoutMs),
+    mark: async (userId, sessionId) => {
+      const key = keys.revokedSessionMarks(userId);
       try {
-        return (await bounded(deps.redis.set(keys.sessionRevokedMark(sessionId), '1', 'EX', deps.ttlSeconds), deps.writeTimeoutMs)) === 'OK';
+        const results = await bounded(deps.redis.multi().sadd(key, sessionId).expire(key, deps.ttlSeconds).exec(), deps.writeTimeoutMs);
+        return results !== null && results.every(([err]) => !err);
       } catch {
         return false;
       }

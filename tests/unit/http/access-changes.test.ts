@@ -16,9 +16,9 @@ function setup(opts: { marks: boolean; projected: boolean }) {
   const log: string[] = [];
   const changes = accessChanges({
     marks: {
-      isMarked: () => Promise.resolve(false),
-      mark: (sid) => {
-        log.push(`mark ${sid}`);
+      marked: () => Promise.resolve([]),
+      mark: (uid, sid) => {
+        log.push(`mark ${uid} ${sid}`);
         return Promise.resolve(opts.marks);
       },
     },
@@ -42,25 +42,25 @@ function setup(opts: { marks: boolean; projected: boolean }) {
 const pending = (p: Promise<unknown>) => expect(p).rejects.toSatisfy((e) => e instanceof HttpProblem && e.status === 503 && e.code === 'revocation_pending');
 
 describe('access changes', () => {
-  it('a revocation marks, bumps, waits for the sessions projection, bumps again', async () => {
+  it('a revocation marks the session, bumps its user, waits for the sessions projection, bumps again', async () => {
     const { changes, log } = setup({ marks: true, projected: true });
-    await changes.sessionRevoked(SID, P);
-    const gen = `bump p:cache:gen:{session:${SID}}`;
-    expect(log).toEqual([`mark ${SID}`, gen, 'wait sessions 7-3', gen]);
+    await changes.sessionRevoked('u1', SID, P);
+    const gen = 'bump p:cache:gen:{user:u1}';
+    expect(log).toEqual([`mark u1 ${SID}`, gen, 'wait sessions 7-3', gen]);
   });
 
   it('is in force with the mark alone (projection behind) or the projection alone (Redis down)', async () => {
-    await expect(setup({ marks: true, projected: false }).changes.sessionRevoked(SID, P)).resolves.toBeUndefined();
-    await expect(setup({ marks: false, projected: true }).changes.sessionRevoked(SID, P)).resolves.toBeUndefined();
+    await expect(setup({ marks: true, projected: false }).changes.sessionRevoked('u1', SID, P)).resolves.toBeUndefined();
+    await expect(setup({ marks: false, projected: true }).changes.sessionRevoked('u1', SID, P)).resolves.toBeUndefined();
   });
 
   it('neither: 503 revocation_pending', async () => {
-    await pending(setup({ marks: false, projected: false }).changes.sessionRevoked(SID, P));
+    await pending(setup({ marks: false, projected: false }).changes.sessionRevoked('u1', SID, P));
   });
 
   it('a revocation that added no event waits for the head of the log', async () => {
     const { changes, log } = setup({ marks: true, projected: true });
-    await changes.sessionRevoked(SID, undefined);
+    await changes.sessionRevoked('u1', SID, undefined);
     expect(log).toContain('wait sessions 9-1');
   });
 
