@@ -148,6 +148,13 @@ describe('GraphQL: requests of the wrong shape', () => {
     expect((await post(JSON.stringify({ query: 'fragment F on Query { __typename } { ...F }' }))).status).toBe(200);
   });
 
+  it('answers 400 for a variable that does not fit its type (an unknown enum value was a 500)', async () => {
+    const res = await post(JSON.stringify({ query: 'query($s: ImageStatus) { images(status: $s) { edges { cursor } } }', variables: { s: 'analyzd' } }), token);
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0]?.extensions.code).toBe('graphql_validation_failed');
+    expect(res.body.errors?.[0]?.message).toMatch(/Did you mean the enum value "analyzed"/);
+  });
+
   it('outside production, field suggestions are still given', async () => {
     const res = await post(JSON.stringify({ query: '{ imags { edges { cursor } } }' }), token);
     expect(res.status).toBe(400);

@@ -49,8 +49,17 @@ export interface ErrorFormatOptions {
 
 function classify(error: GraphQLError | Error): Coded | undefined {
   const ext = error instanceof GraphQLError ? error.extensions : undefined;
-  if (ext && typeof ext.code === 'string') return { code: ext.code, status: typeof ext.status === 'number' ? ext.status : 400, message: error.message };
-  const original = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  if (ext && typeof ext.code === 'string') {
+    const { code, status, ...extra } = ext;
+    return { code, status: typeof status === 'number' ? status : 400, message: error.message, extra };
+  }
+  let original = error instanceof GraphQLError ? (error.originalError ?? undefined) : error;
+  // graphql-js wraps its own errors too (a variable's coercion keeps the enum's or scalar's error):
+  // a coded one is answered with its code, an uncoded one like graphql-js' own (below).
+  if (original instanceof GraphQLError && original !== error) {
+    if (typeof original.extensions.code === 'string') return classify(original);
+    original = undefined;
+  }
   if (original) {
     if (original instanceof InvalidPageCursorError) return { code: original.code, status: 400, message: original.message };
     if (original instanceof InvalidListFilterError) return { code: original.code, status: 400, message: original.message };

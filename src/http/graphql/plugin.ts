@@ -181,7 +181,10 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
       return Promise.resolve();
     });
   }
-  app.graphql.addHook('preSubscriptionParsing', (_schema, source) => checkSource(source));
+  app.graphql.addHook('preSubscriptionParsing', (_schema, source, context, id) => {
+    ws.checkId((context as { wsConnection?: WsConnection }).wsConnection, String(id));
+    return checkSource(source);
+  });
   app.graphql.addHook('preSubscriptionExecution', (schema, document) => Promise.resolve(checkSubscription(schema, document)));
 
   // Like introspection, not in production.

@@ -68,12 +68,20 @@ export class WsGuard {
     return this.perUser.get(userId) ?? 0;
   }
 
+  /**
+   * Refuses (4409) an id already running on `conn`. Called as the subscribe message arrives, before
+   * mercurius files the new subscription under that id (it would orphan the running one's context:
+   * that subscription would never be unsubscribed), and again in acquire for ids that race.
+   */
+  checkId(conn: WsConnection | undefined, id: string): void {
+    if (!conn?.held.has(id)) return;
+    conn.socket.close(WS_CLOSE.subscriberExists, `Subscriber for ${id.slice(0, 64)} already exists`);
+    throw gqlError('subscription_id_in_use', `a subscription with id ${id.slice(0, 64)} is already running on this connection`, 409);
+  }
+
   /** Takes the slot of subscription `id` of `userId` on `conn`, or throws; returns its release. */
   acquire(conn: WsConnection, id: string, userId: string): () => void {
-    if (conn.held.has(id)) {
-      conn.socket.close(WS_CLOSE.subscriberExists, `Subscriber for ${id.slice(0, 64)} already exists`);
-      throw gqlError('subscription_id_in_use', `a subscription with id ${id.slice(0, 64)} is already running on this connection`, 409);
-    }
+    this.checkId(conn, id);
     const { maxSubscriptionsPerSocket: perSocket, maxSubscriptionsPerUser: perUser } = this.limits;
     if (conn.held.size >= perSocket) throw gqlError('too_many_subscriptions', `at most ${perSocket} subscriptions per connection`, 429, { limit: perSocket, scope: 'connection' });
     const count = this.heldBy(userId);
