@@ -1,6 +1,6 @@
 // `npm run bench -- upload-burst` (also the last part of `pipeline`): the API role alone in a child
 // process (`src/main.ts api`, so its resident memory is the API's and nothing else's), then a burst
-// of 16 concurrent uploads of an 8000×5000 PNG (40 megapixels, ~130 kB each, ~2 MB sent in all).
+// of 16 concurrent uploads of 8000×5000 PNGs (40 megapixels, one flat colour each, all different).
 // Reported: the child's RSS before the burst, the highest RSS sampled every 5 ms during it, its
 // VmHWM (kernel peak since start), the time until the last 202, and the answers' statuses.
 // Target: peak RSS during the burst under 400 MB.
@@ -59,8 +59,11 @@ export async function uploadBurst(): Promise<BurstResult> {
     if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
     const login = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
     const { accessToken } = (await login.json()) as { accessToken: string };
-    const png = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#7f8f9f' } }).png().toBuffer();
-    const send = async (name: string) => {
+    // Different bytes each (bytes already stored are not decoded again; these must be).
+    const pngs = await Promise.all(
+      Array.from({ length: UPLOADS }, (_, i) => sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: { r: 100 + i, g: 143, b: 159 } } }).png().toBuffer()),
+    );
+    const send = async (png: Buffer, name: string) => {
       const form = new FormData();
       form.append('file', new Blob([png], { type: 'image/png' }), name);
       const res = await fetch(`${base}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: form });
@@ -81,14 +84,14 @@ export async function uploadBurst(): Promise<BurstResult> {
       peak = Math.max(peak, memoryOf(pid).rssMb);
     }, 5);
     const started = performance.now();
-    const statuses = await Promise.all(Array.from({ length: UPLOADS }, (_, i) => send(`burst-${i}.png`)));
+    const statuses = await Promise.all(pngs.map((png, i) => send(png, `burst-${i}.png`)));
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const after = memoryOf(pid);
     peak = Math.max(peak, after.rssMb);
     const counted: Record<string, number> = {};
     for (const s of statuses) counted[s] = (counted[s] ?? 0) + 1;
-    return { uploads: UPLOADS, bytesSent: png.length * UPLOADS, rssBeforeMb: before.rssMb, peakRssDuringMb: peak, vmHwmMb: after.hwmMb, seconds, statuses: counted };
+    return { uploads: UPLOADS, bytesSent: pngs.reduce((n, p) => n + p.length, 0), rssBeforeMb: before.rssMb, peakRssDuringMb: peak, vmHwmMb: after.hwmMb, seconds, statuses: counted };
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;

@@ -15,9 +15,8 @@ export const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data)
 export class BlobStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Stores the bytes (once per content) and returns their sha256. */
-  async put(data: Buffer, contentType: string): Promise<string> {
-    const sha256 = sha256Hex(data);
+  /** Stores the bytes (once per content) and returns their sha256 (`sha256`: already computed by the caller). */
+  async put(data: Buffer, contentType: string, sha256 = sha256Hex(data)): Promise<string> {
     // An existing blob only gets its last_written_at refreshed (keeps the collector away).
     await this.pool.query(
       `insert into blobs.blobs (sha256, content_type, size, data) values ($1, $2, $3, $4)
@@ -34,6 +33,15 @@ export class BlobStore {
     );
     const row = rows[0];
     return row ? { sha256, contentType: row.content_type, size: row.size, data: row.data } : undefined;
+  }
+
+  /**
+   * When the blob is stored, refreshes its last_written_at (as put does; keeps the collector away
+   * for the grace period) and returns true, without sending the bytes again.
+   */
+  async touch(sha256: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('update blobs.blobs set last_written_at = now() where sha256 = $1', [sha256]);
+    return (rowCount ?? 0) > 0;
   }
 
   async exists(sha256: string): Promise<boolean> {

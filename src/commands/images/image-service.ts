@@ -46,9 +46,14 @@ export class ImageService {
    * Stores the bytes, then records the upload. The upload itself is the first analysis request.
    * With `idempotencyKey` the image id is derived from (owner, key): a retry of a recorded upload
    * writes nothing and returns the first answer; the same key with other bytes throws
-   * IdempotencyKeyReusedError. `sha256` may be passed when the caller already hashed the bytes.
+   * IdempotencyKeyReusedError. `sha256` may be passed when the caller already hashed the bytes,
+   * `blobStored` when it found them stored already (the bytes are then not sent again).
    */
-  async upload(input: UploadInput, ctx: CommandContext, opts: { idempotencyKey?: string | undefined; sha256?: string | undefined } = {}): Promise<UploadResult> {
+  async upload(
+    input: UploadInput,
+    ctx: CommandContext,
+    opts: { idempotencyKey?: string | undefined; sha256?: string | undefined; /** The caller found the blob stored (BlobStore.touch). */ blobStored?: boolean } = {},
+  ): Promise<UploadResult> {
     const sha256 = opts.sha256 ?? sha256Hex(input.data);
     const imageId = opts.idempotencyKey === undefined ? randomUUID() : uploadIdFor(input.ownerId, opts.idempotencyKey);
     const command = {
@@ -68,7 +73,7 @@ export class ImageService {
     }
     // Refused before the blob is written: a rejected upload leaves nothing behind.
     assertAppendable(imageDecider, imageStream(imageId), command, ctx);
-    await this.blobs.put(input.data, input.contentType);
+    if (!opts.blobStored) await this.blobs.put(input.data, input.contentType, sha256);
     try {
       const result = await handleCommand(this.store, imageDecider, imageStream(imageId), command, ctx);
       return { imageId, position: result.position!, replayed: false };

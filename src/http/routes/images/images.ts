@@ -20,9 +20,9 @@ import type { EnsureConsistent } from '../../consistency.js';
 import { frozenBodies } from '../../frozen-body.js';
 import { HttpProblem } from '../../problem.js';
 import { sha256Hex } from '../../../blobs/blob-store.js';
-import { IdempotencyKeyReusedError } from '../../../commands/images/upload-idempotency.js';
 import { idempotencyKeyOf } from './idempotency-key.js';
-import { checkUpload, readUploadBody, type UploadChecks } from './upload.js';
+import { recordUpload } from './record-upload.js';
+import { readUploadBody, type UploadChecks } from './upload.js';
 import type { UploadRateLimit } from './upload-rate-limit.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
 
@@ -81,20 +81,10 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       const idempotencyKey = idempotencyKeyOf(request);
       await deps.rateLimit.take(principal.userId);
       const body = await readUploadBody(request, deps.uploads);
-      const sha256 = sha256Hex(body.data);
-      try {
-        // A retry of a recorded upload is answered before its bytes are decoded again.
-        const prior = idempotencyKey === undefined ? undefined : await deps.images.priorUpload(principal.userId, idempotencyKey);
-        if (prior && prior.sha256 !== sha256) throw new IdempotencyKeyReusedError(prior.imageId);
-        const { imageId, position, replayed } = prior
-          ? { ...prior, replayed: true }
-          : await deps.images.upload({ ownerId: principal.userId, ...(await checkUpload(body, deps.uploads)) }, ctxOf(request.id, principal), { idempotencyKey, sha256 });
-        if (replayed) reply.header('idempotent-replayed', 'true');
-        return reply.status(202).header('location', `/v1/images/${imageId}`).send({ imageId, status: 'pending' as const, position: positionToCursor(position) });
-      } catch (err) {
-        if (err instanceof IdempotencyKeyReusedError) throw new HttpProblem(422, err.code, 'Unprocessable request', err.message);
-        throw err;
-      }
+      const upload = { ownerId: principal.userId, body, sha256: sha256Hex(body.data), idempotencyKey };
+      const { imageId, position, replayed } = await recordUpload(deps, upload, ctxOf(request.id, principal));
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(202).header('location', `/v1/images/${imageId}`).send({ imageId, status: 'pending' as const, position: positionToCursor(position) });
     },
   );
 

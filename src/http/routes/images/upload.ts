@@ -1,14 +1,15 @@
 // Reads and checks one multipart upload: exactly one part, a file in the field `file`, within the
 // size limit, and really a JPEG/PNG/WebP (by content: every pixel decoded, streamed into a
 // thumbnail, never held as a full raster) within the pixel limit. The decode runs inside the API's
-// pixel budget: an upload waits for its share (bounded), then 503 `uploads_busy`.
+// pixel budget: an upload waits for its share (bounded), then 503 `uploads_busy`. Bytes already
+// stored passed the decode before and are not decoded again.
 
 import path from 'node:path';
 import type {} from '@fastify/multipart'; // request.parts() / isMultipart() types
 import type { FastifyRequest } from 'fastify';
 import { withoutBidiControls } from '../../../domain/text/display-text.js';
 import { checkImage } from '../../../inference/check-image.js';
-import { readImageHeader, sniffFormat } from '../../../inference/decode-image.js';
+import { orientedSize, readImageHeader, sniffFormat } from '../../../inference/decode-image.js';
 import { InferenceInputError } from '../../../inference/errors.js';
 import { HttpProblem } from '../../problem.js';
 import { PixelBudgetTimeout, type PixelBudget } from './pixel-budget.js';
@@ -75,15 +76,21 @@ export async function readUploadBody(request: FastifyRequest, limits: Pick<Uploa
 const asProblem = (err: unknown): unknown =>
   err instanceof InferenceInputError ? new HttpProblem(err.code === 'unsupported_format' ? 415 : 422, err.code, 'Unprocessable image', err.message) : err;
 
-/** The format by signature, the header (pixel limit), then the streamed decode inside the pixel budget. */
-export async function checkUpload(body: UploadBody, checks: UploadChecks): Promise<CheckedUpload> {
+/**
+ * The format by signature, the header (pixel limit), then the streamed decode inside the pixel
+ * budget — skipped for bytes already stored: blobs are only written after this check passed, so
+ * the same bytes were decoded before (`known(sha256)` says so; BlobStore.touch also keeps them
+ * from the collector).
+ */
+export async function checkUpload(body: UploadBody, checks: UploadChecks, known: () => Promise<boolean>): Promise<CheckedUpload & { known: boolean }> {
   const format = sniffFormat(body.data);
   if (!format) throw new HttpProblem(415, 'unsupported_format', 'Unsupported media type', 'only JPEG, PNG and WebP images are accepted (checked by content)');
   try {
     // The header alone says how many pixels the decode will cost (and refuses bombs before any).
     const header = await readImageHeader(body.data, checks.maxPixels);
+    if (await known()) return { ...body, contentType: CONTENT_TYPES[format]!, ...orientedSize(header), known: true };
     const { width, height } = await checks.budget.run(header.width * header.height, checks.waitMs, () => checkImage(body.data, checks.maxPixels, header));
-    return { ...body, contentType: CONTENT_TYPES[format]!, width, height };
+    return { ...body, contentType: CONTENT_TYPES[format]!, width, height, known: false };
   } catch (err) {
     if (err instanceof PixelBudgetTimeout) {
       throw new HttpProblem(503, 'uploads_busy', 'Service unavailable', 'too many images are being checked right now; retry shortly', { retryAfterSeconds: 1 });
