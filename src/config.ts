@@ -261,7 +261,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       responseMemoBytes: r.int('GRAPHQL_RESPONSE_MEMO_MB', 16, 0, 4_096) * 1024 * 1024,
       maxBodyBytes: r.int('GRAPHQL_MAX_BODY_BYTES', 256 * 1024, 1_024, 64 * 1024 * 1024),
       maxVariablesDepth: r.int('GRAPHQL_MAX_VARIABLES_DEPTH', 32, 2, 1_000),
-      queryCacheBytes: r.int('GRAPHQL_QUERY_CACHE_MB', 64, 1, 4_096) * 1024 * 1024,
+      queryCacheBytes: r.int('GRAPHQL_QUERY_CACHE_MB', 128, 1, 4_096) * 1024 * 1024,
       wsInitTimeoutMs: r.int('GRAPHQL_WS_INIT_TIMEOUT_MS', 10_000, 100, 600_000),
       wsMaxSubscriptionsPerSocket: r.int('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 32, 1, 10_000),
       wsMaxSubscriptionsPerUser: r.int('GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_USER', 128, 1, 100_000),

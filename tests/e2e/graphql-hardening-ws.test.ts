@@ -1,7 +1,7 @@
 // The GraphQL WebSocket's bounds (issue 13, item 8), spoken in raw graphql-transport-ws so that
 // every message and close code is visible: a socket without connection_init is closed with 4408
 // after GRAPHQL_WS_INIT_TIMEOUT_MS (it stayed open 90 s), a second connection_init with 4429, a
-// reused subscription id with 4409; a socket holds at most GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_SOCKET
+// reused subscription id with 4409, a message over GRAPHQL_MAX_BODY_BYTES with 1009; a socket holds at most GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_SOCKET
 // subscriptions and a user at most GRAPHQL_WS_MAX_SUBSCRIPTIONS_PER_USER (200 were accepted on one
 // socket); a slot is given back when its subscription completes or its socket closes.
 
@@ -144,6 +144,14 @@ describe('GraphQL WebSocket bounds', () => {
     expect((await socket.subscribe('a', image)).type).toBe('next');
     socket.send({ id: 'a', type: 'subscribe', payload: { query: 'subscription($id: ID!) { imageUpdated(id: $id) { id } }', variables: { id: image.imageId } } });
     expect((await socket.closed).code).toBe(4409);
+  });
+
+  it('closes a socket that sends a message over GRAPHQL_MAX_BODY_BYTES (256 KiB; mercurius allows 1 MiB) with 1009', async () => {
+    const { token } = await userWithImage('ws-big@example.com');
+    const socket = await Socket.open();
+    await socket.init(token);
+    socket.send({ id: 'big', type: 'subscribe', payload: { query: '{ __typename }', variables: { junk: 'x'.repeat(300 * 1024) } } });
+    expect((await socket.closed).code).toBe(1009);
   });
 
   it('refuses a subscription beyond the per-socket cap (too_many_subscriptions) and takes one again once a slot is free', async () => {
