@@ -9,21 +9,35 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isStorableText } from '../domain/text/storable-text.js';
 import { HttpProblem } from './problem.js';
 
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: string;
+}
+
+/** The JSON pointer of a visit, built only for the one that failed. */
+function pointer(v: Visit, root: string): string {
+  const keys: string[] = [];
+  for (let at: Visit | undefined = v; at?.parent; at = at.parent) keys.push(at.key.replace(/~/g, '~0').replace(/\//g, '~1'));
+  return root + keys.reverse().map((k) => `/${k}`).join('');
+}
+
 /** The JSON pointer of the first string (or key) in `value` that is not storable text, or undefined. */
 export function findUnstorableText(value: unknown, root = ''): string | undefined {
-  const stack: [unknown, string][] = [[value, root]];
+  const stack: Visit[] = [{ value, parent: undefined, key: '' }];
   while (stack.length > 0) {
-    const [v, at] = stack.pop()!;
+    const visit = stack.pop()!;
+    const v = visit.value;
     if (typeof v === 'string') {
-      if (!isStorableText(v)) return at || '/';
+      if (!isStorableText(v)) return pointer(visit, root) || '/';
     } else if (v !== null && typeof v === 'object') {
       if (Array.isArray(v)) {
-        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${at}/${i}`]);
+        for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], parent: visit, key: String(i) });
       } else {
         for (const key of Object.keys(v)) {
-          const path = `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-          if (!isStorableText(key)) return path;
-          stack.push([(v as Record<string, unknown>)[key], path]);
+          const child = { value: (v as Record<string, unknown>)[key], parent: visit, key };
+          if (!isStorableText(key)) return pointer(child, root);
+          stack.push(child);
         }
       }
     }

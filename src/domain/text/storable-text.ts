@@ -10,8 +10,11 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** False for text holding NUL or a lone surrogate. */
-export const isStorableText = (text: string): boolean => !UNSTORABLE.test(text);
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000\ud800-\udfff]/;
+
+/** False for text holding NUL or a lone surrogate (the look-arounds only run on text with a surrogate or NUL). */
+export const isStorableText = (text: string): boolean => !SUSPECT.test(text) || !UNSTORABLE.test(text);
 
 /** True for text holding a control character (C0, DEL, C1): refused in names and addresses. */
 export const hasControlCharacter = (text: string): boolean => CONTROL.test(text);
