@@ -72,7 +72,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
   // Access tokens of a revoked session end at once (cached-accounts.ts, access-changes.ts).
   const revocationWindowSeconds = rt.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
   const marks = revocationMarks({ redis: rt.redis, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: revocationWindowSeconds, readTimeoutMs: cache.timeoutMs, writeTimeoutMs: Math.max(cache.timeoutMs, 1_000) });
-  const accounts = new CachedAccounts(users, readCache, { pool: rt.pool, marks: marks.marked, revocationWindowSeconds });
+  const accounts = new CachedAccounts(rt.pool, readCache, { marks: marks.marked, revocationWindowSeconds });
   const access = accessChanges({
     marks,
     bump: generationBumper({ redis: rt.redis, logger: rt.logger, ttlSeconds: cache.ttlSeconds, timeoutMs: Math.max(cache.timeoutMs, 1_000) }),

@@ -23,7 +23,6 @@ import type pg from 'pg';
 import type { Role } from '../../domain/identity/roles.js';
 import { START } from '../../eventstore/position.js';
 import type { ReadCache } from '../cache/read-cache.js';
-import type { UsersQuery } from './users-query.js';
 
 export interface Account {
   role: Role;
@@ -45,9 +44,9 @@ export type RevocationMarks = (userId: string) => Promise<readonly string[]>;
 
 export class CachedAccounts implements AccountLookup {
   constructor(
-    private readonly users: UsersQuery,
+    private readonly pool: pg.Pool,
     private readonly cache: ReadCache | undefined,
-    private readonly sessions: { pool: pg.Pool; marks: RevocationMarks; revocationWindowSeconds: number },
+    private readonly sessions: { marks: RevocationMarks; revocationWindowSeconds: number },
   ) {}
 
   async byId(userId: string): Promise<Account | undefined> {
@@ -65,16 +64,20 @@ export class CachedAccounts implements AccountLookup {
     return cached ?? loaded ?? this.load(userId);
   }
 
+  /** One PostgreSQL query (the account and its revoked sessions) and, beside it, the Redis marks. */
   private async load(userId: string): Promise<Access> {
-    const [user, revoked, marked] = await Promise.all([
-      this.users.byId(userId),
-      this.sessions.pool.query<{ family_id: string }>(
-        `select family_id from rm.sessions where user_id = $1 and status = 'revoked' and revoked_at > now() - make_interval(secs => $2)`,
+    const [{ rows }, marked] = await Promise.all([
+      this.pool.query<{ role: Role | null; status: Account['status'] | null; revoked: string[] }>(
+        `select u.role, u.status,
+                array(select s.family_id::text from rm.sessions s
+                       where s.user_id = $1 and s.status = 'revoked' and s.revoked_at > now() - make_interval(secs => $2)) as revoked
+           from (select) as one left join rm.users u on u.user_id = $1`,
         [userId, this.sessions.revocationWindowSeconds],
       ),
       this.sessions.marks(userId).catch(() => []), // Redis cannot say: rm.sessions decides
     ]);
-    const revokedSessions = [...new Set([...revoked.rows.map((r) => r.family_id), ...marked])];
-    return { account: user ? { role: user.role, status: user.status } : undefined, revokedSessions };
+    const row = rows[0]!;
+    const revokedSessions = [...new Set([...row.revoked, ...marked])];
+    return { account: row.role !== null && row.status !== null ? { role: row.role, status: row.status } : undefined, revokedSessions };
   }
 }
