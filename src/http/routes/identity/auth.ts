@@ -97,7 +97,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
     '/v1/auth/logout',
     {
       onRequest: authBudget,
-      schema: { tags: ['auth'], summary: 'Revoke the session family of a refresh token', body: RefreshBody, response: responses({ 204: Type.Null() }, 400, 401, 429) },
+      schema: { tags: ['auth'], summary: 'Revoke the session family of a refresh token; its access tokens stop working at once (503 revocation_pending: recorded, not yet in force; retry)', body: RefreshBody, response: responses({ 204: Type.Null() }, 400, 401, 429, 503) },
     },
     async (request, reply) => {
       await deps.identity.logout(request.body.refreshToken, ctx(request.id));

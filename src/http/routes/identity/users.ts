@@ -84,11 +84,11 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
       preHandler: deps.requireRole('admin'),
       schema: {
         tags: ['admin'],
-        summary: "Change a user's role",
+        summary: "Change a user's role (in force for the user's next request; 503 revocation_pending if the read model is behind)",
         security,
         params: Type.Object({ userId: Uuid }),
         body: Type.Object({ role: Role }, { additionalProperties: false }),
-        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 409),
+        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 409, 503),
       },
     },
     async (request) => {
@@ -107,11 +107,11 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
       preHandler: deps.requireRole('admin'),
       schema: {
         tags: ['admin'],
-        summary: 'Deactivate a user: their tokens stop working',
+        summary: 'Deactivate a user: their tokens stop working at once (503 revocation_pending if the read model is behind)',
         security,
         params: Type.Object({ userId: Uuid }),
         body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
-        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404),
+        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 503),
       },
     },
     async (request) => {
