@@ -24,12 +24,12 @@ declare module 'fastify' {
 
 export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
 /** The caller's account and revoked sessions (CachedAccounts). */
 export interface AccessLookup {
   access(userId: string): Promise<Access>;
 }
 
+/** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
 export function createAuthenticator(tokens: TokenService, accounts: AccessLookup) {
   return async function principalFor(authorization: string | undefined): Promise<Principal> {
     const token = parseBearer(authorization);

@@ -14,7 +14,7 @@ import { liveTopics } from '../../src/http/graphql/live.js';
 import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { eventually } from '../../support/eventually.js';
-import { tokenFor } from '../support/audit.js';
+import { PASSWORD, tokenFor } from '../support/audit.js';
 import { readSample } from '../../support/sample-photos.js';
 import { testLogger } from '../support/silent-logger.js';
 
@@ -198,5 +198,28 @@ describe('GraphQL subscriptions', () => {
     const outcome = await next;
     expect(outcome).toHaveProperty('error');
     expect(JSON.stringify((outcome as { error: unknown }).error)).toContain('account_deactivated');
+  });
+
+  it('a logout ends an open subscription of that session at its next message (session_revoked)', { timeout: 60_000 }, async () => {
+    const dave = await tokenFor(t, 'dave@example.com', 'user');
+    // A second session of dave's: its socket outlives the logout of the first.
+    const login = await fetch(`${t.baseUrl}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'dave@example.com', password: PASSWORD }) });
+    const session = (await login.json()) as { accessToken: string; refreshToken: string };
+
+    const sub = client(wsUrl(t.baseUrl), session.accessToken).iterate<{ myImages: { id: string } }>({ query: 'subscription { myImages { id } }' });
+    const next = firstOutcome(sub);
+    const channel = liveTopics(t.runtime.config.redisKeyPrefix).owner(dave.userId);
+    await eventually(async () => {
+      const [, count] = (await t.runtime.redis.pubsub('NUMSUB', channel)) as [string, number];
+      return count === 1;
+    }, 'the subscription is in place');
+
+    const out = await fetch(`${t.baseUrl}/v1/auth/logout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: session.refreshToken }) });
+    expect(out.status).toBe(204);
+    // dave's other session uploads: the notice reaches the socket of the ended session.
+    await upload(dave.token);
+    const outcome = await next;
+    expect(outcome).toHaveProperty('error');
+    expect(JSON.stringify((outcome as { error: unknown }).error)).toContain('session_revoked');
   });
 });

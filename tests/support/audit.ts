@@ -21,7 +21,8 @@ export interface FeedPage {
   nextCursor: string;
 }
 
-const PASSWORD = 'audit trail password 42';
+/** The password of every user tokenFor registers. */
+export const PASSWORD = 'audit trail password 42';
 
 /** Registers a user with `role` and returns their access token. */
 export async function tokenFor(t: TestApp, email: string, role: Role): Promise<{ userId: string; token: string }> {

@@ -3,9 +3,9 @@
 
 import type { IResolvers, MercuriusLoaders } from 'mercurius';
 import type { AuditFeed } from '../../queries/audit/audit-feed.js';
-import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
+import type { AccessLookup } from '../auth-guard.js';
 import type { EnsureConsistent } from '../consistency.js';
 import type { GraphqlLimits } from './limits.js';
 import type { liveTopics } from './live.js';
@@ -18,7 +18,7 @@ export interface GraphqlPartDeps {
   /** The audit feed (GET /v1/audit/events), for auditEvents. */
   audit: AuditFeed;
   /** The caller's current role and status (checked again at each subscription message). */
-  accounts: AccountLookup;
+  accounts: AccessLookup;
   ensureConsistent: EnsureConsistent;
   limits: GraphqlLimits;
   topics: ReturnType<typeof liveTopics>;

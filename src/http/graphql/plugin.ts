@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import mercurius, { type IResolvers, type MercuriusLoaders } from 'mercurius';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { AccessLookup } from '../auth-guard.js';
 import type { Config } from '../../config.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
@@ -24,7 +25,6 @@ import { scalarResolvers } from './scalars.js';
 import { graphql } from './graphql-cjs.js';
 
 const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate } = graphql;
-import type { AccountLookup } from '../../queries/identity/cached-accounts.js';
 import type { AuditFeed } from '../../queries/audit/audit-feed.js';
 import type { CacheObserver } from '../../queries/cache/read-cache.js';
 import { memoisableDocument, registerResponseMemo } from './response-memo.js';
@@ -43,7 +43,7 @@ export interface GraphqlDeps {
   config: Pick<Config, 'nodeEnv' | 'redisUrl' | 'redisKeyPrefix' | 'graphql'>;
   principalFor: PrincipalFor;
   /** The caller's current role and status (checked again at each subscription message). */
-  accounts: AccountLookup;
+  accounts: AccessLookup;
   images: CachedImagesQuery;
   users: UsersQuery;
   audit: AuditFeed;

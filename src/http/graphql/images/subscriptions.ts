@@ -3,15 +3,15 @@
 // subscription; messages are then delivered in revision order per image (older or repeated
 // revisions are dropped) and only if the caller may see the image — with the caller's role and
 // status as they are at each message (the cached account lookup the auth guard uses), so a
-// demotion narrows what an open socket receives and a deactivation ends it.
+// demotion narrows what an open socket receives, and a deactivation or the end of the socket's
+// session (logout, revocation) ends it.
 
 import type { Readable } from 'node:stream';
 import type { IResolvers } from 'mercurius';
 import type { Role } from '../../../domain/identity/roles.js';
 import { maySeeImage } from '../../../domain/images/visibility.js';
-import type { AccountLookup } from '../../../queries/identity/cached-accounts.js';
 import type { ImageView } from '../../../queries/images/images-query.js';
-import type { Principal } from '../../auth-guard.js';
+import type { AccessLookup, Principal } from '../../auth-guard.js';
 import { UUID } from '../arguments.js';
 import type { GraphqlContext } from '../context.js';
 import { gqlError } from '../errors.js';
@@ -24,13 +24,17 @@ interface SubscriptionContext extends GraphqlContext {
   pubsub: { subscribe(topic: string): Promise<Readable> };
 }
 
-/** The caller's current role; throws `account_deactivated` (ending the subscription) if it no longer may read. */
+/**
+ * The caller's current role; throws `account_deactivated` or `session_revoked` (ending the
+ * subscription) if it no longer may read.
+ */
 type CurrentRole = () => Promise<Role>;
 
-function currentRole(accounts: AccountLookup, principal: Principal): CurrentRole {
+function currentRole(accounts: AccessLookup, principal: Principal): CurrentRole {
   return async () => {
-    const account = await accounts.byId(principal.userId);
+    const { account, revokedSessions } = await accounts.access(principal.userId);
     if (account?.status === 'deactivated') throw gqlError('account_deactivated', 'this account is deactivated', 401);
+    if (revokedSessions.includes(principal.sessionId)) throw gqlError('session_revoked', 'this session has ended (logout or revocation)', 401);
     return account?.role ?? principal.role;
   };
 }
