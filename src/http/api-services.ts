@@ -18,6 +18,7 @@ import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
 import { revocationMarks, REVOCATION_MARGIN_SECONDS } from '../queries/identity/revocation-marks.js';
 import { generationBumper } from '../queries/cache/generation-bumper.js';
+import { BOARD_SESSION_SECONDS } from './routes/ops/queue-board.js';
 import { accessChanges } from './access-changes.js';
 import { UserHistory } from '../queries/identity/user-history.js';
 import { UsersQuery } from '../queries/identity/users-query.js';
@@ -70,7 +71,8 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     : undefined;
   const users = new UsersQuery(rt.pool);
   // Access tokens of a revoked session end at once (cached-accounts.ts, access-changes.ts).
-  const revocationWindowSeconds = rt.tokens.accessTtlSeconds + REVOCATION_MARGIN_SECONDS;
+  // The window covers every token a session hands out: access tokens and board sessions.
+  const revocationWindowSeconds = Math.max(rt.tokens.accessTtlSeconds, BOARD_SESSION_SECONDS) + REVOCATION_MARGIN_SECONDS;
   const marks = revocationMarks({ redis: rt.redis, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: revocationWindowSeconds, readTimeoutMs: cache.timeoutMs, writeTimeoutMs: Math.max(cache.timeoutMs, 1_000) });
   const accounts = new CachedAccounts(rt.pool, readCache, { marks: marks.marked, revocationWindowSeconds });
   const access = accessChanges({

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOARD_COOKIE, BOARD_SESSION_SECONDS } from '../../src/http/routes/ops/queue-board.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { tokenFor } from '../support/audit.js';
+import { PASSWORD, tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';
 
 let t: TestApp;
@@ -113,5 +113,15 @@ describe('queue board access', () => {
     await call(t.baseUrl, 'GET', `/v1/users/${second.userId}?consistentWith=${change.body.position}`, { token: admin.token });
     expectProblem(await board('/api/queues', { cookie: pair }), 403, 'forbidden');
     expectProblem(await board('/', { cookie: pair }), 403, 'forbidden');
+  });
+
+  it('takes the board away when the session that opened it ends (logout)', async () => {
+    await tokenFor(t, 'third-admin@example.com', 'admin');
+    const login = await call<{ accessToken: string; refreshToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'third-admin@example.com', password: PASSWORD } });
+    expect(login.status).toBe(200);
+    const { pair } = await openSession(login.body.accessToken);
+    expect((await board('/api/queues', { cookie: pair })).status).toBe(200);
+    expect((await call(t.baseUrl, 'POST', '/v1/auth/logout', { body: { refreshToken: login.body.refreshToken } })).status).toBe(204);
+    expectProblem(await board('/api/queues', { cookie: pair }), 401, 'session_revoked');
   });
 });

@@ -11,7 +11,7 @@ export const queueBoardRouteGroup: RouteGroup = {
     const { config, tokens, queueNames } = s.rt;
     await queueBoardRoutes(app, {
       tokens,
-      users: s.users,
+      accounts: s.accounts,
       requireRole: s.guards.requireRole,
       redisUrl: config.redisUrl,
       prefix: bullPrefix(config),

@@ -6,8 +6,9 @@
 // access token), HttpOnly, SameSite=Strict (no cross-site request carries it, which also covers
 // the board's state-changing API calls), Path=/admin/queues (sent nowhere else), Secure in
 // production. Every board route (page, static files, JSON API) accepts either that cookie or an
-// admin Bearer header, and checks the caller's *current* role in the users read model: a demoted
-// or deactivated admin loses the board at once. None → 401, not admin → 403 (problem+json).
+// admin Bearer header, and checks the caller's *current* role and status and that the session
+// which opened the board is still open (the auth guard's lookup): after a logout, a demotion or a
+// deactivation the board is gone at once. None → 401, not admin → 403 (problem+json).
 
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -16,9 +17,8 @@ import { Type } from '@sinclair/typebox';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../../../auth/tokens.js';
-import type { UsersQuery } from '../../../queries/identity/users-query.js';
 import { producerConnection } from '../../../db/bullmq-connections.js';
-import type { Guard } from '../../auth-guard.js';
+import type { AccessLookup, Guard } from '../../auth-guard.js';
 import { errorHandler } from '../../error-handler.js';
 import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
@@ -30,7 +30,8 @@ export const BOARD_SESSION_SECONDS = 600;
 
 export interface QueueBoardDeps {
   tokens: TokenService;
-  users: Pick<UsersQuery, 'byId'>;
+  /** The admin's current role and status, and the sessions that ended (the auth guard's lookup). */
+  accounts: AccessLookup;
   requireRole: (...roles: 'admin'[]) => Guard;
   redisUrl: string;
   /** BullMQ key prefix (bullPrefix(config)). */
@@ -94,8 +95,9 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
         throw new HttpProblem(401, 'missing_token', 'Unauthorized', `open a board session first: POST /v1/admin/queue-board/session with an admin Bearer token (or send the Bearer header)`);
       }
       const claims = await deps.tokens.verifyPurposeToken(BOARD_PURPOSE, token);
-      const user = await deps.users.byId(claims.userId);
+      const { account: user, revokedSessions } = await deps.accounts.access(claims.userId);
       if (!user || user.status === 'deactivated') throw new HttpProblem(401, 'account_deactivated', 'Unauthorized', 'this account is not active');
+      if (revokedSessions.includes(claims.sessionId)) throw new HttpProblem(401, 'session_revoked', 'Unauthorized', 'the session that opened the board has ended (logout or revocation)');
       if (user.role !== 'admin') throw new HttpProblem(403, 'forbidden', 'Forbidden', 'the queue board needs the role admin');
       return undefined;
     } catch (err) {
