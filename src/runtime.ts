@@ -8,7 +8,8 @@ import type { Config } from './config.js';
 import { ensureDatabase } from './db/ensure-database.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
-import { createEventStore } from './eventstore/create-event-store.js';
+import { createEventStore, describeEventStore } from './eventstore/create-event-store.js';
+import { claimCheckpoints } from './checkpoints/checkpoint-source.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import { CheckpointWaiter } from './checkpoints/checkpoint-waiter.js';
@@ -56,6 +57,16 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     databaseUrl: config.databaseUrl,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),
   }), metrics);
+  // One store per database: refuse checkpoints of the other store kind before anything subscribes.
+  try {
+    await claimCheckpoints(pool, describeEventStore(config.eventStoreUrl));
+  } catch (err) {
+    await metrics.close().catch(() => undefined);
+    await eventStore.close().catch(() => undefined);
+    redis.disconnect();
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
 
   const keys = await loadSigningKeys({
     privateKeyPem: config.auth.privateKeyPem,

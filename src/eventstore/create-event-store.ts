@@ -5,6 +5,12 @@ import type pg from 'pg';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
 import type { EventStore } from './types.js';
 
+/** Which store EVENT_STORE_URL selects, and a credential-free name of it for messages. */
+export interface EventStoreDescription {
+  kind: EventStore['kind'];
+  identity: string;
+}
+
 export interface CreateEventStoreOptions {
   /** EVENT_STORE_URL; undefined selects PostgreSQL. */
   eventStoreUrl: string | undefined;
@@ -15,6 +21,15 @@ export interface CreateEventStoreOptions {
 }
 
 const ESDB_SCHEMES = ['esdb://', 'esdb+discover://'];
+
+export function describeEventStore(eventStoreUrl: string | undefined): EventStoreDescription {
+  if (eventStoreUrl === undefined) return { kind: 'postgres', identity: 'this database' };
+  // esdb://user:pass@host1:2113,host2:2113?tls=false -> host1:2113,host2:2113 (no user info, no query).
+  const rest = eventStoreUrl.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authority = rest.split(/[/?#]/, 1)[0] ?? '';
+  const hosts = authority.slice(authority.lastIndexOf('@') + 1);
+  return { kind: 'esdb', identity: `${eventStoreUrl.startsWith('esdb+discover://') ? 'cluster via ' : ''}${hosts || 'no host'}` };
+}
 
 export async function createEventStore(opts: CreateEventStoreOptions): Promise<EventStore> {
   const url = opts.eventStoreUrl;

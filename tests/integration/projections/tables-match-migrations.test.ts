@@ -18,6 +18,7 @@ const SCRATCH = 'tables_check';
 /** Tables in `rm` that no projection declares, and why. */
 const NOT_A_PROJECTION: Record<string, string> = {
   checkpoints: "every consumer's checkpoint (src/checkpoints/), written by the runner, not by a projection",
+  checkpoint_source: 'which event store kind the checkpoints belong to (src/checkpoints/checkpoint-source.ts), written at start-up',
 };
 
 const declared = projections.flatMap((p) => (p.tables ? [{ projection: p.name, tables: p.tables }] : []));
