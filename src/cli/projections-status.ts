@@ -1,7 +1,7 @@
 // `npm run cli -- projections:status`: each consumer's checkpoint, events applied, lag and the
 // session holding its runner lock.
 
-import { LAG_COUNT_CAP, projectionStatus } from '../projections/status.js';
+import { projectionStatus } from '../projections/status.js';
 import { withCliContext, type CliContext } from './projections-common.js';
 
 export const summary = 'list each consumer of the log: checkpoint, events applied, lag (events, seconds), lock holder';
@@ -11,16 +11,11 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export async function execute(_args: string[], ctx: CliContext): Promise<number> {
-  const { localData } = ctx.store;
-  if (!localData) {
-    ctx.err('projections:status: lag is computed on the PostgreSQL event store only');
-    return 2;
-  }
-  const rows = (await projectionStatus(ctx.pool, localData)).map((s) => ({
+  const rows = (await projectionStatus(ctx.pool, ctx.store)).map((s) => ({
     consumer: s.consumer,
     checkpoint: s.cursor,
     applied: String(s.eventsApplied),
-    'lag events': s.lagCapped ? `>${LAG_COUNT_CAP}` : String(s.lagEvents),
+    'lag events': s.lagCapped ? `>${s.lagCap}` : String(s.lagEvents),
     'lag s': s.lagSeconds.toFixed(1),
     updated: s.updatedAt.toISOString(),
     'lock holder': s.holder ? `pid ${s.holder.pid} ${s.holder.application}${s.holder.client ? ` ${s.holder.client}` : ''}` : '-',

@@ -3,8 +3,10 @@
 
 import type pg from 'pg';
 import type { Position } from './position.js';
+import type { AppendLimits } from './validation.js';
 
 export type { Position } from './position.js';
+export type { AppendLimits } from './validation.js';
 
 /** The revision a stream must be at for an append to succeed (revisions are 0-based). */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
@@ -74,6 +76,13 @@ export interface EventFilter {
 export interface ReadAllOptions {
   /** Exclusive: the events after this position. Defaults to the start of the log. */
   from?: Position;
+  /**
+   * Inclusive upper bound: only the events at or before this position; the read ends at the first
+   * event after it, without scanning on (e.g. to the head noted when a rebuild's swap starts, so a
+   * filter that matches nothing past it does not read the rest of the log).
+   */
+  to?: Position;
+  /** The most events yielded (matches of the filter). */
   maxCount?: number;
   filter?: EventFilter;
 }
@@ -98,6 +107,8 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 export interface EventStore {
   /** Which adapter this is, for logs and /readyz. */
   readonly kind: 'postgres' | 'esdb';
+  /** What one append may hold on this store (validation.ts); a larger one fails with append_too_large / event_too_large before any I/O. */
+  readonly limits: AppendLimits;
   append(stream: string, events: NewEvent[], opts?: AppendOptions): Promise<AppendResult>;
   readStream(stream: string, opts?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
   readAll(opts?: ReadAllOptions): AsyncIterable<RecordedEvent>;

@@ -3,16 +3,46 @@
 
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from './errors.js';
-import type { ExpectedRevision, NewEvent } from './types.js';
+import { InvalidCursorError, POSITION_PART_MAX, positionToCursor, type Position } from './position.js';
+import type { ExpectedRevision, NewEvent, ReadAllOptions } from './types.js';
+
+/**
+ * What one append may hold. Sizes count an event as EventStoreDB's MaxAppendSize does: the UTF-8
+ * bytes of its serialised data and metadata plus two bytes per UTF-16 unit of its type. Each
+ * adapter states its own (EventStore.limits) and validates against them before any I/O, so an
+ * oversize append fails the same way (append_too_large) on every store and writes nothing.
+ */
+export interface AppendLimits {
+  /** One event (data + metadata + type). */
+  readonly eventMaxBytes: number;
+  readonly eventsPerAppend: number;
+  /** The whole append (the sum over its events). */
+  readonly appendMaxBytes: number;
+}
 
 export const LIMITS = Object.freeze({
   streamNameMaxLength: 200,
   eventTypeMaxLength: 128,
-  /** Serialised data + metadata of one event, in UTF-8 bytes. */
   eventMaxBytes: 1024 * 1024,
   eventsPerAppend: 1000,
+  /** The PostgreSQL store's bound (one append is one transaction of es.append_batch). */
   appendMaxBytes: 16 * 1024 * 1024,
 });
+
+/** The PostgreSQL store's limits. */
+export const DEFAULT_APPEND_LIMITS: AppendLimits = Object.freeze({
+  eventMaxBytes: LIMITS.eventMaxBytes,
+  eventsPerAppend: LIMITS.eventsPerAppend,
+  appendMaxBytes: LIMITS.appendMaxBytes,
+});
+
+/** EventStoreDB's default MaxAppendSize (1 MiB); a server configured otherwise: ESDB_MAX_APPEND_BYTES. */
+export const ESDB_DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+
+/** The size an event counts for (see AppendLimits). */
+export function eventBytes(type: string, dataJson: string, metadataJson: string): number {
+  return Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson) + 2 * type.length;
+}
 
 export interface PreparedEvent {
   id: string;
@@ -68,7 +98,7 @@ function toJson(value: unknown, what: string): string {
   return json;
 }
 
-export function prepareEvent(event: NewEvent, index: number): PreparedEvent {
+export function prepareEvent(event: NewEvent, index: number, limits: AppendLimits = DEFAULT_APPEND_LIMITS): PreparedEvent {
   if (event === null || typeof event !== 'object') {
     throw new InvalidEventError('invalid_event_type', `event #${index} is not an object`);
   }
@@ -86,30 +116,48 @@ export function prepareEvent(event: NewEvent, index: number): PreparedEvent {
   }
   const dataJson = toJson(event.data, `event #${index} data`);
   const metadataJson = toJson(metadata, `event #${index} metadata`);
-  const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-  if (bytes > LIMITS.eventMaxBytes) {
-    throw new InvalidEventError('event_too_large', `event #${index} is ${bytes} bytes, over the limit of ${LIMITS.eventMaxBytes}`);
+  const bytes = eventBytes(type, dataJson, metadataJson);
+  if (bytes > limits.eventMaxBytes) {
+    throw new InvalidEventError('event_too_large', `event #${index} is ${bytes} bytes, over the limit of ${limits.eventMaxBytes}`);
   }
   return { id: id.toLowerCase(), type, dataJson, metadataJson, bytes };
 }
 
-export function prepareAppend(stream: string, events: NewEvent[], expected: ExpectedRevision | undefined): PreparedAppend {
+export function prepareAppend(stream: string, events: NewEvent[], expected: ExpectedRevision | undefined, limits: AppendLimits = DEFAULT_APPEND_LIMITS): PreparedAppend {
   validateStreamName(stream);
   const exp = validateExpected(expected ?? 'any');
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventError('empty_append', 'an append needs at least one event');
   }
-  if (events.length > LIMITS.eventsPerAppend) {
-    throw new InvalidEventError('append_too_large', `an append holds at most ${LIMITS.eventsPerAppend} events`);
+  if (events.length > limits.eventsPerAppend) {
+    throw new InvalidEventError('append_too_large', `an append holds at most ${limits.eventsPerAppend} events`);
   }
-  const prepared = events.map(prepareEvent);
+  const prepared = events.map((e, i) => prepareEvent(e, i, limits));
   const ids = new Set(prepared.map((e) => e.id));
   if (ids.size !== prepared.length) {
     throw new InvalidEventError('invalid_event_id', 'two events of one append share an id');
   }
   const bytes = prepared.reduce((n, e) => n + e.bytes, 0);
-  if (bytes > LIMITS.appendMaxBytes) {
-    throw new InvalidEventError('append_too_large', `the append is ${bytes} bytes, over the limit of ${LIMITS.appendMaxBytes}`);
+  if (bytes > limits.appendMaxBytes) {
+    throw new InvalidEventError('append_too_large', `the append is ${bytes} bytes, over the limit of ${limits.appendMaxBytes}`);
   }
   return { stream, expected: exp, events: prepared, bytes };
+}
+
+function validPosition(p: Position): boolean {
+  const ok = (v: unknown) => typeof v === 'bigint' && v >= 0n && v <= POSITION_PART_MAX;
+  return p !== null && typeof p === 'object' && ok(p.commit) && ok(p.prepare);
+}
+
+/**
+ * A position handed to readAll that no store could hold (negative, too large, not bigints) is an
+ * invalid cursor (400 invalid_cursor), refused before any I/O — not a database error (500).
+ */
+export function validateReadAll(opts: ReadAllOptions): void {
+  for (const p of [opts.from, opts.to]) {
+    if (p !== undefined && !validPosition(p)) {
+      const text = p !== null && typeof p === 'object' ? positionToCursor(p) : String(p);
+      throw new InvalidCursorError(text);
+    }
+  }
 }

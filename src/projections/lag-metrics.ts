@@ -1,18 +1,13 @@
 // facetrail_projector_lag_events / _seconds per consumer of the log (read models and the job
-// bridge), read at scrape time from the same data as `projections:status`: rm.checkpoints against
-// the log. PostgreSQL event store: projectionStatus() (counted in SQL on the stored events, capped at LAG_COUNT_CAP).
-// EventStoreDB: the log after each checkpoint is read through the EventStore port, in the
-// consumer's own filter, up to ESDB_LAG_CAP events (a scrape must stay cheap; a larger lag is
-// reported as the cap, its seconds stay exact).
+// bridge), read at scrape time from the same data as `projections:status` (status.ts): rm.checkpoints
+// against the log — counted in SQL on the PostgreSQL store, read through the EventStore port up to
+// the head noted at the scrape's start on EventStoreDB (capped at PORT_LAG_COUNT_CAP; a larger lag
+// is reported as the cap, its seconds stay exact).
 
 import type pg from 'pg';
-import type { EventFilter, EventStore } from '../eventstore/types.js';
-import { readCheckpoint } from '../checkpoints/checkpoints.js';
-import { consumers } from './index.js';
+import type { EventStore } from '../eventstore/types.js';
 import { projectionStatus } from './status.js';
 import type { Metrics, Sample } from '../metrics/metrics.js';
-
-export const ESDB_LAG_CAP = 10_000;
 
 export interface ConsumerLag {
   consumer: string;
@@ -20,29 +15,9 @@ export interface ConsumerLag {
   lagSeconds: number;
 }
 
-const FILTERS: ReadonlyMap<string, EventFilter> = new Map(consumers.map((c) => [c.name, c.filter]));
-
-async function lagOnStore(pool: pg.Pool, store: EventStore): Promise<ConsumerLag[]> {
-  const { rows } = await pool.query<{ consumer: string }>('select consumer from rm.checkpoints order by consumer');
-  const out: ConsumerLag[] = [];
-  for (const { consumer } of rows) {
-    const from = await readCheckpoint(pool, consumer);
-    let lagEvents = 0;
-    let firstAt: Date | undefined;
-    const filter = FILTERS.get(consumer);
-    for await (const event of store.readAll({ ...(from ? { from } : {}), maxCount: ESDB_LAG_CAP, ...(filter ? { filter } : {}) })) {
-      firstAt ??= event.recordedAt;
-      lagEvents++;
-    }
-    out.push({ consumer, lagEvents, lagSeconds: firstAt ? Math.max(0, (Date.now() - firstAt.getTime()) / 1000) : 0 });
-  }
-  return out;
-}
-
 /** Every consumer's lag, in events and seconds. */
 export async function consumerLag(pool: pg.Pool, store: EventStore): Promise<ConsumerLag[]> {
-  if (!store.localData) return lagOnStore(pool, store);
-  return (await projectionStatus(pool, store.localData)).map((s) => ({ consumer: s.consumer, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds }));
+  return (await projectionStatus(pool, store)).map((s) => ({ consumer: s.consumer, lagEvents: s.lagEvents, lagSeconds: s.lagSeconds }));
 }
 
 /** Registers the lag gauges (projector role: one scrape reads every consumer's checkpoint once). */

@@ -75,7 +75,9 @@ async function replay(
   const { from, to } = range;
   async function* batches(): AsyncGenerator<RecordedEvent[]> {
     let batch: RecordedEvent[] = [];
-    for await (const event of deps.store.readAll({ ...(from ? { from } : {}), filter: projection.filter })) {
+    // The bound goes to the store: a filtered read stops there instead of scanning on to the head
+    // (under the swap's ACCESS EXCLUSIVE locks, events of other streams appended meanwhile).
+    for await (const event of deps.store.readAll({ ...(from ? { from } : {}), ...(to ? { to } : {}), filter: projection.filter })) {
       if (to && comparePositions(event.position, to) > 0) break;
       batch.push(event);
       if (batch.length >= opts.batchSize) {

@@ -1,9 +1,12 @@
 // `projections:status`: every consumer of the log (projections, job bridge) with its checkpoint,
-// lag, and the session holding its runner lock. PostgreSQL event store only: the lag is counted
-// in SQL on the stored events (EventStore.localData).
+// lag, and the session holding its runner lock. The lag is counted in SQL on the stored events
+// when the log is in this database (EventStore.localData, the PostgreSQL store), and otherwise
+// (EventStoreDB) read through the port: the events after the checkpoint up to the head noted at
+// the start, in the consumer's streams, at most PORT_LAG_COUNT_CAP + 1 of them.
 
 import type pg from 'pg';
-import type { LocalEventData } from '../eventstore/types.js';
+import type { Position } from '../eventstore/position.js';
+import type { EventStore } from '../eventstore/types.js';
 import { consumers } from './index.js';
 import { LOCK_CLASS } from './runner.js';
 
@@ -18,6 +21,8 @@ export interface ConsumerStatus {
    */
   lagEvents: number;
   lagCapped: boolean;
+  /** The cap the count stopped at (LAG_COUNT_CAP in SQL, PORT_LAG_COUNT_CAP through the port). */
+  lagCap: number;
   /** now − recordedAt of the first such event; 0 when caught up. */
   lagSeconds: number;
   /** The session holding the runner's advisory lock, if any. */
@@ -25,15 +30,40 @@ export interface ConsumerStatus {
 }
 
 export const LAG_COUNT_CAP = 1_000_000;
+/** Through the port each counted event is read and parsed: a scrape must stay cheap. */
+export const PORT_LAG_COUNT_CAP = 10_000;
 
-export async function projectionStatus(pool: pg.Pool, localData: LocalEventData): Promise<ConsumerStatus[]> {
+type LagCounter = (after: Position, prefixes: readonly string[] | undefined) => Promise<{ count: number; firstRecordedAt: Date | undefined }>;
+
+/** How the lag is counted on this store, and up to which cap. */
+async function lagCounter(pool: pg.Pool, store: EventStore): Promise<{ count: LagCounter; cap: number }> {
+  const local = store.localData;
+  if (local) return { count: (after, prefixes) => local.eventsAfter(pool, after, prefixes, LAG_COUNT_CAP), cap: LAG_COUNT_CAP };
+  const head = await store.headPosition();
+  const count: LagCounter = async (after, prefixes) => {
+    let n = 0;
+    let firstRecordedAt: Date | undefined;
+    if (!head) return { count: 0, firstRecordedAt };
+    const filter = prefixes && prefixes.length > 0 ? { streamPrefixes: [...prefixes] } : undefined;
+    for await (const event of store.readAll({ from: after, to: head, maxCount: PORT_LAG_COUNT_CAP + 1, ...(filter ? { filter } : {}) })) {
+      firstRecordedAt ??= event.recordedAt;
+      n++;
+    }
+    return { count: n, firstRecordedAt };
+  };
+  return { count, cap: PORT_LAG_COUNT_CAP };
+}
+
+export async function projectionStatus(pool: pg.Pool, store: EventStore): Promise<ConsumerStatus[]> {
   const { rows } = await pool.query<{ consumer: string; c: string; p: string; applied: string; updated_at: Date }>(
     'select consumer, commit_pos::text as c, prepare_pos::text as p, events_applied::text as applied, updated_at from rm.checkpoints order by consumer',
   );
   const out: ConsumerStatus[] = [];
+  const counter = rows.length > 0 ? await lagCounter(pool, store) : undefined;
   for (const row of rows) {
     const prefixes = consumers.find((c) => c.name === row.consumer)?.filter.streamPrefixes;
-    const lag = await localData.eventsAfter(pool, { commit: BigInt(row.c), prepare: BigInt(row.p) }, prefixes, LAG_COUNT_CAP);
+    const lag = await counter!.count({ commit: BigInt(row.c), prepare: BigInt(row.p) }, prefixes);
+    const cap = counter!.cap;
     const n = lag.count;
     const firstAt = lag.firstRecordedAt;
     const { rows: holders } = await pool.query<{ pid: number; application: string; client: string | null; since: Date | null }>(
@@ -48,8 +78,9 @@ export async function projectionStatus(pool: pg.Pool, localData: LocalEventData)
       cursor: `${row.c}-${row.p}`,
       eventsApplied: Number(row.applied),
       updatedAt: row.updated_at,
-      lagEvents: Math.min(n, LAG_COUNT_CAP),
-      lagCapped: n > LAG_COUNT_CAP,
+      lagEvents: Math.min(n, cap),
+      lagCapped: n > cap,
+      lagCap: cap,
       lagSeconds: firstAt ? Math.max(0, (Date.now() - firstAt.getTime()) / 1000) : 0,
       holder: holders[0],
     });

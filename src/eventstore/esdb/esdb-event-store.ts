@@ -19,7 +19,7 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import { InvalidEventError, WrongExpectedRevisionError } from '../errors.js';
-import type { Position } from '../position.js';
+import { InvalidCursorError, positionToCursor, type Position } from '../position.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -31,18 +31,24 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../types.js';
-import { prepareAppend, validateStreamName } from '../validation.js';
-import { fromEsdbActualRevision, isAfter, matchesFilter, subscriptionFilter, toEsdbExpectedRevision, toPosition, toRecordedEvent, wrapError } from './mapping.js';
+import { DEFAULT_APPEND_LIMITS, ESDB_DEFAULT_MAX_APPEND_BYTES, prepareAppend, validateReadAll, validateStreamName, type AppendLimits } from '../validation.js';
+import { fromEsdbActualRevision, isAfter, isInvalidPosition, matchesFilter, subscriptionFilter, toEsdbExpectedRevision, toPosition, toRecordedEvent, wrapError } from './mapping.js';
 
 export interface EsdbEventStoreOptions {
   /** Events per readAll request. */
   pageSize?: number;
   /** Deadline of ping(), in ms. */
   pingTimeoutMs?: number;
+  /**
+   * The server's MaxAppendSize (default 1 MiB, ESDB_DEFAULT_MAX_APPEND_BYTES): set it to the
+   * server's value when the server is configured otherwise (ESDB_MAX_APPEND_BYTES).
+   */
+  maxAppendBytes?: number;
 }
 
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb' as const;
+  readonly limits: AppendLimits;
   private readonly client: EventStoreDBClient;
   private readonly pageSize: number;
   private readonly pingTimeoutMs: number;
@@ -52,10 +58,13 @@ export class EsdbEventStore implements EventStore {
     this.client = EventStoreDBClient.connectionString(url);
     this.pageSize = opts.pageSize ?? 512;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
+    const maxAppendBytes = opts.maxAppendBytes ?? ESDB_DEFAULT_MAX_APPEND_BYTES;
+    // The server counts the whole append; one event can be no larger than the append.
+    this.limits = Object.freeze({ ...DEFAULT_APPEND_LIMITS, appendMaxBytes: maxAppendBytes, eventMaxBytes: Math.min(DEFAULT_APPEND_LIMITS.eventMaxBytes, maxAppendBytes) });
   }
 
   async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(stream, events, opts.expectedRevision);
+    const prepared = prepareAppend(stream, events, opts.expectedRevision, this.limits);
     // ESDB treats `$` types as system events, which every reader here skips: refuse, do not lose them.
     const hidden = prepared.events.findIndex((e) => e.type.startsWith('$'));
     if (hidden >= 0) throw new InvalidEventError('invalid_event_type', `event #${hidden}: type must not start with $ (reserved for EventStoreDB system events)`);
@@ -109,9 +118,13 @@ export class EsdbEventStore implements EventStore {
   }
 
   async *readAll(opts: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    validateReadAll(opts);
     let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
     let from: Position | undefined = opts.from;
-    // $all has no server-side filter in this client: read pages and filter here.
+    const to = opts.to;
+    if (to && from && !isAfter(to, from)) return;
+    // $all has no server-side filter in this client: read pages and filter here. The bound `to`
+    // ends the scan at the first event after it, matched or not.
     while (remaining > 0) {
       let seen = 0;
       let last: Position | undefined;
@@ -122,6 +135,7 @@ export class EsdbEventStore implements EventStore {
           const position = toPosition(resolved.event?.position);
           // fromPosition is inclusive in ESDB, exclusive for us.
           if (!position || !isAfter(position, from)) continue;
+          if (to && isAfter(position, to)) return;
           last = position;
           const event = toRecordedEvent(resolved);
           if (!event || !matchesFilter(event, opts.filter)) continue;
@@ -129,6 +143,7 @@ export class EsdbEventStore implements EventStore {
           if (--remaining <= 0) return;
         }
       } catch (err) {
+        if (from && isInvalidPosition(err)) throw new InvalidCursorError(positionToCursor(from));
         throw wrapError(err);
       }
       if (seen < this.pageSize || !last) return;

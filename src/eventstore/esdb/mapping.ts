@@ -52,7 +52,10 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
   if (!e || !e.isJson || isSystem(e.streamId, e.type)) return undefined;
   const position = toPosition(e.position);
   // Stream reads carry positions only on EventStoreDB >= 22.6.
-  if (!position) throw new Error(`EventStoreDB returned event ${e.id} without a log position (server older than 22.6?)`);
+  // Older servers send 0-0 instead; no event of ours sits there (the log starts with system records).
+  if (!position || (position.commit === 0n && position.prepare === 0n)) {
+    throw new Error(`EventStoreDB returned event ${e.id} without a log position (server older than 22.6?): facetrail needs EventStoreDB >= 22.6`);
+  }
   return {
     id: e.id,
     stream: e.streamId,
@@ -108,6 +111,16 @@ export function subscriptionFilter(filter: EventFilter | undefined): Subscriptio
   if (types) return { server: eventTypeFilter({ regex: exactTypesRegex(types) }), client: undefined };
   return { server: excludeSystemEvents(), client: undefined };
 }
+
+/**
+ * The server's answer to a read from a position that names no record (InvalidPosition): the
+ * client has no class for it and reports an UnknownError (gRPC OUT_OF_RANGE or the message).
+ */
+export function isInvalidPosition(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (err as { code?: unknown }).code === GRPC_OUT_OF_RANGE || /invalid[ _-]?position/i.test(err.message);
+}
+const GRPC_OUT_OF_RANGE = 11;
 
 const UNAVAILABLE_MESSAGE = /Failed to discover|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|No connection established|UNAVAILABLE/i;
 

@@ -2,7 +2,7 @@
 
 import type pg from 'pg';
 import { DuplicateEventIdError, EventStoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
-import { START, type Position } from '../position.js';
+import { START, comparePositions, type Position } from '../position.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -15,7 +15,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../types.js';
-import { prepareAppend, validateStreamName } from '../validation.js';
+import { DEFAULT_APPEND_LIMITS, prepareAppend, validateReadAll, validateStreamName, type AppendLimits } from '../validation.js';
 import { AppendBatcher, type BatchRow } from './append-batcher.js';
 import { PgListener } from '../../db/pg-listener.js';
 import { postgresLocalEventData } from './local-event-data.js';
@@ -38,6 +38,7 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 export class PostgresEventStore implements EventStore {
   readonly kind = 'postgres' as const;
+  readonly limits: AppendLimits = DEFAULT_APPEND_LIMITS;
   /** The log is in the read models' database: they may refer to its events (local-event-data.ts). */
   readonly localData: LocalEventData = postgresLocalEventData;
   private readonly batcher: AppendBatcher;
@@ -63,7 +64,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
-    const prepared = prepareAppend(stream, events, opts.expectedRevision);
+    const prepared = prepareAppend(stream, events, opts.expectedRevision, this.limits);
     let row: BatchRow;
     try {
       row = await this.batcher.submit(prepared);
@@ -110,8 +111,11 @@ export class PostgresEventStore implements EventStore {
    * another database of the cluster, is still open) are waited for, up to `settleTimeoutMs`.
    */
   async *readAll(opts: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    validateReadAll(opts);
     let position = opts.from ?? START;
     let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
+    const to = opts.to;
+    if (to && comparePositions(position, to) >= 0) return;
     const committedBefore = await this.maxCommittedPosition();
     const settleBy = Date.now() + this.settleTimeoutMs;
     let backoffMs = 2;
@@ -121,7 +125,9 @@ export class PostgresEventStore implements EventStore {
       remaining -= page.events.length;
       position = page.next;
       if (!page.caughtUp) continue;
-      if (committedBefore === undefined || Date.now() > settleBy || !(await this.unreadCommittedUpTo(committedBefore, position))) return;
+      // A short page below the bound: everything up to the horizon is read, and the bound is below it.
+      if (to && comparePositions(position, to) >= 0) return;
+      if (committedBefore === undefined || Date.now() > settleBy || !(await this.unreadCommittedUpTo(committedBefore, position, to))) return;
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
       backoffMs = Math.min(backoffMs * 2, 50);
     }
@@ -138,12 +144,13 @@ export class PostgresEventStore implements EventStore {
    * older transaction committed in between — asking only "above the horizon now?" then missed
    * them and ended the read early).
    */
-  private async unreadCommittedUpTo(globalPosition: string, readUpTo: Position): Promise<boolean> {
+  private async unreadCommittedUpTo(globalPosition: string, readUpTo: Position, to: Position | undefined): Promise<boolean> {
     const { rows } = await this.query<{ pending: boolean }>(
       `select exists (select 1 from es.events
                        where global_position <= $1::bigint
-                         and (transaction_id, global_position) > ($2::text::xid8, $3::bigint)) as pending`,
-      [globalPosition, ...positionParams(readUpTo)],
+                         and (transaction_id, global_position) > ($2::text::xid8, $3::bigint)
+                         and ($4::text is null or (transaction_id, global_position) <= ($4::text::xid8, $5::bigint))) as pending`,
+      [globalPosition, ...positionParams(readUpTo), ...(to ? positionParams(to) : [null, null])],
     );
     return rows[0]?.pending === true;
   }
@@ -189,7 +196,7 @@ export class PostgresEventStore implements EventStore {
 
   private async page(from: Position, limit: number, opts: ReadAllOptions) {
     try {
-      return await readAllPage(this.pool, from, limit, opts.filter);
+      return await readAllPage(this.pool, from, limit, opts.filter, opts.to);
     } catch (err) {
       throw wrapConnectionError(err);
     }

@@ -22,21 +22,28 @@ function likePrefix(prefix: string): string {
   return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
 
-export async function readAllPage(pool: pg.Pool, from: Position, limit: number, filter?: EventFilter): Promise<Page> {
+/** One page after `from` (exclusive), up to `to` (inclusive) when given. */
+export async function readAllPage(pool: pg.Pool, from: Position, limit: number, filter?: EventFilter, to?: Position): Promise<Page> {
   const prefixes = filter?.streamPrefixes && filter.streamPrefixes.length > 0 ? filter.streamPrefixes.map(likePrefix) : null;
   const types = filter?.eventTypes && filter.eventTypes.length > 0 ? filter.eventTypes : null;
   const omit = filter?.omitData && Object.keys(filter.omitData).length > 0 ? JSON.stringify(filter.omitData) : null;
   const columns = `select horizon::text as horizon, pending_above, global_position::text as gp, transaction_id::text as tx, id::text as id,
                   stream, revision::text as revision, type, metadata, recorded_at`;
-  const source = 'from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[])';
+  const bounded = to !== undefined;
+  const source = bounded
+    ? 'from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[], $6::text::xid8, $7::bigint)'
+    : 'from es.read_all_page($1::text::xid8, $2::bigint, $3::int, $4::text[], $5::text[])';
+  const omitParam = bounded ? '$8' : '$6';
+  const values: unknown[] = [...positionParams(from), limit, prefixes, types, ...(bounded ? positionParams(to) : [])];
+  const suffix = bounded ? '_to' : '';
   const { rows } = await pool.query<EventRow & { horizon: string; pending_above: boolean }>(
     omit === null
-      ? { name: 'es_read_all_page', text: `${columns}, data ${source}`, values: [...positionParams(from), limit, prefixes, types] }
+      ? { name: `es_read_all_page${suffix}`, text: `${columns}, data ${source}`, values }
       : {
           // The fields are dropped before the row is serialised: neither sent nor parsed.
-          name: 'es_read_all_page_omit',
-          text: `${columns}, case when $6::jsonb ? type then data - array(select jsonb_array_elements_text($6::jsonb -> type)) else data end as data ${source}`,
-          values: [...positionParams(from), limit, prefixes, types, omit],
+          name: `es_read_all_page_omit${suffix}`,
+          text: `${columns}, case when ${omitParam}::jsonb ? type then data - array(select jsonb_array_elements_text(${omitParam}::jsonb -> type)) else data end as data ${source}`,
+          values: [...values, omit],
         },
   );
   const events: RecordedEvent[] = [];

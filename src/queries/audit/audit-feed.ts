@@ -6,7 +6,7 @@
 // stable (a reader only sees an event once every event before it in that order is visible), so
 // "the events after cursor c" is a fixed sequence and a page is a prefix of it.
 
-import { START, positionToCursor, type Position } from '../../eventstore/position.js';
+import { START, comparePositions, positionToCursor, type Position } from '../../eventstore/position.js';
 import type { EventFilter, EventStore, RecordedEvent } from '../../eventstore/types.js';
 
 /** What the API shows of an event: revision as a decimal string, position as a cursor. */
@@ -39,8 +39,10 @@ export interface FeedQuery {
 export interface FeedPage {
   events: AuditEvent[];
   /**
-   * Where the next page starts: the last event scanned (returned, or skipped by an in-code filter),
-   * else the input cursor. Polling with it never skips or repeats.
+   * Where the next page starts: the last event scanned (returned, or skipped by an in-code filter);
+   * when the page read everything up to the head noted at its start, that head (so a filter that
+   * matches nothing still moves the cursor on); else the input cursor. Polling with it never skips
+   * or repeats.
    */
   nextCursor: string;
 }
@@ -95,16 +97,29 @@ export class AuditFeed {
     const scanBound = Math.max(limit, this.opts.scanBound ?? DEFAULT_SCAN_BOUND);
 
     const events: AuditEvent[] = [];
+    const after = q.after ?? START;
+    // Each page reads up to the head noted now, never on into events appended meanwhile.
+    const head = await this.store.headPosition();
+    if (!head || comparePositions(head, after) <= 0) return { events, nextCursor: positionToCursor(after) };
     let last: Position | undefined;
-    const read = this.store.readAll({ from: q.after ?? START, maxCount: inCode ? scanBound : limit, filter });
-    for await (const e of read) {
+    let read = 0;
+    const maxCount = inCode ? scanBound : limit;
+    let full = false;
+    for await (const e of this.store.readAll({ from: after, to: head, maxCount, filter })) {
       last = e.position;
+      read++;
       if (!inCode || matches(e, q)) {
         events.push(toAuditEvent(e));
-        if (events.length >= limit) break;
+        if (events.length >= limit) {
+          full = true;
+          break;
+        }
       }
     }
-    return { events, nextCursor: positionToCursor(last ?? q.after ?? START) };
+    // The read ended below its count: every event up to the head was scanned (those the store's
+    // filter dropped included), so the next page starts at the head, not at the last match.
+    const exhausted = !full && read < maxCount;
+    return { events, nextCursor: positionToCursor(exhausted ? head : (last ?? after)) };
   }
 
   /** One stream's events from `fromRevision` (inclusive), at most `limit`. */

@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  InvalidCursorError,
   InvalidEventError,
   WrongExpectedRevisionError,
+  type Position,
   comparePositions,
   cursorToPosition,
   positionToCursor,
@@ -237,6 +239,100 @@ export function eventStoreContract(name: string, makeTarget: () => Promise<Contr
       await store.append(s('z'), [ev('A', {})]);
       await sub.close();
       await expect(loop).resolves.toBe('ended');
+    });
+
+    describe('bounded reads, append limits and cursor garbage (issue 14: 2, 5, 6)', () => {
+      const inPrefix = () => ({ streamPrefixes: [prefix] });
+
+      test('readAll({to}) stops at `to`, inclusive', async () => {
+        const positions: Position[] = [];
+        for (let i = 0; i < 5; i++) positions.push((await store.append(s('a'), [ev('A', { i })])).position);
+        const upTo = await collect(store.readAll({ filter: inPrefix(), to: positions[2]! }));
+        expect(upTo.map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+        // Unfiltered too, from a position: (from, to].
+        const window = (await collect(store.readAll({ from: positions[0]!, to: positions[3]! }))).filter((e) => e.stream === s('a'));
+        expect(window.map((e) => e.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
+        // `to` at or before `from`: nothing.
+        expect(await collect(store.readAll({ from: positions[3]!, to: positions[3]!, filter: inPrefix() }))).toEqual([]);
+        expect(await collect(store.readAll({ from: positions[4]!, to: positions[1]!, filter: inPrefix() }))).toEqual([]);
+      });
+
+      test('a filtered readAll with `to` below the first match yields nothing', async () => {
+        const other = await store.append(s('other'), [ev('A', { n: 1 })]);
+        await store.append(s('wanted'), [ev('A', { n: 2 })]);
+        expect(await collect(store.readAll({ filter: { streamPrefixes: [s('wanted')] }, to: other.position }))).toEqual([]);
+        // Without the bound the match is there.
+        expect(await collect(store.readAll({ filter: { streamPrefixes: [s('wanted')] } }))).toHaveLength(1);
+      });
+
+      test('maxCount and `to` together: whichever comes first', async () => {
+        const positions: Position[] = [];
+        for (let i = 0; i < 5; i++) positions.push((await store.append(s('m'), [ev('A', { i })])).position);
+        const byCount = await collect(store.readAll({ filter: inPrefix(), to: positions[3]!, maxCount: 2 }));
+        expect(byCount.map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }]);
+        const byBound = await collect(store.readAll({ filter: inPrefix(), to: positions[1]!, maxCount: 10 }));
+        expect(byBound.map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }]);
+      });
+
+      /** Events of `type` whose sizes (as AppendLimits counts them) are `sizes`. */
+      const sized = (sizes: number[]): NewEvent[] =>
+        sizes.map((size) => {
+          const e = ev('Blob', { b: '' });
+          const overhead = Buffer.byteLength(JSON.stringify(e.data)) + Buffer.byteLength(JSON.stringify(e.metadata)) + 2 * e.type.length;
+          return { ...e, data: { b: 'x'.repeat(size - overhead) } };
+        });
+      /** `total` bytes in as few events as the per-event limit allows, as even as possible. */
+      const split = (total: number, eventMax: number): number[] => {
+        const n = Math.ceil(total / eventMax);
+        const base = Math.floor(total / n);
+        return Array.from({ length: n }, (_, i) => base + (i < total - base * n ? 1 : 0));
+      };
+
+      test("an append exactly at the store's byte limit succeeds; one byte over → append_too_large, nothing written", async () => {
+        const { appendMaxBytes, eventMaxBytes } = store.limits;
+        const atLimit = split(appendMaxBytes, eventMaxBytes);
+        expect(atLimit.reduce((a, b) => a + b, 0)).toBe(appendMaxBytes);
+        const ok = await store.append(s('big'), sized(atLimit));
+        expect(ok.nextRevision).toBe(BigInt(atLimit.length - 1));
+
+        const over = split(appendMaxBytes + 1, eventMaxBytes);
+        const err = await store.append(s('too-big'), sized(over)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidEventError);
+        expect((err as InvalidEventError).code).toBe('append_too_large');
+        expect(await collect(store.readStream(s('too-big')))).toEqual([]);
+
+        // One event exactly at the per-event limit, and one byte over it.
+        await store.append(s('one'), sized([eventMaxBytes]));
+        const one = await store.append(s('one-over'), sized([eventMaxBytes + 1])).catch((e: unknown) => e);
+        expect((one as InvalidEventError).code).toMatch(/^(event_too_large|append_too_large)$/);
+      });
+
+      test('cursor garbage: a malformed position is a typed invalid_cursor error; past the head reads nothing', async () => {
+        const { position } = await store.append(s('c'), [ev('A', {})]);
+        const malformed: Position[] = [
+          { commit: -1n, prepare: 0n },
+          { commit: 0n, prepare: -5n },
+          { commit: 1n << 63n, prepare: 0n },
+        ];
+        for (const from of malformed) {
+          const err = await collect(store.readAll({ from })).catch((e: unknown) => e);
+          expect(err, positionToCursor(from)).toBeInstanceOf(InvalidCursorError);
+          expect((err as InvalidCursorError).code).toBe('invalid_cursor');
+          const bound = await collect(store.readAll({ to: from, filter: inPrefix() })).catch((e: unknown) => e);
+          expect(bound, `to ${positionToCursor(from)}`).toBeInstanceOf(InvalidCursorError);
+        }
+        // A well-formed position that names no event: either the events after it or invalid_cursor
+        // (EventStoreDB's InvalidPosition), never another error.
+        const odd: Position[] = [
+          { commit: position.commit + 1n, prepare: position.prepare + 1n },
+          { commit: (1n << 63n) - 1n, prepare: (1n << 63n) - 1n },
+        ];
+        for (const from of odd) {
+          const result = await collect(store.readAll({ from, filter: inPrefix() })).catch((e: unknown) => e);
+          if (Array.isArray(result)) expect(result).toEqual([]);
+          else expect(result, positionToCursor(from)).toBeInstanceOf(InvalidCursorError);
+        }
+      });
     });
 
     test('bad input is rejected with a typed error and nothing is written', async () => {
