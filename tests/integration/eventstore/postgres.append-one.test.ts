@@ -59,6 +59,9 @@ describe('es.append_one answers like es.append_batch', () => {
     expect(rows.map((r) => r.revision)).toEqual(['0', '1', '2', '3', '4']);
     const { rows: st } = await db.pool.query<{ revision: string }>('select revision::text from es.streams where stream = $1', [s]);
     expect(st).toEqual([{ revision: '4' }]);
+    // A refused append left nothing behind (append_one writes first and undoes on a taken id).
+    const { rows: left } = await db.pool.query('select 1 from es.streams where stream = $1 union all select 1 from es.events where stream = $1', [other]);
+    expect(left).toEqual([]);
   });
 
   it.each(['append_one', 'append_batch'] as const)('%s: a stream created meanwhile by another transaction answers retry', async (fn) => {
@@ -78,6 +81,30 @@ describe('es.append_one answers like es.append_batch', () => {
       }
       await a.query('commit');
       expect((await pending).rows).toEqual([{ status: 'retry' }]);
+    } finally {
+      a.release();
+      b.release();
+    }
+  });
+
+  it('append_one: an id written by a transaction still in flight is waited for, then answers duplicate_id (no unique violation)', async () => {
+    const id = randomUUID();
+    const a = await db.pool.connect();
+    const b = await db.pool.connect();
+    try {
+      await a.query('begin');
+      await a.query('select * from es.append_one($1, $2, $3::jsonb)', [`g-a1-held-${randomUUID()}`, 'no_stream', JSON.stringify([ev(id)])]);
+      const bPid = (await b.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const s = `g-a1-second-${randomUUID()}`;
+      const pending = b.query<Row>('select status, next_revision::text, commit_id::text, prepare_pos::text from es.append_one($1, $2, $3::jsonb)', [s, 'no_stream', JSON.stringify([ev(id)])]);
+      for (let waiting = false; !waiting; ) {
+        const { rows } = await db.pool.query<{ w: boolean }>("select exists (select 1 from pg_stat_activity where pid = $1 and wait_event_type = 'Lock') as w", [bPid]);
+        waiting = rows[0]!.w;
+      }
+      await a.query('commit');
+      expect((await pending).rows).toMatchObject([{ status: 'duplicate_id' }]);
+      const { rows } = await db.pool.query('select 1 from es.streams where stream = $1', [s]);
+      expect(rows).toEqual([]);
     } finally {
       a.release();
       b.release();
