@@ -17,6 +17,12 @@ export interface Config {
   redisKeyPrefix: string;
   /** Unset: the PostgreSQL event store in DATABASE_URL. `esdb://…`: EventStoreDB. */
   eventStoreUrl: string | undefined;
+  /**
+   * ESDB_MAX_APPEND_BYTES: the EventStoreDB server's MaxAppendSize (its default, 1 MiB): the port
+   * refuses larger appends (append_too_large) before sending them. Set it to the server's value
+   * when the server runs with another MaxAppendSize. Ignored by the PostgreSQL store (16 MiB).
+   */
+  esdbMaxAppendBytes: number;
   shutdownTimeoutMs: number;
   auth: {
     issuer: string;
@@ -216,6 +222,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'ft:'),
     eventStoreUrl: r.url('EVENT_STORE_URL', undefined, ['esdb:', 'esdb+discover:']),
+    esdbMaxAppendBytes: r.int('ESDB_MAX_APPEND_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     auth: {
       issuer: r.string('JWT_ISSUER', 'facetrail'),

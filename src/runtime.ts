@@ -53,6 +53,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const metrics = new Metrics();
   const eventStore = instrumentEventStore(await createEventStore({
     eventStoreUrl: config.eventStoreUrl,
+    esdbMaxAppendBytes: config.esdbMaxAppendBytes,
     pool,
     databaseUrl: config.databaseUrl,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),

@@ -24,7 +24,7 @@ export interface CliContext {
 export async function withCliContext(body: (ctx: CliContext) => Promise<number>): Promise<number> {
   const config = loadConfig();
   const pool = createPool(config.databaseUrl, { max: 12, applicationName: 'facetrail-cli-projections' });
-  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, pool, databaseUrl: config.databaseUrl });
+  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
   try {
     return await body({ pool, store, out: (l) => console.log(l), err: (l) => console.error(l) });
   } finally {

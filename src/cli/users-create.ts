@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const pool = createPool(config.databaseUrl, { max: 2 });
-  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, pool, databaseUrl: config.databaseUrl });
+  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
   try {
     await migrate(pool);
     const { userId, position } = await registerUser(

@@ -18,6 +18,8 @@ export interface CreateEventStoreOptions {
   /** For the PostgreSQL store's LISTEN connection. */
   databaseUrl: string;
   onBackgroundError?: (err: Error) => void;
+  /** EventStoreDB only: the server's MaxAppendSize (ESDB_MAX_APPEND_BYTES; default 1 MiB). */
+  esdbMaxAppendBytes?: number;
 }
 
 const ESDB_SCHEMES = ['esdb://', 'esdb+discover://'];
@@ -41,7 +43,7 @@ export async function createEventStore(opts: CreateEventStoreOptions): Promise<E
   }
   if (ESDB_SCHEMES.some((scheme) => url.startsWith(scheme))) {
     const { EsdbEventStore } = await import('./esdb/esdb-event-store.js');
-    return new EsdbEventStore(url);
+    return new EsdbEventStore(url, opts.esdbMaxAppendBytes !== undefined ? { maxAppendBytes: opts.esdbMaxAppendBytes } : {});
   }
   // Name only the scheme: the URL may carry credentials.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'no scheme';
