@@ -13,12 +13,11 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
   jsonEvent,
-  type AllStreamSubscription,
   type AppendResult as EsdbAppendResult,
   type JSONType,
   type StreamingRead,
 } from '@eventstore/db-client';
-import { InvalidEventError, WrongExpectedRevisionError } from '../errors.js';
+import { EventStoreUnavailableError, InvalidEventError, WrongExpectedRevisionError } from '../errors.js';
 import { InvalidCursorError, positionToCursor, type Position } from '../position.js';
 import type {
   AppendOptions,
@@ -32,6 +31,9 @@ import type {
   Subscription,
 } from '../types.js';
 import { DEFAULT_APPEND_LIMITS, ESDB_DEFAULT_MAX_APPEND_BYTES, prepareAppend, validateReadAll, validateStreamName, type AppendLimits } from '../validation.js';
+import { EsdbSubscription, type ScannedEntry } from './esdb-subscription.js';
+import { withDeadline } from './deadline.js';
+import { withoutBatchAppend } from './without-batch-append.js';
 import { fromEsdbActualRevision, isAfter, isInvalidPosition, matchesFilter, subscriptionFilter, toEsdbExpectedRevision, toPosition, toRecordedEvent, wrapError } from './mapping.js';
 
 export interface EsdbEventStoreOptions {
@@ -44,6 +46,8 @@ export interface EsdbEventStoreOptions {
    * server's value when the server is configured otherwise (ESDB_MAX_APPEND_BYTES).
    */
   maxAppendBytes?: number;
+  /** How long a subscription's consumer waits on nothing before the tail is scanned for its checkpoint, in ms. */
+  idleScanMs?: number;
 }
 
 export class EsdbEventStore implements EventStore {
@@ -52,15 +56,19 @@ export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly pageSize: number;
   private readonly pingTimeoutMs: number;
+  private readonly idleScanMs: number;
   private readonly subscriptions = new Set<Subscription>();
+  /** Settles once every from-'end' subscription started so far knows its start (see subscribe). */
+  private appendGate: Promise<void> = Promise.resolve();
 
   constructor(url: string, opts: EsdbEventStoreOptions = {}) {
-    this.client = EventStoreDBClient.connectionString(url);
+    this.client = withoutBatchAppend(EventStoreDBClient.connectionString(url));
     this.pageSize = opts.pageSize ?? 512;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
     const maxAppendBytes = opts.maxAppendBytes ?? ESDB_DEFAULT_MAX_APPEND_BYTES;
     // The server counts the whole append; one event can be no larger than the append.
     this.limits = Object.freeze({ ...DEFAULT_APPEND_LIMITS, appendMaxBytes: maxAppendBytes, eventMaxBytes: Math.min(DEFAULT_APPEND_LIMITS.eventMaxBytes, maxAppendBytes) });
+    this.idleScanMs = opts.idleScanMs ?? 250;
   }
 
   async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
@@ -71,6 +79,7 @@ export class EsdbEventStore implements EventStore {
     const data = prepared.events.map((e) =>
       jsonEvent({ id: e.id, type: e.type, data: JSON.parse(e.dataJson) as JSONType, metadata: JSON.parse(e.metadataJson) as JSONType }),
     );
+    await this.appendGate;
     let result: EsdbAppendResult;
     try {
       result = await this.client.appendToStream(stream, data, { expectedRevision: toEsdbExpectedRevision(prepared.expected) });
@@ -152,17 +161,47 @@ export class EsdbEventStore implements EventStore {
   }
 
   subscribe(opts: SubscribeOptions): Subscription {
-    const { server, client } = subscriptionFilter(opts.filter);
+    const { server } = subscriptionFilter(opts.filter);
     const from = opts.from;
-    const after = typeof from === 'object' ? from : undefined;
-    const source = this.client.subscribeToAll({ fromPosition: from === 'start' ? START : from === 'end' ? END : from, filter: server });
-    const sub: EsdbSubscription = new EsdbSubscription(
-      source,
-      (e) => isAfter(e.position, after) && matchesFilter(e, client),
-      () => this.subscriptions.delete(sub),
-    );
+    // 'end' is the head at this call, not whatever END is when the server gets to the request:
+    // read it now, and hold this store's appends until it is known, so none of them falls before it.
+    const start: Promise<Position | 'start'> = from === 'end' ? this.holdAppends(this.headPosition().then((head) => head ?? 'start')) : Promise.resolve(from);
+    const sub: EsdbSubscription = new EsdbSubscription({
+      start,
+      filter: opts.filter,
+      open: (fromPosition, checkpointReached) =>
+        this.client.subscribeToAll({ fromPosition: fromPosition === 'start' ? START : fromPosition, filter: { ...server, checkpointReached } }),
+      scan: (after, maxCount) => this.scanAll(after, maxCount),
+      idleScanMs: this.idleScanMs,
+      idleScanMax: this.pageSize,
+      onClose: () => this.subscriptions.delete(sub),
+    });
     this.subscriptions.add(sub);
     return sub;
+  }
+
+  /** Appends that start while `pending` runs wait for it (settled either way). */
+  private holdAppends<T>(pending: Promise<T>): Promise<T> {
+    const settled = pending.then(
+      () => undefined,
+      () => undefined,
+    );
+    const previous = this.appendGate;
+    this.appendGate = Promise.all([previous, settled]).then(() => undefined);
+    return pending;
+  }
+
+  /** Every entry of $all after `after` (system ones too), at most `maxCount`: the idle scan of a subscription. */
+  private async *scanAll(after: Position | undefined, maxCount: number): AsyncGenerator<ScannedEntry> {
+    try {
+      for await (const resolved of drain(this.client.readAll({ direction: FORWARDS, fromPosition: after ?? START, maxCount: maxCount + 1 }))) {
+        const position = toPosition(resolved.event?.position);
+        if (!position || !isAfter(position, after)) continue;
+        yield { position, event: toRecordedEvent(resolved) };
+      }
+    } catch (err) {
+      throw wrapError(err);
+    }
   }
 
   async headPosition(): Promise<Position | undefined> {
@@ -188,8 +227,18 @@ export class EsdbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
+    // The client's reads ignore a deadline (it passes Infinity) and wait for a connection as long
+    // as it takes: bound the whole probe here, and cancel the read when the bound wins.
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
+    read.on('error', () => undefined); // reported through the iterator or superseded by the bound
+    const probe = (async () => {
+      for await (const _ of drain(read)) break;
+    })();
     try {
-      for await (const _ of drain(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: this.pingTimeoutMs }))) break;
+      await withDeadline(probe, this.pingTimeoutMs, () => {
+        void read.cancel().catch(() => undefined);
+        return new EventStoreUnavailableError(`EventStoreDB did not answer a ping within ${this.pingTimeoutMs} ms`);
+      });
     } catch (err) {
       throw wrapError(err);
     }
@@ -221,67 +270,5 @@ async function* drain<T>(read: StreamingRead<T>): AsyncGenerator<T> {
     finished = true;
   } finally {
     if (!finished) void read.cancel().catch(() => undefined);
-  }
-}
-
-const CLOSED: IteratorReturnResult<undefined> = { done: true, value: undefined };
-
-/** Wraps subscribeToAll: keeps our events only, and close() ends a waiting iterator at once. */
-class EsdbSubscription implements Subscription {
-  private iterator: AsyncGenerator<RecordedEvent> | undefined;
-  private closed = false;
-  private scanned: Position | undefined;
-  private readonly closedSignal: Promise<typeof CLOSED>;
-  private signalClosed!: () => void;
-
-  constructor(
-    private readonly source: AllStreamSubscription,
-    private readonly keep: (event: RecordedEvent) => boolean,
-    private readonly onClose: () => void,
-  ) {
-    this.closedSignal = new Promise((resolve) => {
-      this.signalClosed = () => resolve(CLOSED);
-    });
-    // Errors surface through the iterator; this only keeps an unread failure from crashing the process.
-    source.on('error', () => undefined);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.signalClosed();
-    this.onClose();
-    await this.source.unsubscribe().catch(() => undefined);
-    this.source.destroy();
-  }
-
-  checkpoint(): Position | undefined {
-    return this.scanned;
-  }
-
-  /** Every call returns the same iterator: a subscription is one stream of events. */
-  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    this.iterator ??= this.run();
-    return this.iterator;
-  }
-
-  private async *run(): AsyncGenerator<RecordedEvent> {
-    const it = this.source[Symbol.asyncIterator]();
-    try {
-      while (!this.closed) {
-        const pending = it.next();
-        pending.catch(() => undefined); // abandoned when close() wins the race
-        const next = await Promise.race([pending, this.closedSignal]);
-        if (next.done || this.closed) return;
-        const event = toRecordedEvent(next.value);
-        if (event && this.keep(event)) yield event;
-        this.scanned = toPosition(next.value.event?.position) ?? this.scanned;
-      }
-    } catch (err) {
-      if (this.closed) return;
-      throw wrapError(err);
-    } finally {
-      await this.close();
-    }
   }
 }

@@ -47,6 +47,9 @@ export class PostgresEventStore implements EventStore {
   private readonly pollIntervalMs: number;
   private readonly settleTimeoutMs: number;
   private readonly subscriptions = new Set<Subscription>();
+  /** From-'end' subscriptions still reading their start; appends wait for them (see subscribe). */
+  private pendingEnds = 0;
+  private endsKnown: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -65,6 +68,7 @@ export class PostgresEventStore implements EventStore {
 
   async append(stream: string, events: NewEvent[], opts: AppendOptions = {}): Promise<AppendResult> {
     const prepared = prepareAppend(stream, events, opts.expectedRevision, this.limits);
+    if (this.pendingEnds > 0) await this.endsKnown;
     let row: BatchRow;
     try {
       row = await this.batcher.submit(prepared);
@@ -166,7 +170,20 @@ export class PostgresEventStore implements EventStore {
       }
       return from;
     };
-    const sub: PgSubscription = new PgSubscription(this.pool, this.notifier, start, opts.filter, {
+    // 'end' is the horizon at this call: read it now, not at the first next(), and let this store's
+    // appends wait until it is known, so none of them falls before it.
+    const started = start();
+    if (from === 'end') {
+      this.pendingEnds++;
+      const known = started.then(
+        () => undefined,
+        () => undefined,
+      );
+      const previous = this.endsKnown;
+      this.endsKnown = Promise.all([previous, known]).then(() => undefined);
+      void known.then(() => this.pendingEnds--);
+    }
+    const sub: PgSubscription = new PgSubscription(this.pool, this.notifier, () => started, opts.filter, {
       pageSize: this.pageSize,
       pollIntervalMs: this.pollIntervalMs,
       onClose: () => this.subscriptions.delete(sub),

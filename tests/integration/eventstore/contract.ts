@@ -4,6 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../support/eventually.js';
 import {
   InvalidCursorError,
   InvalidEventError,
@@ -331,6 +332,41 @@ export function eventStoreContract(name: string, makeTarget: () => Promise<Contr
           const result = await collect(store.readAll({ from, filter: inPrefix() })).catch((e: unknown) => e);
           if (Array.isArray(result)) expect(result).toEqual([]);
           else expect(result, positionToCursor(from)).toBeInstanceOf(InvalidCursorError);
+        }
+      });
+    });
+
+    describe('subscriptions: checkpoints past other streams, from end at the call', () => {
+      test('checkpoint() passes events of other streams (filter on A, append only to B)', async () => {
+        await store.append(s('a'), [ev('A', {})]);
+        const sub = store.subscribe({ from: 'start', filter: { streamPrefixes: [s('a')] } });
+        try {
+          expect((await take(sub, 1)).map((e) => e.stream)).toEqual([s('a')]);
+          // Wait for more: nothing else matches, but the checkpoint must move on.
+          const next = sub[Symbol.asyncIterator]().next();
+          next.catch(() => undefined);
+          let b = (await store.append(s('b'), [ev('B', { i: 0 })])).position;
+          for (let i = 1; i < 3; i++) b = (await store.append(s('b'), [ev('B', { i })])).position;
+          await eventually(
+            () => Promise.resolve(comparePositions(sub.checkpoint() ?? { commit: 0n, prepare: 0n }, b) >= 0),
+            `checkpoint() reaches B's position ${positionToCursor(b)}`,
+            15_000,
+          );
+        } finally {
+          await sub.close();
+        }
+      });
+
+      test('subscribe from end then append at once, 50 times: every appended event arrives', async () => {
+        for (let i = 0; i < 50; i++) {
+          const sub = store.subscribe({ from: 'end', filter: { streamPrefixes: [prefix] } });
+          try {
+            const appended = await store.append(s('e'), [ev('E', { i })]);
+            const [got] = await take(sub, 1);
+            expect(got?.id, `round ${i}`).toBe((await collect(store.readStream(s('e'), { fromRevision: appended.nextRevision, maxCount: 1 })))[0]?.id);
+          } finally {
+            await sub.close();
+          }
         }
       });
     });
