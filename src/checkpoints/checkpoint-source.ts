@@ -18,8 +18,8 @@ export class CheckpointSourceMismatchError extends Error {
     super(
       `rm.checkpoints were written by the ${recorded.kind} event store (${recorded.identity}), but this process is configured ` +
         `for the ${configured.kind} event store (${configured.identity}); their positions are not comparable, so resuming would ` +
-        `start the projectors at a wrong position. Point EVENT_STORE_URL back at the ${recorded.kind} store, or use a fresh ` +
-        `database (or empty rm.checkpoints and rebuild the read models from the ${configured.kind} store).`,
+        `start the projectors at a wrong position. Point EVENT_STORE_URL back at the ${recorded.kind} store, or give the ` +
+        `${configured.kind} store a fresh database (its read models are built from its own log).`,
     );
     this.name = 'CheckpointSourceMismatchError';
   }
