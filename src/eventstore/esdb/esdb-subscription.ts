@@ -32,6 +32,17 @@ export interface EsdbSubscriptionOptions {
 
 const CLOSED: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/**
+ * What a server checkpoint at `p` lets us claim: every record before `p`. Whether the server's
+ * checkpoint names the last record it scanned or the next one to read is not documented, so claim
+ * no more than the records before it (no record of ours starts one byte before another); the idle
+ * scan below moves on to exact positions.
+ */
+function justBefore(p: Position): Position {
+  if (p.commit === 0n) return { commit: 0n, prepare: 0n };
+  return { commit: p.commit - 1n, prepare: p.commit - 1n };
+}
+
 function isClosed<T>(v: T | typeof CLOSED): v is typeof CLOSED {
   return v === CLOSED;
 }
@@ -104,7 +115,7 @@ export class EsdbSubscription implements Subscription {
     // read, and maybe inside a read that has taken an event not yet counted: let that read settle,
     // then queue the checkpoint behind everything taken or buffered before it.
     await new Promise((resolve) => setImmediate(resolve));
-    this.checkpoints.push({ at: this.pulled + source.readableLength, position: toPosition(position)! });
+    this.checkpoints.push({ at: this.pulled + source.readableLength, position: justBefore(position) });
     this.release();
   };
 

@@ -43,7 +43,7 @@ describe('EventStoreDB adapter against a scripted peer', () => {
       if (!read.subscription) return reply.end();
       reply.confirm();
       reply.event({ stream: 'a-1', type: 'A', revision: 0n, position: pos(100n) });
-      reply.checkpoint(pos(900n)); // B's events, filtered out by the server, up to 900
+      reply.checkpoint(pos(901n)); // B's events, filtered out by the server, before 901 (one at 900)
     });
     store = new EsdbEventStore(peer.url);
     const sub = store.subscribe({ from: 'start', filter: { streamPrefixes: ['a-'] } });
@@ -64,7 +64,7 @@ describe('EventStoreDB adapter against a scripted peer', () => {
       if (!read.subscription) return reply.end();
       reply.confirm();
       for (let i = 0; i < n; i++) reply.event({ stream: 'a-1', type: 'A', revision: BigInt(i), position: pos(BigInt(100 + i)) });
-      reply.checkpoint(pos(5_000n));
+      reply.checkpoint(pos(5_001n));
     });
     store = new EsdbEventStore(peer.url);
     const sub = store.subscribe({ from: 'start', filter: { streamPrefixes: ['a-'] } });
