@@ -3,10 +3,23 @@
 
 import type pg from 'pg';
 import type { Position } from './position.js';
-import type { AppendLimits } from './validation.js';
 
 export type { Position } from './position.js';
-export type { AppendLimits } from './validation.js';
+
+/**
+ * What one append may hold. Sizes count an event as EventStoreDB's MaxAppendSize does
+ * (validation.ts, eventBytes): the UTF-8 bytes of its serialised data and metadata plus two bytes
+ * per UTF-16 unit of its type. Each adapter states its own (EventStore.limits) and validates
+ * against them before any I/O, so an oversize append fails the same way (append_too_large) on
+ * every store and writes nothing.
+ */
+export interface AppendLimits {
+  /** One event (data + metadata + type). */
+  readonly eventMaxBytes: number;
+  readonly eventsPerAppend: number;
+  /** The whole append (the sum over its events). */
+  readonly appendMaxBytes: number;
+}
 
 /** The revision a stream must be at for an append to succeed (revisions are 0-based). */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;

@@ -4,21 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from './errors.js';
 import { InvalidCursorError, POSITION_PART_MAX, positionToCursor, type Position } from './position.js';
-import type { ExpectedRevision, NewEvent, ReadAllOptions } from './types.js';
+import type { AppendLimits, ExpectedRevision, NewEvent, ReadAllOptions } from './types.js';
 
-/**
- * What one append may hold. Sizes count an event as EventStoreDB's MaxAppendSize does: the UTF-8
- * bytes of its serialised data and metadata plus two bytes per UTF-16 unit of its type. Each
- * adapter states its own (EventStore.limits) and validates against them before any I/O, so an
- * oversize append fails the same way (append_too_large) on every store and writes nothing.
- */
-export interface AppendLimits {
-  /** One event (data + metadata + type). */
-  readonly eventMaxBytes: number;
-  readonly eventsPerAppend: number;
-  /** The whole append (the sum over its events). */
-  readonly appendMaxBytes: number;
-}
+export type { AppendLimits } from './types.js';
 
 export const LIMITS = Object.freeze({
   streamNameMaxLength: 200,
