@@ -59,7 +59,10 @@ export class PostgresEventStore implements EventStore {
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
     this.settleTimeoutMs = opts.settleTimeoutMs ?? 2_000;
     this.batcher = new AppendBatcher(pool, {
-      maxInFlight: opts.maxBatchesInFlight ?? 1,
+      // Two: while one batch waits for its WAL flush the next one is already being written (32
+      // writers: 3.65–3.93× Emmett with 2 against 2.85–3.09× with 1 and 2.5–3.0× with 4 in one
+      // session, npm run bench -- eventstore); a lone writer is unaffected.
+      maxInFlight: opts.maxBatchesInFlight ?? 2,
       maxAppendsPerBatch: 256,
       maxBytesPerBatch: 8 * 1024 * 1024,
     });
