@@ -8,8 +8,7 @@ import { eventPayloadLz4 } from './0006_event_payload_lz4.js';
 import { facesByReference } from './0007_faces_by_reference.js';
 import { checkpointSource } from './0008_checkpoint_source.js';
 import { appendOne } from './0010_append_one.js';
-import { appendOneWriteFirst } from './0011_append_one_write_first.js';
 import { boundedReadAllPage } from './0009_bounded_read_all_page.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendOneWriteFirst];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne];
