@@ -45,10 +45,17 @@ function metadataOf(command: { type: string }, ctx: CommandContext, commandId: s
  * For a use case that appends to more than one stream (registration: the e-mail claim, then the
  * user): decides `command` on the decider's initial state — what handleCommand will decide for a
  * stream that does not exist yet — and checks the events exactly as the store will (serialisable,
- * storable text, sizes), without any I/O. Throws the decider's DomainError or the store's
- * InvalidEventError, so the use case can refuse before its first append.
+ * storable text, sizes against `store`'s own limits: 1 MiB per append on EventStoreDB), without
+ * any I/O. Throws the decider's DomainError or the store's InvalidEventError, so the use case can
+ * refuse before its first append.
  */
-export function assertAppendable<C extends { type: string }, E extends DomainEvent, S>(decider: Decider<C, E, S>, stream: string, command: C, ctx: CommandContext): void {
+export function assertAppendable<C extends { type: string }, E extends DomainEvent, S>(
+  store: Pick<EventStore, 'limits'>,
+  decider: Decider<C, E, S>,
+  stream: string,
+  command: C,
+  ctx: CommandContext,
+): void {
   const events = decider.decide(command, decider.initialState);
   if (events.length === 0) return;
   const metadata = metadataOf(command, ctx, randomUUID());
@@ -56,6 +63,7 @@ export function assertAppendable<C extends { type: string }, E extends DomainEve
     stream,
     events.map((e) => ({ type: e.type, data: e.data, metadata })),
     'no_stream',
+    store.limits,
   );
 }
 

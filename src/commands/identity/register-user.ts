@@ -60,7 +60,7 @@ export async function registerUser(store: EventStore, input: RegistrationInput, 
   const claimStream = emailClaimStream(email);
   const register = { type: 'RegisterUser' as const, userId, email, displayName, passwordHash, role: input.role ?? 'user' };
   // The user stream is new (a fresh id): deciding on the initial state is what handleCommand will decide.
-  assertAppendable(userDecider, userStream(userId), register, ctx);
+  assertAppendable(store, userDecider, userStream(userId), register, ctx);
   await handleCommand(store, emailClaimDecider, claimStream, { type: 'ClaimEmail', userId }, ctx);
   try {
     const result = await handleCommand(store, userDecider, userStream(userId), register, ctx);

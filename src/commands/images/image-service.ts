@@ -72,7 +72,7 @@ export class ImageService {
       if (prior) return answerFor(prior, sha256);
     }
     // Refused before the blob is written: a rejected upload leaves nothing behind.
-    assertAppendable(imageDecider, imageStream(imageId), command, ctx);
+    assertAppendable(this.store, imageDecider, imageStream(imageId), command, ctx);
     if (!opts.blobStored) await this.blobs.put(input.data, input.contentType, sha256);
     try {
       const result = await handleCommand(this.store, imageDecider, imageStream(imageId), command, ctx);
