@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createEventStore, describeEventStore } from './eventstore/create-event-store.js';
 import { claimCheckpoints } from './checkpoints/checkpoint-source.js';
+import { checkEventStoreServer } from './eventstore/esdb/server-check.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
 import { CheckpointWaiter } from './checkpoints/checkpoint-waiter.js';
@@ -61,6 +62,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   // One store per database: refuse checkpoints of the other store kind before anything subscribes.
   try {
     await claimCheckpoints(pool, describeEventStore(config.eventStoreUrl));
+    await checkEventStoreServer(eventStore, logger); // EventStoreDB < 22.6 (0-0 positions): refused here, or on first connection
   } catch (err) {
     await metrics.close().catch(() => undefined);
     await eventStore.close().catch(() => undefined);

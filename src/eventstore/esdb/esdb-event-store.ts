@@ -34,7 +34,19 @@ import { DEFAULT_APPEND_LIMITS, ESDB_DEFAULT_MAX_APPEND_BYTES, prepareAppend, va
 import { EsdbSubscription, type ScannedEntry } from './esdb-subscription.js';
 import { withDeadline } from './deadline.js';
 import { withoutBatchAppend } from './without-batch-append.js';
-import { fromEsdbActualRevision, isAfter, isInvalidPosition, matchesFilter, subscriptionFilter, toEsdbExpectedRevision, toPosition, toRecordedEvent, wrapError } from './mapping.js';
+import {
+  EsdbServerTooOldError,
+  fromEsdbActualRevision,
+  isAfter,
+  isInvalidPosition,
+  isZeroPosition,
+  matchesFilter,
+  subscriptionFilter,
+  toEsdbExpectedRevision,
+  toPosition,
+  toRecordedEvent,
+  wrapError,
+} from './mapping.js';
 
 export interface EsdbEventStoreOptions {
   /** Events per readAll request. */
@@ -50,6 +62,13 @@ export interface EsdbEventStoreOptions {
   idleScanMs?: number;
 }
 
+/** The URL's host list without credentials or options, for messages (esdb://u:p@h1:2113,h2?tls=false -> h1:2113,h2). */
+export function esdbServerName(url: string): string {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const authority = rest.split(/[/?#]/, 1)[0] ?? '';
+  return authority.slice(authority.lastIndexOf('@') + 1) || 'no host';
+}
+
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb' as const;
   readonly limits: AppendLimits;
@@ -60,9 +79,15 @@ export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<Subscription>();
   /** Settles once every from-'end' subscription started so far knows its start (see subscribe). */
   private appendGate: Promise<void> = Promise.resolve();
+  private readonly serverName: string;
+  /** The server check (checkServer): passed, refused for good, or running (forgotten when it fails otherwise). */
+  private serverChecked = false;
+  private serverRefused: EsdbServerTooOldError | undefined;
+  private serverCheck: Promise<void> | undefined;
 
   constructor(url: string, opts: EsdbEventStoreOptions = {}) {
     this.client = withoutBatchAppend(EventStoreDBClient.connectionString(url));
+    this.serverName = esdbServerName(url);
     this.pageSize = opts.pageSize ?? 512;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
     const maxAppendBytes = opts.maxAppendBytes ?? ESDB_DEFAULT_MAX_APPEND_BYTES;
@@ -79,6 +104,7 @@ export class EsdbEventStore implements EventStore {
     const data = prepared.events.map((e) =>
       jsonEvent({ id: e.id, type: e.type, data: JSON.parse(e.dataJson) as JSONType, metadata: JSON.parse(e.metadataJson) as JSONType }),
     );
+    await this.checkServer();
     await this.appendGate;
     let result: EsdbAppendResult;
     try {
@@ -110,6 +136,7 @@ export class EsdbEventStore implements EventStore {
       if (backwards) return;
       fromRevision = undefined;
     }
+    await this.checkServer();
     const read = this.client.readStream(stream, {
       direction: backwards ? BACKWARDS : FORWARDS,
       fromRevision: fromRevision ?? (backwards ? END : START),
@@ -132,6 +159,7 @@ export class EsdbEventStore implements EventStore {
     let from: Position | undefined = opts.from;
     const to = opts.to;
     if (to && from && !isAfter(to, from)) return;
+    await this.checkServer();
     // $all has no server-side filter in this client: read pages and filter here. The bound `to`
     // ends the scan at the first event after it, matched or not.
     while (remaining > 0) {
@@ -165,7 +193,9 @@ export class EsdbEventStore implements EventStore {
     const from = opts.from;
     // 'end' is the head at this call, not whatever END is when the server gets to the request:
     // read it now, and hold this store's appends until it is known, so none of them falls before it.
-    const start: Promise<Position | 'start'> = from === 'end' ? this.holdAppends(this.headPosition().then((head) => head ?? 'start')) : Promise.resolve(from);
+    // Nothing is delivered before the server check has passed (checkServer).
+    const start: Promise<Position | 'start'> =
+      from === 'end' ? this.holdAppends(this.checkServer().then(() => this.newestEvent()).then((head) => head?.position ?? 'start')) : this.checkServer().then(() => from);
     const sub: EsdbSubscription = new EsdbSubscription({
       start,
       filter: opts.filter,
@@ -205,7 +235,55 @@ export class EsdbEventStore implements EventStore {
   }
 
   async headPosition(): Promise<Position | undefined> {
-    // The newest event that is not a system event: page backwards from the end.
+    await this.checkServer();
+    return (await this.newestEvent())?.position;
+  }
+
+  /**
+   * Refuses a server that reports 0-0 positions on stream reads (older than 22.6), on which every
+   * position would compare as caught up: reads the newest event of ours from $all and the same
+   * event from its stream, and compares the positions. An empty log passes (there is nothing to
+   * compare; the first stream read with a 0-0 position is refused by toRecordedEvent). Every
+   * operation awaits this first (see there); it runs once and is kept once it passed or refused,
+   * and is run again by the next operation when it failed otherwise (the server unreachable), so
+   * an unreachable server at start-up delays the check to the first successful connection, never
+   * past it. Rejects with EsdbServerTooOldError or, while the server cannot be reached, the
+   * connection error.
+   */
+  checkServer(): Promise<void> {
+    if (this.serverChecked) return Promise.resolve();
+    if (this.serverRefused) return Promise.reject(this.serverRefused);
+    this.serverCheck ??= this.probePositions().then(
+      () => {
+        this.serverChecked = true;
+      },
+      (err: unknown) => {
+        this.serverCheck = undefined;
+        if (err instanceof EsdbServerTooOldError) this.serverRefused = err;
+        throw wrapError(err);
+      },
+    );
+    return this.serverCheck;
+  }
+
+  private async probePositions(): Promise<void> {
+    const newest = await this.newestEvent();
+    if (!newest) return;
+    try {
+      for await (const resolved of drain(this.client.readStream(newest.stream, { fromRevision: newest.revision, maxCount: 1, direction: FORWARDS }))) {
+        const position = toPosition(resolved.event?.position);
+        if (!position || isZeroPosition(position)) throw new EsdbServerTooOldError(`event ${newest.id} of '${newest.stream}' (at ${positionToCursor(newest.position)} in $all)`, this.serverName);
+        return;
+      }
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return; // deleted meanwhile: nothing to compare
+      if (err instanceof EsdbServerTooOldError) throw err;
+      throw wrapError(err);
+    }
+  }
+
+  /** The newest event that is not a system event (page backwards from the end of $all). */
+  private async newestEvent(): Promise<RecordedEvent | undefined> {
     let from: Position | undefined;
     try {
       for (;;) {
@@ -217,7 +295,8 @@ export class EsdbEventStore implements EventStore {
           if (!position) continue;
           if (from && !isAfter(from, position)) continue;
           from = position;
-          if (toRecordedEvent(resolved)) return position;
+          const event = toRecordedEvent(resolved);
+          if (event) return event;
         }
         if (seen < this.pageSize) return undefined;
       }
@@ -227,6 +306,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
+    if (this.serverRefused) throw this.serverRefused;
     // The client's reads ignore a deadline (it passes Infinity) and wait for a connection as long
     // as it takes: bound the whole probe here, and cancel the read when the bound wins.
     const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 });
@@ -253,9 +333,12 @@ export class EsdbEventStore implements EventStore {
   private async positionOf(stream: string, revision: bigint): Promise<Position | undefined> {
     try {
       for await (const resolved of drain(this.client.readStream(stream, { fromRevision: revision, maxCount: 1, direction: FORWARDS }))) {
-        return toPosition(resolved.event?.position);
+        const position = toPosition(resolved.event?.position);
+        if (position && isZeroPosition(position)) throw new EsdbServerTooOldError(`the event at revision ${revision} of '${stream}'`, this.serverName);
+        return position;
       }
     } catch (err) {
+      if (err instanceof EsdbServerTooOldError) throw err;
       throw wrapError(err);
     }
     return undefined;

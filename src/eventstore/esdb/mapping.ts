@@ -42,6 +42,27 @@ export function isSystem(stream: string, type: string): boolean {
   return stream.startsWith('$') || type.startsWith('$');
 }
 
+/** 0-0: what EventStoreDB older than 22.6 reports as the position of an event read from a stream. */
+export function isZeroPosition(p: Position): boolean {
+  return p.commit === 0n && p.prepare === 0n;
+}
+
+/**
+ * The server reports no log positions on stream reads (0-0: EventStoreDB older than 22.6), so
+ * every position of ours would compare as "caught up": refused, at start-up when the server can be
+ * reached (EsdbEventStore.checkServer) and at the latest before the first operation.
+ */
+export class EsdbServerTooOldError extends Error {
+  readonly code = 'esdb_server_too_old';
+  constructor(what: string, server?: string) {
+    super(
+      `EventStoreDB${server ? ` at ${server}` : ''} returned ${what} without a log position (0-0: servers older than 22.6 report none on stream reads); ` +
+        'facetrail needs EventStoreDB >= 22.6, since with 0-0 positions every read-your-writes wait would pass at once. Upgrade the server or point EVENT_STORE_URL at one that is >= 22.6.',
+    );
+    this.name = 'EsdbServerTooOldError';
+  }
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
@@ -53,9 +74,7 @@ export function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent
   const position = toPosition(e.position);
   // Stream reads carry positions only on EventStoreDB >= 22.6.
   // Older servers send 0-0 instead; no event of ours sits there (the log starts with system records).
-  if (!position || (position.commit === 0n && position.prepare === 0n)) {
-    throw new Error(`EventStoreDB returned event ${e.id} without a log position (server older than 22.6?): facetrail needs EventStoreDB >= 22.6`);
-  }
+  if (!position || isZeroPosition(position)) throw new EsdbServerTooOldError(`event ${e.id} of '${e.streamId}'`);
   return {
     id: e.id,
     stream: e.streamId,
