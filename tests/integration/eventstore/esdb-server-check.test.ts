@@ -78,7 +78,8 @@ describe('EventStoreDB older than 22.6 (0-0 positions on stream reads)', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(err?.message, 'started on a server that reports 0-0 positions').toMatch(/22\.6/);
+    expect(err, 'started on a server that reports 0-0 positions').toBeInstanceOf(Error);
+    expect(err!.message).toMatch(/22\.6/);
     expect(err!.name).toBe('EsdbServerTooOldError');
     expect(err!.message).toContain(`127.0.0.1:${peer.port}`);
     expect(err!.message).not.toContain('s3cret');
