@@ -1,10 +1,11 @@
-// Shared by the projections:* commands: the database, the event store and the selection of
-// projections by name.
+// Shared by the projections:* commands: the database, the event store (checked against the store
+// kind that wrote rm.checkpoints, as the server roles do) and the selection of projections by name.
 
 import type pg from 'pg';
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
-import { createEventStore } from '../eventstore/create-event-store.js';
+import { claimCheckpoints } from '../checkpoints/checkpoint-source.js';
+import { createEventStore, describeEventStore } from '../eventstore/create-event-store.js';
 import type { EventStore } from '../eventstore/types.js';
 import { projections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
@@ -24,6 +25,14 @@ export interface CliContext {
 export async function withCliContext(body: (ctx: CliContext) => Promise<number>): Promise<number> {
   const config = loadConfig();
   const pool = createPool(config.databaseUrl, { max: 12, applicationName: 'facetrail-cli-projections' });
+  // One store per database, as the server roles check it: refuse checkpoints of the other store
+  // kind before anything reads or writes them (or the store is even opened).
+  try {
+    await claimCheckpoints(pool, describeEventStore(config.eventStoreUrl));
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
   const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
   try {
     return await body({ pool, store, out: (l) => console.log(l), err: (l) => console.error(l) });
