@@ -25,9 +25,9 @@ export interface FeedQuery {
   /** Exclusive: the events after this position; the start of the log when missing. */
   after?: Position;
   limit: number;
-  /** Event types (server-side filter). */
+  /** Event types (the store's filter; checked while paging on EventStoreDB, see page()). */
   types?: string[];
-  /** Stream name prefix (server-side filter). */
+  /** Stream name prefix (the store's filter; checked while paging on EventStoreDB, see page()). */
   streamPrefix?: string;
   /** metadata.actor.id (filtered while paging). */
   actorId?: string;
@@ -49,7 +49,11 @@ export interface FeedPage {
 
 export const MAX_FEED_LIMIT = 1000;
 export const DEFAULT_FEED_LIMIT = 100;
-/** The most events one feed request reads when filtering by actor or time in code. */
+/**
+ * The most events one feed request reads when it filters in code: by actor or time, and on
+ * EventStoreDB by type or stream too (see page()). A page that reaches it ends early, with a
+ * cursor at the last event scanned.
+ */
 export const DEFAULT_SCAN_BOUND = 10_000;
 export const EXPORT_PAGE_SIZE = 1000;
 
@@ -93,7 +97,12 @@ export class AuditFeed {
     const filter: EventFilter = {};
     if (q.types && q.types.length > 0) filter.eventTypes = q.types;
     if (q.streamPrefix !== undefined && q.streamPrefix !== '') filter.streamPrefixes = [q.streamPrefix];
-    const inCode = q.actorId !== undefined || q.from !== undefined || q.to !== undefined;
+    // EventStoreDB's client (6.2.1) filters $all client-side: a filtered read scans every event up
+    // to the head whatever it matches, and maxCount counts matches only. There the store's filter
+    // is applied here instead, over an unfiltered read counted against the scan bound, so a page
+    // scans at most the bound and continues from its cursor (PostgreSQL filters in the server).
+    const filterHere = this.store.kind === 'esdb' && (filter.eventTypes !== undefined || filter.streamPrefixes !== undefined);
+    const inCode = filterHere || q.actorId !== undefined || q.from !== undefined || q.to !== undefined;
     const scanBound = Math.max(limit, this.opts.scanBound ?? DEFAULT_SCAN_BOUND);
 
     const events: AuditEvent[] = [];
@@ -105,10 +114,10 @@ export class AuditFeed {
     let read = 0;
     const maxCount = inCode ? scanBound : limit;
     let full = false;
-    for await (const e of this.store.readAll({ from: after, to: head, maxCount, filter })) {
+    for await (const e of this.store.readAll({ from: after, to: head, maxCount, ...(filterHere ? {} : { filter }) })) {
       last = e.position;
       read++;
-      if (!inCode || matches(e, q)) {
+      if (!inCode || ((!filterHere || matchesStoreFilter(e, filter)) && matches(e, q))) {
         events.push(toAuditEvent(e));
         if (events.length >= limit) {
           full = true;
@@ -155,6 +164,13 @@ export class AuditFeed {
       if (n < pageSize) return;
     }
   }
+}
+
+/** The store's filter as page() applies it in code (as the port defines it: empty lists do not filter). */
+function matchesStoreFilter(e: RecordedEvent, filter: EventFilter): boolean {
+  if (filter.eventTypes && filter.eventTypes.length > 0 && !filter.eventTypes.includes(e.type)) return false;
+  if (filter.streamPrefixes && filter.streamPrefixes.length > 0 && !filter.streamPrefixes.some((p) => e.stream.startsWith(p))) return false;
+  return true;
 }
 
 function matches(e: RecordedEvent, q: FeedQuery): boolean {
