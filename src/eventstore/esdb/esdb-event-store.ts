@@ -1,5 +1,6 @@
 // The EventStoreDB adapter (EVENT_STORE_URL=esdb://…). Needs EventStoreDB >= 22.6 (positions on
-// stream reads). Same contract as the PostgreSQL store, except where ESDB's own rules differ:
+// stream reads; an older server is refused by checkServer, at start-up or at the latest before the
+// first operation). Same contract as the PostgreSQL store, except where ESDB's own rules differ:
 // event ids are unique per stream only, and re-appending ids is a no-op only under ESDB's
 // idempotency rules (exactly for a numeric/'no_stream' expectation, best effort for 'any').
 
