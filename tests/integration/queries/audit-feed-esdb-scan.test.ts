@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EsdbEventStore } from '../../../src/eventstore/esdb/esdb-event-store.js';
 import { cursorToPosition, positionToCursor, type Position } from '../../../src/eventstore/position.js';
-import { AuditFeed } from '../../../src/queries/audit/audit-feed.js';
+import { AuditFeed, type FeedQuery } from '../../../src/queries/audit/audit-feed.js';
 import { startEsdbPeer, type EsdbPeer, type PeerEvent } from '../../support/esdb-peer.js';
 
 const LOG = 400;
@@ -55,10 +55,11 @@ afterAll(async () => {
 });
 
 describe('the audit feed on EventStoreDB with a filter', () => {
-  for (const [label, query] of [
+  const queries: [string, Pick<FeedQuery, 'types' | 'streamPrefix'>][] = [
     ['a type filter', { types: ['Wanted'] }],
     ['a stream prefix', { streamPrefix: 'f14-wanted-' }],
-  ] as const) it(`${label}: each page scans at most the bound and continues from its cursor, without skipping the match`, async () => {
+  ];
+  for (const [label, query] of queries) it(`${label}: each page scans at most the bound and continues from its cursor, without skipping the match`, async () => {
     const feed = new AuditFeed(store, { scanBound: SCAN_BOUND });
     const head = log.at(-1)!.position;
     let after: Position | undefined;
