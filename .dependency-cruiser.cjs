@@ -7,7 +7,7 @@
 const src = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 
 const GROUND = ['config', 'logger', 'abortable-pause', 'db', 'metrics'];
-const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints'];
+const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints', 'privacy'];
 const COMPOSITION = ['main', 'runtime', 'commit-hooks', 'cli'];
 
 /** `from` may import only `allowed` (and npm packages, node built-ins, itself). */
@@ -43,8 +43,8 @@ module.exports = {
     onlyDown(
       'domain-is-pure',
       src('domain'),
-      [src('domain'), '^src/eventstore/(types|position)\\.ts$'],
-      'The domain imports only the domain (and the event store port types, for upcasting).',
+      [src('domain'), '^src/eventstore/(types|position)\\.ts$', '^src/privacy/declarations\\.ts$'],
+      'The domain imports only the domain (and the event store port types, for upcasting; the personal-data declaration types).',
     ),
     onlyDown('auth', src('auth'), [src('domain', ...LIBRARIES, ...GROUND)], 'Tokens and passwords: a library over the domain roles.'),
     onlyDown('commands', src('commands'), [src('domain', 'auth', ...LIBRARIES, ...GROUND)], 'Use cases: load, fold, decide, append. Never read models.'),

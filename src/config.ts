@@ -44,6 +44,16 @@ export interface Config {
      */
     failedLoginsBackstop: number;
   };
+  privacy: {
+    /** PRIVACY_KEK_FILE: the key-encryption keys (JSON {active, keys}); required in production. */
+    kekFile: string | undefined;
+    /** PRIVACY_DEV_KEK_FILE: where a development KEK is created when PRIVACY_KEK_FILE is unset (not in production). */
+    devKekFile: string;
+    /** PRIVACY_KEY_CACHE_ENTRIES: unwrapped data keys each process keeps in memory. */
+    keyCacheEntries: number;
+    /** PRIVACY_KEY_CACHE_TTL_MS: longest a cached key is used without a shred notice reaching the process. */
+    keyCacheTtlMs: number;
+  };
   images: {
     /** Largest accepted upload in bytes. */
     maxUploadBytes: number;
@@ -236,6 +246,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       failedLoginsPerAccount: r.int('AUTH_FAILED_LOGINS_PER_ACCOUNT', 10, 1, 10_000),
       failedLoginsBackstop: r.int('AUTH_FAILED_LOGINS_BACKSTOP', 100, 1, 1_000_000),
     },
+    privacy: {
+      kekFile: r.optional('PRIVACY_KEK_FILE'),
+      devKekFile: r.string('PRIVACY_DEV_KEK_FILE', '.keys/kek-dev.json'),
+      keyCacheEntries: r.int('PRIVACY_KEY_CACHE_ENTRIES', 10_000, 1, 10_000_000),
+      keyCacheTtlMs: r.int('PRIVACY_KEY_CACHE_TTL_MS', 60_000, 100, 3_600_000),
+    },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxPixels: r.int('MAX_IMAGE_PIXELS', 40_000_000, 1, 1_000_000_000),
@@ -289,6 +305,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (nodeEnv === 'production' && !config.auth.privateKeyPem && !config.auth.privateKeyFile) {
     r.problems.push('JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE must be set in production');
+  }
+  if (nodeEnv === 'production' && !config.privacy.kekFile) {
+    r.problems.push('PRIVACY_KEK_FILE must be set in production (the key-encryption keys of personal data; README, "Privacy")');
   }
   // An open /metrics tells anyone the routes, the traffic and the queue depths.
   if (nodeEnv === 'production' && !config.metrics.token) {

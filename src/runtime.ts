@@ -10,6 +10,8 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createEventStore, describeEventStore } from './eventstore/create-event-store.js';
 import { claimCheckpoints } from './checkpoints/checkpoint-source.js';
+import { startPrivacy, type Privacy } from './privacy/start-privacy.js';
+import { personalData } from './domain/personal-data.js';
 import { checkEventStoreServer } from './eventstore/esdb/server-check.js';
 import { loadSigningKeys } from './auth/keys.js';
 import { TokenService } from './auth/tokens.js';
@@ -52,24 +54,38 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   redis.connect().catch(() => undefined); // reported by the 'error' listener; readiness shows it
 
   const metrics = new Metrics();
-  const eventStore = instrumentEventStore(await createEventStore({
+  const store = await createEventStore({
     eventStoreUrl: config.eventStoreUrl,
     esdbMaxAppendBytes: config.esdbMaxAppendBytes,
     pool,
     databaseUrl: config.databaseUrl,
     onBackgroundError: (err) => logger.warn({ err: err.message }, 'event store background connection error'),
-  }), metrics);
+  });
+  let privacy: Privacy;
   // One store per database: refuse checkpoints of the other store kind before anything subscribes.
   try {
     await claimCheckpoints(pool, describeEventStore(config.eventStoreUrl));
-    await checkEventStoreServer(eventStore, logger); // EventStoreDB < 22.6 (0-0 positions): refused here, or on first connection
+    await checkEventStoreServer(store, logger); // EventStoreDB < 22.6 (0-0 positions): refused here, or on first connection
+    privacy = await startPrivacy({
+      pool,
+      databaseUrl: config.databaseUrl,
+      settings: config.privacy,
+      allowDevKek: config.nodeEnv !== 'production',
+      declarations: personalData,
+      onListenError: (err) => logger.warn({ err: err.message }, 'key shred listener error'),
+    });
   } catch (err) {
     await metrics.close().catch(() => undefined);
-    await eventStore.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     redis.disconnect();
     await pool.end().catch(() => undefined);
     throw err;
   }
+  if (privacy.kekSource !== 'file') {
+    logger.warn({ file: config.privacy.devKekFile }, 'sealing personal data with a development key-encryption key; set PRIVACY_KEK_FILE in production');
+  }
+  // Personal fields sealed on append and opened on read, for every role (src/privacy).
+  const eventStore = instrumentEventStore(privacy.seal(store), metrics);
 
   const keys = await loadSigningKeys({
     privateKeyPem: config.auth.privateKeyPem,
@@ -98,6 +114,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     tokens,
     checkpoints,
     metrics,
+    privacy,
     get commitHooks() {
       return (hooks ??= commitHooks({ config, logger, redis, pool }));
     },
@@ -106,6 +123,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       await metrics.close().catch((err: unknown) => logger.error({ err }, 'closing the metrics collectors failed'));
       await checkpoints.close().catch((err: unknown) => logger.error({ err }, 'closing the checkpoint listener failed'));
       await eventStore.close().catch((err: unknown) => logger.error({ err }, 'closing the event store failed'));
+      await privacy.close().catch((err: unknown) => logger.error({ err }, 'closing the key store failed'));
       redis.disconnect();
       await pool.end().catch((err: unknown) => logger.error({ err }, 'closing the PostgreSQL pool failed'));
     },

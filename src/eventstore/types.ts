@@ -133,6 +133,23 @@ export interface EventStore {
   close(): Promise<void>;
   /** Present when the log is kept in the read models' own database (the PostgreSQL store). */
   readonly localData?: LocalEventData;
+  /**
+   * Present when the store seals personal data (src/privacy wraps every adapter with it): the data
+   * keys a use case creates before it records personal data for a new subject or image.
+   */
+  readonly dataKeys?: DataKeys;
+}
+
+/** The key a use case needs before it appends personal data (src/privacy/key-store.ts implements it). */
+export interface DataKeys {
+  /**
+   * Creates the live data key of a scope unless it exists (a subject's, or an image's under its
+   * owner). Refuses (subject_erased / consent_required) for an erased scope or a consent withdrawn
+   * since the caller saw `consentWithdrawals` withdrawals of that purpose.
+   */
+  ensureKey(scope: { purpose: 'profile' | 'content' | 'face_analysis' | 'face_recognition'; subjectId: string; imageId?: string; consentWithdrawals?: number }): Promise<string>;
+  /** A keyed hash of `value` under a named, stable system secret (e.g. an e-mail claim's stream name). */
+  keyedHash(secretName: string, value: string): Promise<string>;
 }
 
 /** Where a query runs: the caller's transaction (a client) or a pool. */

@@ -13,6 +13,7 @@ import { ImageService } from '../commands/images/image-service.js';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/types.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Privacy } from '../privacy/start-privacy.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
@@ -40,6 +41,8 @@ export interface AppRuntime {
   metrics: Metrics;
   /** Every BullMQ queue (src/workers/index.ts), for the queue board. */
   queueNames: readonly string[];
+  /** The key store and the opener of sealed personal fields (src/privacy). */
+  privacy: Privacy;
 }
 
 export interface ApiServices {
@@ -97,7 +100,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     imageHistory: new ImageHistory(rt.eventStore),
     blobs,
     images: new ImageService(rt.eventStore, blobs),
-    imagesQuery: new CachedImagesQuery(rt.pool, readCache, rt.eventStore.localData),
+    imagesQuery: new CachedImagesQuery(rt.pool, readCache, rt.eventStore.localData, rt.privacy.opener),
     audit: new AuditFeed(rt.eventStore),
     close: () => readCache?.close(),
   };

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { DomainError } from '../../domain/decider.js';
-import { emailClaimDecider, emailClaimStream } from '../../domain/identity/email-claim.js';
+import { emailClaimDecider } from '../../domain/identity/email-claim.js';
+import { emailClaimStreams } from './email-claim-streams.js';
 import type { Role } from '../../domain/identity/roles.js';
 import { sessionDecider, sessionStream, type RevokeReason } from '../../domain/identity/session.js';
 import { userDecider, type UserState } from '../../domain/identity/user.js';
@@ -58,9 +59,11 @@ export class IdentityService {
     } catch {
       return undefined;
     }
-    const claim = await loadStream(this.store, emailClaimDecider, emailClaimStream(email));
-    if (!claim.state.claimedBy) return undefined;
-    const user = await loadStream(this.store, userDecider, userStream(claim.state.claimedBy));
+    const claims = await emailClaimStreams(this.store, email);
+    let claimedBy = (await loadStream(this.store, emailClaimDecider, claims.current)).state.claimedBy;
+    if (!claimedBy && claims.legacy !== undefined) claimedBy = (await loadStream(this.store, emailClaimDecider, claims.legacy)).state.claimedBy;
+    if (!claimedBy) return undefined;
+    const user = await loadStream(this.store, userDecider, userStream(claimedBy));
     return user.state.status === 'none' ? undefined : user.state;
   }
 

@@ -4,13 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import { checkPasswordPolicy, hashPassword, passwordTextProblem } from '../../auth/passwords.js';
 import { DomainError } from '../../domain/decider.js';
-import { emailClaimDecider, emailClaimStream, normaliseEmail } from '../../domain/identity/email-claim.js';
+import { emailClaimDecider, normaliseEmail } from '../../domain/identity/email-claim.js';
+import { emailClaimStreams } from './email-claim-streams.js';
 import type { Role } from '../../domain/identity/roles.js';
 import { userDecider } from '../../domain/identity/user.js';
 import { userStream } from '../../domain/identity/user-events.js';
 import { nameTextProblem } from '../../domain/text/storable-text.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
-import { assertAppendable, handleCommand } from '../command-handler.js';
+import { assertAppendable, handleCommand, loadStream } from '../command-handler.js';
 import type { CommandContext } from '../context.js';
 
 export interface RegistrationInput {
@@ -57,12 +58,18 @@ export async function registerUser(store: EventStore, input: RegistrationInput, 
 
   const userId = randomUUID();
   const passwordHash = await hashPassword(input.password);
-  const claimStream = emailClaimStream(email);
+  const claims = await emailClaimStreams(store, email);
+  const claimStream = claims.current;
   const register = { type: 'RegisterUser' as const, userId, email, displayName, passwordHash, role: input.role ?? 'user' };
   // The user stream is new (a fresh id): deciding on the initial state is what handleCommand will decide.
   assertAppendable(store, userDecider, userStream(userId), register, ctx);
+  if (claims.legacy !== undefined && (await loadStream(store, emailClaimDecider, claims.legacy)).state.claimedBy !== undefined) {
+    throw new DomainError('conflict', 'email_taken', 'this e-mail address is already registered');
+  }
   await handleCommand(store, emailClaimDecider, claimStream, { type: 'ClaimEmail', userId }, ctx);
   try {
+    // The user's profile key (src/privacy): its e-mail, name and password hash are sealed under it.
+    await store.dataKeys?.ensureKey({ purpose: 'profile', subjectId: userId });
     const result = await handleCommand(store, userDecider, userStream(userId), register, ctx);
     return { userId, position: result.position! };
   } catch (err) {

@@ -73,6 +73,9 @@ export class ImageService {
     }
     // Refused before the blob is written: a rejected upload leaves nothing behind.
     assertAppendable(this.store, imageDecider, imageStream(imageId), command, ctx);
+    // The image's keys (src/privacy): its filename, and the faces its analysis will find.
+    await this.store.dataKeys?.ensureKey({ purpose: 'content', subjectId: input.ownerId, imageId });
+    await this.store.dataKeys?.ensureKey({ purpose: 'face_analysis', subjectId: input.ownerId, imageId });
     if (!opts.blobStored) await this.blobs.put(input.data, input.contentType, sha256);
     try {
       const result = await handleCommand(this.store, imageDecider, imageStream(imageId), command, ctx);

@@ -7,6 +7,7 @@
 
 import type pg from 'pg';
 import { START, type Position } from '../../eventstore/position.js';
+import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import type { LocalEventData } from '../../eventstore/types.js';
 import { readCheckpoint } from '../../checkpoints/checkpoints.js';
 import type { Viewer } from '../../domain/identity/viewer.js';
@@ -58,8 +59,9 @@ export class CachedImagesQuery extends ImagesQuery {
     private readonly db: pg.Pool,
     private readonly cache: ReadCache | undefined,
     localData: LocalEventData | undefined,
+    opener?: Pick<FieldOpener, 'openValue'>,
   ) {
-    super(db, localData);
+    super(db, localData, opener);
   }
 
   override async list(viewer: Viewer, opts: ImageListOptions, read: ReadOptions = {}): Promise<ImagePage> {

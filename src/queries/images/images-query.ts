@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Viewer } from '../../domain/identity/viewer.js';
 import { isDeleted, type ImageFields } from '../../domain/images/image-view.js';
 import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
+import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import type { LocalEventData } from '../../eventstore/types.js';
 import { imagesTable } from '../../projections/images/tables.js';
 import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
@@ -56,6 +57,28 @@ interface FaceRow {
   score: number;
   landmarks: [number, number][];
   descriptor: number[] | null;
+}
+
+/** A face as the ImageAnalyzed event holds it. */
+interface StoredFace {
+  box: FaceView['box'];
+  score: number;
+  landmarks: [number, number][];
+  descriptor: number[];
+}
+
+/**
+ * A descriptor value as the API has always answered it: the float32 nearest the stored float64,
+ * printed with the fewest digits that read back as that float32 (what PostgreSQL's real prints).
+ */
+export function float32Shortest(x: number): number {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f) || f === 0) return f;
+  for (let digits = 1; digits < 9; digits++) {
+    const candidate = Number(f.toPrecision(digits));
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return Number(f.toPrecision(9));
 }
 
 function faceView(r: FaceRow, includeDescriptor: boolean): FaceView {
@@ -155,6 +178,8 @@ export class ImagesQuery {
     private readonly pool: pg.Pool,
     /** The store's events, when the log is in this database: rm.faces may refer to them (faces stored once). */
     localData: LocalEventData | undefined,
+    /** Opens the sealed faces read by reference from the log (src/privacy); absent: only unsealed faces. */
+    private readonly opener?: Pick<FieldOpener, 'openValue'>,
   ) {
     this.facesArray = localData ? `coalesce(rf.faces, ${localData.dataField('rf.event_id', 'faces')})` : 'rf.faces';
   }
@@ -229,7 +254,7 @@ export class ImagesQuery {
    * read out of the array when asked for.
    */
   async faces(imageId: string, includeDescriptor: boolean): Promise<FaceView[]> {
-    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = $1 order by i', [imageId]);
+    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = $1', [imageId]);
     return rows.map((r) => faceView(r, includeDescriptor));
   }
 
@@ -237,20 +262,33 @@ export class ImagesQuery {
   async facesOf(imageIds: readonly string[], includeDescriptor: boolean): Promise<Map<string, FaceView[]>> {
     const out = new Map<string, FaceView[]>(imageIds.map((id) => [id, []]));
     if (imageIds.length === 0) return out;
-    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = any($1::uuid[]) order by rf.image_id, i', [imageIds]);
+    const rows = await this.faceRows(includeDescriptor, 'rf.image_id = any($1::uuid[]) order by rf.image_id', [imageIds]);
     for (const r of rows) out.get(r.image_id)?.push(faceView(r, includeDescriptor));
     return out;
   }
 
   private async faceRows(includeDescriptor: boolean, where: string, values: unknown[]): Promise<FaceRow[]> {
-    const { rows } = await this.pool.query<FaceRow>(
-      `select rf.image_id, f -> 'box' as box, (f ->> 'score')::float8 as score, f -> 'landmarks' as landmarks,
-              ${includeDescriptor ? `array(select d::real from jsonb_array_elements_text(f -> 'descriptor') with ordinality as t(d, n) order by n)` : 'null'} as descriptor
-         from rm.faces rf, jsonb_array_elements(${this.facesArray}) with ordinality as e(f, i)
-        where ${where}`,
+    // The array is sealed in the log (src/privacy): read it whole and open it here, one key lookup
+    // per image (cached), then shape it as the read model always answered.
+    const { rows } = await this.pool.query<{ image_id: string; event_id: string | null; faces: unknown }>(
+      `select rf.image_id, rf.event_id, ${this.facesArray} as faces from rm.faces rf where ${where}`,
       values,
     );
-    return rows;
+    const out: FaceRow[] = [];
+    for (const row of rows) {
+      const faces = this.opener && row.event_id ? await this.opener.openValue(row.faces, { stream: `image-${row.image_id}`, eventId: row.event_id, field: 'faces' }) : row.faces;
+      if (!Array.isArray(faces)) continue; // erased: no faces to show
+      for (const f of faces as StoredFace[]) {
+        out.push({
+          image_id: row.image_id,
+          box: f.box,
+          score: f.score,
+          landmarks: f.landmarks,
+          descriptor: includeDescriptor ? f.descriptor.map(float32Shortest) : null,
+        });
+      }
+    }
+    return out;
   }
 
   /** Per-day totals; a user's own, or everyone's for admins and auditors. */

@@ -1,0 +1,180 @@
+// The EventStore port with personal fields sealed (DESIGN.md §9): on append, every field a module
+// declares personal is replaced by {"$sealed": {kid, iv, ct}} under its subject's live data key
+// (AES-256-GCM, additional data = stream, event id and field); on every read the envelope is opened
+// again, or reads as {"$erased": true} once its key is shredded. Everything else passes through,
+// so both stores, every role, the CLI and the contract suite see the same behaviour.
+
+import { randomUUID } from 'node:crypto';
+import type { EventStore, NewEvent, ReadAllOptions, RecordedEvent, ReadStreamOptions, SubscribeOptions, Subscription, Position, EventFilter } from '../eventstore/types.js';
+import { open, seal } from './aead.js';
+import { ERASED, isSealed, type PersonalDataDeclaration, type PersonalFields, type SealedValue } from './declarations.js';
+import { SealIntegrityError } from './errors.js';
+import type { KeyStore } from './key-store.js';
+import { readyChunks } from './ready-chunks.js';
+import { comparePositions } from '../eventstore/position.js';
+
+function later(a: Position | undefined, b: Position | undefined): Position | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return comparePositions(a, b) >= 0 ? a : b;
+}
+
+/** Events opened per key lookup on a read (what is already buffered, up to this many). */
+const OPEN_CHUNK = 256;
+
+export type PersonalDataRegistry = ReadonlyMap<string, PersonalFields>;
+
+/** One registry from every module's declaration; an event type declared twice is a programming error. */
+export function personalDataRegistry(...declarations: PersonalDataDeclaration[]): PersonalDataRegistry {
+  const registry = new Map<string, PersonalFields>();
+  for (const declaration of declarations) {
+    for (const [type, fields] of Object.entries(declaration)) {
+      if (registry.has(type)) throw new Error(`personal data of ${type} is declared twice`);
+      registry.set(type, fields);
+    }
+  }
+  return registry;
+}
+
+/** The additional data a sealed field is bound to: moving it to another field, event or stream fails authentication. */
+export function sealedFieldAad(stream: string, eventId: string, field: string): string {
+  return `facetrail/v1|${stream}|${eventId}|${field}`;
+}
+
+const b64 = (buf: Buffer) => buf.toString('base64url');
+
+/** Opens sealed values of stored events, given their keys (null = shredded). */
+export class FieldOpener {
+  constructor(private readonly keys: KeyStore) {}
+
+  /** Opens every sealed top-level field of these events (one key lookup for all). */
+  async openEvents(events: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    const kids: string[] = [];
+    for (const event of events) forEachSealed(event.data, (_field, value) => kids.push(value.$sealed.kid));
+    if (kids.length === 0) return events as RecordedEvent[];
+    const keys = await this.keys.keys(kids);
+    return events.map((event) => {
+      let data: Record<string, unknown> | undefined;
+      forEachSealed(event.data, (field, value) => {
+        data ??= { ...(event.data as Record<string, unknown>) };
+        data[field] = openWith(keys.get(value.$sealed.kid) ?? null, value, event.stream, event.id, field);
+      });
+      return data ? { ...event, data } : event;
+    });
+  }
+
+  /** One sealed value (e.g. read back from the log by reference): its content, the erasure mark, or itself when it is not sealed. */
+  async openValue(value: unknown, where: { stream: string; eventId: string; field: string }): Promise<unknown> {
+    if (!isSealed(value)) return value;
+    const key = (await this.keys.keys([value.$sealed.kid])).get(value.$sealed.kid) ?? null;
+    return openWith(key, value, where.stream, where.eventId, where.field);
+  }
+}
+
+function openWith(key: Buffer | null, value: SealedValue, stream: string, eventId: string, field: string): unknown {
+  if (key === null) return ERASED;
+  const plain = open(key, { iv: Buffer.from(value.$sealed.iv, 'base64url'), ct: Buffer.from(value.$sealed.ct, 'base64url') }, sealedFieldAad(stream, eventId, field));
+  if (!plain) throw new SealIntegrityError(`${stream}/${eventId}.${field}`);
+  return JSON.parse(plain.toString('utf8')) as unknown;
+}
+
+function forEachSealed(data: unknown, fn: (field: string, value: SealedValue) => void): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  for (const [field, value] of Object.entries(data)) if (isSealed(value)) fn(field, value);
+}
+
+/** Leaves out fields the reader said it does not need (EventFilter.omitData), so they are not opened either. */
+function omitted(filter: EventFilter | undefined, event: RecordedEvent): RecordedEvent {
+  const fields = filter?.omitData?.[event.type];
+  if (!fields || typeof event.data !== 'object' || event.data === null) return event;
+  const present = fields.filter((f) => f in (event.data as object));
+  if (present.length === 0) return event;
+  const data = { ...(event.data as Record<string, unknown>) };
+  for (const f of present) delete data[f];
+  return { ...event, data };
+}
+
+async function* opened(opener: FieldOpener, source: AsyncIterable<RecordedEvent>, filter: EventFilter | undefined, delivered?: (e: RecordedEvent, last: boolean) => void): AsyncGenerator<RecordedEvent> {
+  for await (const chunk of readyChunks(source, OPEN_CHUNK)) {
+    const events = await opener.openEvents(filter?.omitData ? chunk.map((e) => omitted(filter, e)) : chunk);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      delivered?.(event, i === events.length - 1);
+      yield event;
+    }
+  }
+}
+
+export function sealEventStore(inner: EventStore, keys: KeyStore, registry: PersonalDataRegistry): EventStore {
+  const opener = new FieldOpener(keys);
+
+  async function sealEvent(stream: string, event: NewEvent): Promise<NewEvent> {
+    const declared = registry.get(event.type);
+    if (!declared || typeof event.data !== 'object' || event.data === null) return event;
+    const data = event.data as Record<string, unknown>;
+    const fields = declared.fields.filter((f) => data[f] !== undefined && !isSealed(data[f]));
+    if (fields.length === 0) return event;
+    const id = event.id ?? randomUUID();
+    const { kid, key } = await keys.liveKey(declared.key(stream, data));
+    const sealedData = { ...data };
+    for (const field of fields) {
+      const { iv, ct } = seal(key, Buffer.from(JSON.stringify(data[field]), 'utf8'), sealedFieldAad(stream, id, field));
+      sealedData[field] = { $sealed: { kid, iv: b64(iv), ct: b64(ct) } } satisfies SealedValue;
+    }
+    return { ...event, id, data: sealedData };
+  }
+
+  const store: EventStore = {
+    kind: inner.kind,
+    limits: inner.limits,
+    ...(inner.localData ? { localData: inner.localData } : {}),
+    dataKeys: { ensureKey: (scope) => keys.ensureKey(scope), keyedHash: (name, value) => keys.keyedHash(name, value) },
+    async append(stream, events, opts) {
+      const sealed = await Promise.all(events.map((e) => sealEvent(stream, e)));
+      return inner.append(stream, sealed, opts);
+    },
+    readStream(stream: string, opts?: ReadStreamOptions) {
+      return opened(opener, inner.readStream(stream, opts), undefined);
+    },
+    readAll(opts?: ReadAllOptions) {
+      return opened(opener, inner.readAll(opts), opts?.filter);
+    },
+    subscribe(opts: SubscribeOptions): Subscription {
+      const sub = inner.subscribe(opts);
+      // While events pulled from the store wait in a chunk, the store's checkpoint may be past them:
+      // until the chunk is handed over, the checkpoint is the last event delivered.
+      let buffered = false;
+      let safe: Position | undefined;
+      let iterator: AsyncGenerator<RecordedEvent> | undefined;
+      return {
+        close: () => sub.close(),
+        checkpoint: () => (buffered ? safe : sub.checkpoint()),
+        [Symbol.asyncIterator]() {
+          iterator ??= (async function* () {
+            for await (const event of opened(opener, trackBuffer(sub), opts.filter, (e, last) => {
+              safe = e.position;
+              buffered = !last;
+            })) {
+              yield event;
+            }
+          })();
+          return iterator;
+        },
+      };
+      async function* trackBuffer(source: AsyncIterable<RecordedEvent>): AsyncGenerator<RecordedEvent> {
+        for await (const event of source) {
+          if (!buffered) {
+            // The store's checkpoint before it hands over this event covers what was delivered.
+            safe = later(safe, sub.checkpoint());
+            buffered = true;
+          }
+          yield event;
+        }
+      }
+    },
+    headPosition: () => inner.headPosition(),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+  return store;
+}
