@@ -6,6 +6,7 @@ import { EventStoreUnavailableError, InvalidEventError, WrongExpectedRevisionErr
 import { InvalidCursorError } from '../eventstore/position.js';
 import { InvalidRevisionError } from '../eventstore/revision.js';
 import { InvalidDateError } from '../queries/dates.js';
+import { ConsentWithdrawnError, NoLiveKeyError, SubjectErasedError } from '../privacy/errors.js';
 import { HttpProblem } from './problem.js';
 
 const KIND_STATUS: Record<DomainErrorKind, [number, string]> = {
@@ -28,6 +29,10 @@ export function toHttpProblem(error: unknown): HttpProblem | undefined {
   if (error instanceof InvalidDateError) return new HttpProblem(400, error.code, 'Bad request', error.message);
   if (error instanceof WrongExpectedRevisionError) return new HttpProblem(409, 'concurrent_modification', 'Conflict', 'the resource changed meanwhile; try again');
   if (error instanceof InvalidEventError) return new HttpProblem(400, error.code, 'Invalid request', error.message);
+  // Personal data for an erased subject, or biometric data whose consent was withdrawn meanwhile.
+  if (error instanceof ConsentWithdrawnError) return new HttpProblem(409, error.code, 'Conflict', 'consent for this purpose has been withdrawn; give it again first (POST /v1/me/consents)');
+  if (error instanceof SubjectErasedError) return new HttpProblem(409, error.code, 'Conflict', 'this account or image has been erased');
+  if (error instanceof NoLiveKeyError) return new HttpProblem(409, 'subject_erased', 'Conflict', 'the personal data of this account or image has been erased');
   if (error instanceof EventStoreUnavailableError) {
     return new HttpProblem(503, error.code, 'Service unavailable', 'the event store is not answering; try again shortly', { retryAfterSeconds: 2 });
   }
