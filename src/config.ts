@@ -53,6 +53,11 @@ export interface Config {
     keyCacheEntries: number;
     /** PRIVACY_KEY_CACHE_TTL_MS: longest a cached key is used without a shred notice reaching the process. */
     keyCacheTtlMs: number;
+    /**
+     * BIOMETRIC_RETENTION_DAYS: biometric data (faces) is kept this many days from the subject's
+     * last interaction, then erased; stated in the published policy (GET /v1/privacy/policy).
+     */
+    biometricRetentionDays: number;
   };
   images: {
     /** Largest accepted upload in bytes. */
@@ -251,6 +256,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       devKekFile: r.string('PRIVACY_DEV_KEK_FILE', '.keys/kek-dev.json'),
       keyCacheEntries: r.int('PRIVACY_KEY_CACHE_ENTRIES', 10_000, 1, 10_000_000),
       keyCacheTtlMs: r.int('PRIVACY_KEY_CACHE_TTL_MS', 60_000, 100, 3_600_000),
+      // BIPA: at most three years from the last interaction (the default); 0 erases at the next run.
+      biometricRetentionDays: r.int('BIOMETRIC_RETENTION_DAYS', 1_095, 0, 36_500),
     },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

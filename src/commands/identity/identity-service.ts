@@ -15,6 +15,9 @@ import { userStream } from '../../domain/identity/user-events.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
 import { handleCommand, loadStream } from '../command-handler.js';
 import type { CommandContext } from '../context.js';
+import type { ConsentPurpose } from '../../domain/identity/consent.js';
+import type { PublishedPolicy } from '../../privacy/policy/index.js';
+import { consentsOf, giveConsent, noConsentWithdrawnHook, withdrawConsent, type ConsentRecord, type ConsentWithdrawnHook } from './consents.js';
 import { registerUser, validateEmail, type RegistrationInput } from './register-user.js';
 
 export interface TokenPair {
@@ -45,6 +48,10 @@ export class IdentityService {
     private readonly store: EventStore,
     private readonly tokens: TokenService,
     private readonly access?: AccessChanges,
+    private readonly privacy: {
+      /** Runs after a consent is withdrawn (consents.ts): the erasure of the data collected under it plugs in here. */
+      onConsentWithdrawn?: ConsentWithdrawnHook;
+    } = {},
   ) {}
 
   register(input: RegistrationInput, ctx: CommandContext): Promise<{ userId: string; position: Position }> {
@@ -52,7 +59,7 @@ export class IdentityService {
   }
 
   /** The user behind an e-mail address, found through its claim stream. */
-  private async findByEmail(rawEmail: string): Promise<Extract<UserState, { userId: string }> | undefined> {
+  private async findByEmail(rawEmail: string): Promise<Extract<UserState, { status: 'active' | 'deactivated' }> | undefined> {
     let email: string;
     try {
       email = validateEmail(rawEmail);
@@ -64,7 +71,8 @@ export class IdentityService {
     if (!claimedBy && claims.legacy !== undefined) claimedBy = (await loadStream(this.store, emailClaimDecider, claims.legacy)).state.claimedBy;
     if (!claimedBy) return undefined;
     const user = await loadStream(this.store, userDecider, userStream(claimedBy));
-    return user.state.status === 'none' ? undefined : user.state;
+    // An erased account logs in like an unknown address (its e-mail and password hash are gone).
+    return user.state.status === 'none' || user.state.status === 'erased' ? undefined : user.state;
   }
 
   async login(input: { email: string; password: string }, ctx: Omit<CommandContext, 'actor'>): Promise<TokenPair & { userId: string }> {
@@ -156,5 +164,20 @@ export class IdentityService {
     const result = await handleCommand(this.store, userDecider, userStream(userId), { type: 'DeactivateUser', reason }, ctx);
     await this.access?.accountChanged(userId, result.position);
     return result.position;
+  }
+
+  /** Consent for `purpose` under the published `policy`; `policyVersion` is the version the user read (else 409 policy_version_mismatch). */
+  giveConsent(userId: string, consent: { purpose: ConsentPurpose; policyVersion: string }, policy: Pick<PublishedPolicy, 'version' | 'textSha256'>, ctx: CommandContext): Promise<ConsentRecord> {
+    return giveConsent(this.store, userId, consent, policy, ctx);
+  }
+
+  /** Withdraws consent for `purpose` (nothing recorded when not given), then runs the onConsentWithdrawn hook. */
+  withdrawConsent(userId: string, purpose: ConsentPurpose, ctx: CommandContext): Promise<ConsentRecord> {
+    return withdrawConsent(this.store, userId, purpose, ctx, this.privacy.onConsentWithdrawn ?? noConsentWithdrawnHook);
+  }
+
+  /** The user's consents as their stream says now (read-your-writes: not the read model). */
+  consents(userId: string): ReturnType<typeof consentsOf> {
+    return consentsOf(this.store, userId);
   }
 }
