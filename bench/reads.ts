@@ -29,7 +29,7 @@ import { ReadCache } from '../src/queries/cache/read-cache.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { deleteRedisKeys } from '../support/redis-test-prefix.js';
 import { printTable, writeResults } from './results-file.js';
-import { benchConfig, benchDatabase, percentile } from './support.js';
+import { benchConfig, benchDatabase, benchDatabaseName, percentile } from './support.js';
 
 type Row = Record<string, string | number>;
 
@@ -66,6 +66,13 @@ async function seed(rt: Runtime, base: string): Promise<{ token: string; imageId
   if (reg.status !== 201) throw new Error(`register: ${reg.status} ${await reg.text()}`);
   const login = await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
   const { accessToken: token } = (await login.json()) as { accessToken: string };
+  // Consent to face analysis under the published policy, where the service asks for it (issue 15).
+  const policy = await fetch(`${base}/v1/privacy/policy`);
+  if (policy.status === 200) {
+    const { version } = (await policy.json()) as { version: string };
+    const consent = await fetch(`${base}/v1/me/consents`, { method: 'POST', headers: { ...json, authorization: `Bearer ${token}` }, body: JSON.stringify({ purpose: 'face_analysis', policyVersion: version }) });
+    if (consent.status >= 300) throw new Error(`consent: ${consent.status} ${await consent.text()}`);
+  }
 
   const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#7a8b99' } }).jpeg().toBuffer();
   const form = new FormData();
@@ -120,9 +127,9 @@ async function measure(name: string, opts: autocannon.Options, seconds: number):
 
 export async function run(flags: string[]): Promise<void> {
   const seconds = flags.includes('--quick') ? 3 : 8;
-  const db = await benchDatabase('facetrail_bench_reads');
+  const db = await benchDatabase(benchDatabaseName('reads'));
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-reads-'));
-  const prefix = `ft-bench-reads-${randomBytes(4).toString('hex')}:`;
+  const prefix = `${process.env.BENCH_REDIS_PREFIX ?? 'ft-bench-reads-'}${randomBytes(4).toString('hex')}:`;
   const config = benchConfig(db.url, prefix, path.join(dir, 'jwt-dev.json'));
   const runtime = await startRuntime(config, pino({ level: 'silent' }));
   const uncachedConfig: Config = { ...config, cache: { ...config.cache, enabled: false } };
@@ -171,9 +178,10 @@ export async function run(flags: string[]): Promise<void> {
     const perSecond = (i: number) => Number(rows[i]?.['req/s'] ?? NaN);
     // The query layer alone: what the cache saves, without HTTP and authentication.
     const viewer = { userId: (JSON.parse(bodies[0]!) as { ownerId: string }).ownerId, role: 'user' as const };
-    const direct = new CachedImagesQuery(runtime.pool, undefined, runtime.eventStore.localData);
+    // With the runtime's opener, as the API builds it (api-services.ts): the faces read by reference are sealed.
+    const direct = new CachedImagesQuery(runtime.pool, undefined, runtime.eventStore.localData, runtime.privacy.opener);
     const readCache = new ReadCache({ redisUrl: config.redisUrl, keyPrefix: prefix, ttlSeconds: 300, timeoutMs: 50, logger: pino({ level: 'silent' }) });
-    const cachedDirect = new CachedImagesQuery(runtime.pool, readCache, runtime.eventStore.localData);
+    const cachedDirect = new CachedImagesQuery(runtime.pool, readCache, runtime.eventStore.localData, runtime.privacy.opener);
     const reference = [
       floor,
       await inProcess('getWithFaces in process, uncached', seconds, () => direct.getWithFaces(viewer, imageId, false)),

@@ -1,22 +1,34 @@
-// `npm run bench -- replay [--quick] [--keep]`: rebuild of every projection (users, sessions,
-// images) over 1 000 000 events (--quick: 100 000) in a realistic mix: e-mail claims and user
-// registrations (some role and password changes), sessions with rotations and revocations, image
-// uploads, analyses with 1–3 faces (68 landmarks, 128-D float32 descriptors), failures,
+// `npm run bench -- replay [--quick] [--keep] [--unsealed]`: rebuild of every projection (users,
+// sessions, images) over 1 000 000 events (--quick: 100 000) in a realistic mix: e-mail claims and
+// user registrations (some role and password changes), sessions with rotations and revocations,
+// image uploads, analyses with 1–3 faces (68 landmarks, 128-D float32 descriptors), failures,
 // re-analyses and deletions. Reports events/s of `projections:rebuild all` (replay, indexes,
 // swap). --keep keeps the generated database for the next run (and reuses it if it is there).
+// By default the log is written and replayed as the runtime does it: through the sealing store
+// (src/privacy), with each subject's keys created as the command side creates them (registration:
+// profile; upload: content and face_analysis per image), so the replay opens every sealed field.
+// --unsealed writes and replays the bare PostgreSQL store (another database): the figure before
+// sealing. Storage per analysed image (es.events + rm.faces, as PostgreSQL stores them) is printed
+// after the table.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrate.js';
 import type { FaceRecord } from '../src/domain/images/image-events.js';
+import { personalData } from '../src/domain/personal-data.js';
 import { PostgresEventStore } from '../src/eventstore/postgres/postgres-event-store.js';
-import type { NewEvent } from '../src/eventstore/types.js';
+import type { EventStore, NewEvent } from '../src/eventstore/types.js';
+import { startPrivacy, type Privacy } from '../src/privacy/start-privacy.js';
 import { projections } from '../src/projections/index.js';
 import { ReplayProgress } from '../src/projections/progress.js';
 import { rebuildAndSwap, rebuildable } from '../src/projections/rebuild.js';
 import { printTable, writeResults } from './results-file.js';
+import { benchDatabaseName } from './support.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const meta = (actor: string) => ({ correlationId: randomUUID(), causationId: randomUUID(), actor: { id: actor, role: 'user' }, schemaVersion: 1 });
@@ -116,7 +128,22 @@ async function openDatabase(name: string, keep: boolean) {
   };
 }
 
-async function generate(store: PostgresEventStore, pool: pg.Pool, target: number): Promise<{ events: number; seconds: number }> {
+/** The keys the command side creates before it appends a history's streams (register-user.ts, image-service.ts). */
+async function ensureKeys(privacy: Privacy | undefined, history: { stream: string; events: NewEvent[] }[]): Promise<void> {
+  if (!privacy) return;
+  for (const { events } of history) {
+    for (const e of events) {
+      const d = e.data as { userId?: string; imageId?: string; ownerId?: string };
+      if (e.type === 'UserRegistered') await privacy.keys.ensureKey({ purpose: 'profile', subjectId: d.userId! });
+      if (e.type === 'ImageUploaded') {
+        await privacy.keys.ensureKey({ purpose: 'content', subjectId: d.ownerId!, imageId: d.imageId! });
+        await privacy.keys.ensureKey({ purpose: 'face_analysis', subjectId: d.ownerId!, imageId: d.imageId! });
+      }
+    }
+  }
+}
+
+async function generate(store: EventStore, privacy: Privacy | undefined, pool: pg.Pool, target: number): Promise<{ events: number; seconds: number }> {
   const count = async () => Number((await pool.query<{ n: string }>('select count(*)::text as n from es.events')).rows[0]!.n);
   let have = await count();
   if (have >= target) return { events: have, seconds: 0 };
@@ -125,8 +152,10 @@ async function generate(store: PostgresEventStore, pool: pg.Pool, target: number
   // Many appends in flight: the store's batcher packs up to 256 of them into one transaction.
   const inFlight = new Set<Promise<unknown>>();
   while (have < target) {
-    for (const { stream, events } of userHistory()) {
-      const p = store.append(stream, events, { expectedRevision: 'no_stream' }).finally(() => inFlight.delete(p));
+    const history = userHistory();
+    const keyed = ensureKeys(privacy, history);
+    for (const { stream, events } of history) {
+      const p = keyed.then(() => store.append(stream, events, { expectedRevision: 'no_stream' })).finally(() => inFlight.delete(p));
       inFlight.add(p);
       have += events.length;
       if (inFlight.size >= 512) await Promise.race(inFlight);
@@ -143,11 +172,18 @@ async function generate(store: PostgresEventStore, pool: pg.Pool, target: number
 export async function run(flags: string[]): Promise<void> {
   const quick = flags.includes('--quick');
   const keep = flags.includes('--keep');
+  const sealed = !flags.includes('--unsealed');
   const target = quick ? 100_000 : 1_000_000;
-  const db = await openDatabase(quick ? 'facetrail_bench_replay_quick' : 'facetrail_bench_replay', keep);
-  const store = new PostgresEventStore(db.pool, { url: db.url, pageSize: 1_000 });
+  const name = benchDatabaseName(`replay${quick ? '_quick' : ''}${sealed ? '' : '_unsealed'}`);
+  const db = await openDatabase(name, keep);
+  const bare = new PostgresEventStore(db.pool, { url: db.url, pageSize: 1_000 });
+  // The runtime's settings (key cache size and TTL); the KEK kept beside the database, for --keep.
+  const settings = loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, PRIVACY_DEV_KEK_FILE: path.join(os.tmpdir(), `${name}-kek.json`) }).privacy;
+  const privacy = sealed ? await startPrivacy({ pool: db.pool, databaseUrl: db.url, settings, allowDevKek: true, declarations: personalData }) : undefined;
+  const store = privacy ? privacy.seal(bare) : bare;
+  console.error(sealed ? `sealed store (src/privacy; key cache ${settings.keyCacheEntries} entries)` : 'unsealed store (--unsealed)');
   try {
-    const gen = await generate(store, db.pool, target);
+    const gen = await generate(store, privacy, db.pool, target);
     if (gen.seconds > 0) console.error(`generated ${gen.events} events in ${gen.seconds.toFixed(1)} s`);
     await db.pool.query('vacuum analyze es.events');
     await db.pool.query('delete from rm.checkpoints');
@@ -170,15 +206,54 @@ export async function run(flags: string[]): Promise<void> {
               (select count(*) from rm.users)::text as users, (select count(*) from rm.sessions)::text as sessions`,
     );
     const applied = results.reduce((s, r) => s + r.applied, 0);
-    const rows: Record<string, string | number>[] = results.map((r) => ({ case: `rebuild ${r.projection}`, events: r.applied, seconds: r.seconds, 'events/s': r.applied / r.seconds }));
-    rows.push({ case: `rebuild all (${gen.events} events in the log)`, events: applied, seconds, 'events/s': gen.events / seconds });
+    const label = sealed ? 'sealed' : 'unsealed';
+    const rows: Record<string, string | number>[] = results.map((r) => ({ case: `rebuild ${r.projection} (${label})`, events: r.applied, seconds: r.seconds, 'events/s': r.applied / r.seconds }));
+    rows.push({ case: `rebuild all (${gen.events} events in the log, ${label})`, events: applied, seconds, 'events/s': gen.events / seconds });
     printTable(rows);
     const s = sizes[0]!;
     console.log(`\nread models: ${s.users} users, ${s.sessions} sessions, ${s.images} images, ${s.faces} faces; events/s of "all" = events in the log / wall time`);
-    const file = await writeResults('replay', rows);
+    const storage = await storagePerImage(db.pool);
+    console.log(
+      `storage (${label}), per analysed image (${storage.analysed}): ImageAnalyzed data ${storage.analyzedData.toFixed(0)} B stored (${storage.analyzedRaw.toFixed(0)} B uncompressed), ` +
+        `rm.faces ${storage.facesRow.toFixed(0)} B per row (${storage.facesByReference} of ${storage.facesRows} rows by reference); ` +
+        `es.events ${storage.eventsTotal.toFixed(0)} B + rm.faces ${storage.facesTotal.toFixed(0)} B per analysed image (tables with TOAST and indexes)`,
+    );
+    const file = await writeResults(sealed ? 'replay' : 'replay-unsealed', { rows, storage });
     console.log(`written ${file}`);
   } finally {
     await store.close();
+    await privacy?.close();
     await db.close();
   }
+}
+
+/**
+ * What an analysed image costs on disk: the ImageAnalyzed event's data as stored (pg_column_size:
+ * after TOAST's lz4/pglz compression — a sealed array is ciphertext and does not compress) and as
+ * text, rm.faces' row, and both whole tables (heap + TOAST + indexes) per analysed image.
+ */
+async function storagePerImage(pool: pg.Pool) {
+  await pool.query('vacuum analyze rm.faces');
+  const { rows } = await pool.query<{ analysed: string; analyzed_data: string; analyzed_raw: string; faces_rows: string; faces_ref: string; faces_row: string; events_total: string; faces_total: string }>(
+    `select (select count(*) from es.events where type = 'ImageAnalyzed')::text as analysed,
+            (select avg(pg_column_size(data)) from es.events where type = 'ImageAnalyzed')::text as analyzed_data,
+            (select avg(octet_length(data::text)) from es.events where type = 'ImageAnalyzed')::text as analyzed_raw,
+            (select count(*) from rm.faces)::text as faces_rows,
+            (select count(*) from rm.faces where faces is null)::text as faces_ref,
+            (select coalesce(avg(pg_column_size(f.*)), 0) from rm.faces f)::text as faces_row,
+            pg_total_relation_size('es.events')::text as events_total,
+            pg_total_relation_size('rm.faces')::text as faces_total`,
+  );
+  const r = rows[0]!;
+  const analysed = Number(r.analysed);
+  return {
+    analysed,
+    analyzedData: Number(r.analyzed_data),
+    analyzedRaw: Number(r.analyzed_raw),
+    facesRows: Number(r.faces_rows),
+    facesByReference: Number(r.faces_ref),
+    facesRow: Number(r.faces_row),
+    eventsTotal: Number(r.events_total) / analysed,
+    facesTotal: Number(r.faces_total) / analysed,
+  };
 }
