@@ -144,7 +144,9 @@ export class ApiClient {
     if (reg.status !== 201) throw new Error(`register failed: ${reg.status ?? reg.error} ${JSON.stringify(reg.body)}`);
     const login = await this.call('login', baseUrl, '/v1/auth/token', json({ email, password }));
     if (login.status !== 200) throw new Error(`login failed: ${login.status ?? login.error} ${JSON.stringify(login.body)}`);
-    return (login.body as { accessToken: string }).accessToken;
+    const token = (login.body as { accessToken: string }).accessToken;
+    await consentToFaceAnalysis(baseUrl, token);
+    return token;
   }
 
   upload(baseUrl: string, token: string, data: Buffer, filename: string) {
@@ -163,6 +165,18 @@ export class ApiClient {
 }
 
 const json = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+
+/**
+ * An upload needs face_analysis consent (issue 15): read the published policy, consent to its
+ * version. Not an outcome of the client (the scenarios count commands and uploads only).
+ */
+export async function consentToFaceAnalysis(baseUrl: string, token: string): Promise<void> {
+  const policy = await fetch(`${baseUrl}/v1/privacy/policy`);
+  if (policy.status !== 200) throw new Error(`GET /v1/privacy/policy answered ${policy.status}`);
+  const { version } = (await policy.json()) as { version: string };
+  const res = await fetch(`${baseUrl}/v1/me/consents`, { ...json({ purpose: 'face_analysis', policyVersion: version }), headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Checks over the event log, the queue and the read models

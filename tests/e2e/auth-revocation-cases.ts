@@ -15,6 +15,7 @@ import type { TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';
 import { userContext } from '../support/image-samples.js';
+import { consentingOwner } from '../support/consent.js';
 
 const PASSWORD = 'a perfectly fine password';
 const PAGE = `query { images(first: 10) { edges { node { id } } } }`;
@@ -65,6 +66,7 @@ export function revocationCases(label: string, app: () => TestApp, beforeChange:
     staff = await tokenFor(t, `staff-${slug}@example.com`, 'admin');
 
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toBuffer();
+    await consentingOwner(t.runtime.eventStore, ownerId);
     const uploaded = await t.images.upload({ ownerId, filename: 'o.png', contentType: 'image/png', data: png, width: 8, height: 8 }, userContext(ownerId));
     othersImage = uploaded.imageId;
 

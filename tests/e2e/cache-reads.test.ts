@@ -16,6 +16,7 @@ import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
 import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let redis: Redis;
@@ -40,6 +41,7 @@ type Page = { items: { imageId: string }[]; nextCursor: string | null };
 async function register(email: string): Promise<{ token: string; userId: string }> {
   const reg = await call<{ userId: string }>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
   const tok = await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } });
+  await consentOverHttp(t.baseUrl, tok.body.accessToken);
   return { token: tok.body.accessToken, userId: reg.body.userId };
 }
 

@@ -14,6 +14,7 @@ import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
 import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { consentOverHttp } from '../support/consent.js';
 
 const target = new URL(TEST_REDIS_URL);
 const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
@@ -30,7 +31,9 @@ type Page = { items: { imageId: string }[] };
 
 async function tokenFor(email: string): Promise<string> {
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
-  return (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
+  return token;
 }
 
 async function upload(token: string): Promise<{ imageId: string; position: string }> {

@@ -8,6 +8,7 @@ import { eventCount } from '../../support/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';
+import { consentingOwner } from '../support/consent.js';
 
 let t: TestApp;
 let admin: string;
@@ -17,6 +18,7 @@ beforeAll(async () => {
   t = await startTestApp('hb_edge_inputs');
   admin = (await tokenFor(t, 'edge-admin@example.com', 'admin')).token;
   user = await tokenFor(t, 'edge-user@example.com', 'user');
+  await consentingOwner(t.runtime.eventStore, user.userId);
 });
 afterAll(async () => {
   await t.stop();

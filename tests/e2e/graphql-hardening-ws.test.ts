@@ -14,6 +14,7 @@ import { eventually } from '../../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { userContext } from '../support/image-samples.js';
+import { consentingOwner } from '../support/consent.js';
 
 let t: TestApp;
 let png: Buffer;
@@ -80,6 +81,7 @@ const codeOf = (m: Message) => (m.payload as { extensions?: { code?: string; sco
 
 async function userWithImage(email: string): Promise<{ token: string; image: { imageId: string; position: string } }> {
   const user = await tokenFor(t, email, 'user');
+  await consentingOwner(t.runtime.eventStore, user.userId);
   const up = await t.images.upload({ ownerId: user.userId, filename: 'x.png', contentType: 'image/png', data: png, width: 8, height: 8 }, userContext(user.userId));
   imageIds.push(up.imageId);
   return { token: user.token, image: { imageId: up.imageId, position: positionToCursor(up.position) } };

@@ -12,6 +12,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';
 import { imageEvents, userContext } from '../support/image-samples.js';
+import { consentingOwner } from '../support/consent.js';
 
 let t: TestApp;
 let alice: { userId: string; token: string };
@@ -48,6 +49,7 @@ let png: Buffer;
 
 /** An uploaded image, analysed with `faces` made-up faces when given (no worker runs here). */
 async function seedImage(ownerId: string, faces?: number): Promise<{ imageId: string; position: Position }> {
+  await consentingOwner(t.runtime.eventStore, ownerId);
   const up = await images.upload({ ownerId, filename: 'x.png', contentType: 'image/png', data: png, width: 8, height: 8 }, userContext(ownerId));
   if (faces === undefined) return up;
   const [uploaded] = await imageEvents(t.runtime.eventStore, up.imageId);

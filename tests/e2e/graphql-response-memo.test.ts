@@ -19,6 +19,7 @@ import { call } from '../support/http.js';
 import { imageEvents, userContext } from '../support/image-samples.js';
 import { TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import sharp from 'sharp';
+import { consentingOwner } from '../support/consent.js';
 
 let t: TestApp;
 let redis: Redis;
@@ -57,6 +58,7 @@ async function settled<T>(command: () => Promise<T>): Promise<T> {
 }
 
 async function upload(ownerId: string): Promise<string> {
+  await consentingOwner(t.runtime.eventStore, ownerId);
   return (await settled(() => images.upload({ ownerId, filename: 'm.png', contentType: 'image/png', data: png, width: 8, height: 8 }, userContext(ownerId)))).imageId;
 }
 

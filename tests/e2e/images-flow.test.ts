@@ -9,6 +9,7 @@ import { take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let alice: string;
@@ -31,7 +32,9 @@ interface ImageBody {
 
 async function tokenFor(email: string): Promise<string> {
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
-  return (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
+  return token;
 }
 
 async function upload(bytes: Buffer, name: string): Promise<{ imageId: string; position: string }> {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let alice: string;
@@ -23,7 +24,9 @@ type Page = { items: Item[]; nextCursor: string | null };
 
 async function tokenFor(email: string): Promise<string> {
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
-  return (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
+  return token;
 }
 
 async function upload(token: string): Promise<{ imageId: string; position: string }> {

@@ -7,6 +7,7 @@ import { eventCount } from '../../support/database.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
 import { pngBomb } from '../support/bad-images.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let alice: string;
@@ -16,6 +17,7 @@ const password = 'a perfectly fine password';
 async function tokenFor(email: string): Promise<string> {
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
   const tok = await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } });
+  await consentOverHttp(t.baseUrl, tok.body.accessToken);
   return tok.body.accessToken;
 }
 

@@ -12,6 +12,7 @@ import { eventCount } from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
+import { consentOverHttp } from '../support/consent.js';
 
 const TOKEN = 'metrics-test-token';
 const password = 'a perfectly fine password';
@@ -73,6 +74,7 @@ beforeAll(async () => {
   t = await startTestApp('metrics', { METRICS_TOKEN: TOKEN }, {}, { workers: true });
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 'meg@example.com', password, displayName: 'Meg' } });
   token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'meg@example.com', password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
   const form = new FormData();
   form.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
   const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });

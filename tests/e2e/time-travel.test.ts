@@ -14,6 +14,7 @@ import { collect, take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 const password = 'a perfectly fine password';
@@ -45,6 +46,7 @@ async function registered(email: string): Promise<Registered> {
   const reg = await call<{ userId: string; position: string }>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
   expect(reg.status).toBe(201);
   const tok = await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } });
+  await consentOverHttp(t.baseUrl, tok.body.accessToken);
   return { ...reg.body, token: tok.body.accessToken };
 }
 

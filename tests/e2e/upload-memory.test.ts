@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let token: string;
@@ -30,6 +31,7 @@ beforeAll(async () => {
   const password = 'a perfectly fine password';
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: 'Big' } });
   token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
   const png = (r: number) => sharp({ create: { width: 8000, height: 5000, channels: 3, background: { r, g: 143, b: 159 } } }).png().toBuffer();
   big = await png(127);
   // Different bytes each: bytes already stored are not decoded again, these must be.

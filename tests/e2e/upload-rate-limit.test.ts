@@ -9,6 +9,7 @@ import { readSample } from '../../support/sample-photos.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
 import { testLogger } from '../support/silent-logger.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let second: InProcessApp;
@@ -19,7 +20,9 @@ let photo: Buffer;
 async function tokenFor(email: string): Promise<string> {
   const password = 'a perfectly fine password';
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
-  return (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
+  return token;
 }
 
 async function upload(baseUrl: string, token: string) {

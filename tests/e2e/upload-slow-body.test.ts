@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCount } from '../../support/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 let token: string;
@@ -21,6 +22,7 @@ beforeAll(async () => {
   const password = 'a perfectly fine password';
   await call(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: 'Slow' } });
   token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } })).body.accessToken;
+  await consentOverHttp(t.baseUrl, token);
 });
 afterAll(async () => {
   await t.stop();

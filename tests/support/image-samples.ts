@@ -10,6 +10,7 @@ import type { ImageService } from '../../src/commands/images/image-service.js';
 import { imageStream } from '../../src/domain/images/image-events.js';
 import type { EventStore, RecordedEvent } from '../../src/eventstore/types.js';
 import { SAMPLE_DIR } from '../../support/sample-photos.js';
+import { consentingOwner } from './consent.js';
 
 export interface Sample {
   name: string;
@@ -28,9 +29,13 @@ export function userContext(userId: string): CommandContext {
   return { actor: { id: userId, kind: 'user', role: 'user' }, correlationId: randomUUID() };
 }
 
-/** Uploads the bytes (stored as a blob first, as the API does). */
-export function uploadSample(images: ImageService, sample: Sample, ownerId: string = randomUUID(), data: Buffer = sample.data) {
-  return images.upload({ ownerId, filename: sample.name, contentType: 'image/jpeg', data, width: sample.width, height: sample.height }, userContext(ownerId));
+/**
+ * Uploads the bytes (stored as a blob first, as the API does) as `ownerId` (default: a new user),
+ * who is given face_analysis consent first (an upload without it is refused).
+ */
+export async function uploadSample(ground: { images: ImageService; store: EventStore }, sample: Sample, ownerId: string = randomUUID(), data: Buffer = sample.data) {
+  await consentingOwner(ground.store, ownerId);
+  return ground.images.upload({ ownerId, filename: sample.name, contentType: 'image/jpeg', data, width: sample.width, height: sample.height }, userContext(ownerId));
 }
 
 export async function imageEvents(store: EventStore, imageId: string): Promise<RecordedEvent[]> {

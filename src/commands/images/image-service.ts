@@ -11,6 +11,7 @@ import type { EventStore, Position } from '../../eventstore/types.js';
 import { assertAppendable, handleCommand } from '../command-handler.js';
 import { DomainError } from '../../domain/decider.js';
 import type { Actor, CommandContext } from '../context.js';
+import { requireConsent } from '../identity/consents.js';
 import { IdempotencyKeyReusedError, uploadIdFor } from './upload-idempotency.js';
 
 export interface UploadInput {
@@ -43,7 +44,7 @@ export class ImageService {
   ) {}
 
   /**
-   * Stores the bytes, then records the upload. The upload itself is the first analysis request.
+   * Checks the owner's face_analysis consent, stores the bytes, then records the upload. The upload itself is the first analysis request.
    * With `idempotencyKey` the image id is derived from (owner, key): a retry of a recorded upload
    * writes nothing and returns the first answer; the same key with other bytes throws
    * IdempotencyKeyReusedError. `sha256` may be passed when the caller already hashed the bytes,
@@ -71,6 +72,12 @@ export class ImageService {
       const prior = await this.priorUpload(input.ownerId, opts.idempotencyKey);
       if (prior) return answerFor(prior, sha256);
     }
+    // No collection without consent (issue 15): 409 consent_required unless the owner's user
+    // stream (not a read model: a consent given a moment ago counts) has face_analysis in force.
+    // KEY-STORE RACE CHECK goes right after it, before the blob is written: keyStore.ensureKey({
+    // purpose: 'face_analysis', subjectId: input.ownerId, imageId, consentWithdrawals: <the
+    // check's withdrawals> }) refuses when a withdrawal was recorded since (the privacy core wires it).
+    await requireConsent(this.store, input.ownerId, 'face_analysis');
     // Refused before the blob is written: a rejected upload leaves nothing behind.
     assertAppendable(this.store, imageDecider, imageStream(imageId), command, ctx);
     // The image's keys (src/privacy): its filename, and the faces its analysis will find.

@@ -41,7 +41,7 @@ const failedJob = (jobId: string) => jobInState(p.jobs, jobId, 'failed');
 
 describe('analysis failures', () => {
   it('a transient error is retried; the last attempt records one ImageAnalysisFailed with the attempts', async () => {
-    const { imageId } = await uploadSample(p.images, await readSample('sample6.jpg'));
+    const { imageId } = await uploadSample(p, await readSample('sample6.jpg'));
     const requestId = (await imageEvents(p.store, imageId))[0]!.id;
     const job = await failedJob(requestId);
     expect(job.attemptsMade).toBe(ATTEMPTS);
@@ -61,7 +61,7 @@ describe('analysis failures', () => {
     const sample = await readSample('sample1.jpg');
     const data = Buffer.concat([sample.data, Buffer.from('different bytes, different blob')]);
     hiddenBlobs.add(sha256Hex(data)); // stored, but the worker will not find it
-    const { imageId } = await uploadSample(p.images, sample, undefined, data);
+    const { imageId } = await uploadSample(p, sample, undefined, data);
     const uploaded = (await imageEvents(p.store, imageId))[0]!;
     const job = await failedJob(uploaded.id);
     expect(job.attemptsMade).toBe(1);

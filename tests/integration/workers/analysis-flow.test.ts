@@ -44,7 +44,7 @@ describe('analysis pipeline', () => {
     for (const name of ['sample1.jpg', 'sample2.jpg']) {
       const sample = await readSample(name);
       const ownerId = randomUUID();
-      const { imageId } = await uploadSample(p.images, sample, ownerId);
+      const { imageId } = await uploadSample(p, sample, ownerId);
       const [uploaded] = await imageEvents(p.store, imageId);
       uploads.push({ sample, imageId, ownerId, requestId: uploaded!.id, sha256: (uploaded!.data as { sha256: string }).sha256 });
     }
@@ -85,7 +85,7 @@ describe('analysis pipeline', () => {
   it('a corrupt image fails fast: one ImageAnalysisFailed{corrupt_image, attempts 1}, no retry', async () => {
     const sample = await readSample('sample3.jpg');
     const truncated = sample.data.subarray(0, Math.floor(sample.data.length / 2));
-    const { imageId } = await uploadSample(p.images, sample, undefined, Buffer.from(truncated));
+    const { imageId } = await uploadSample(p, sample, undefined, Buffer.from(truncated));
     const requestId = (await imageEvents(p.store, imageId))[0]!.id;
     const job = await finishedJob(requestId, 'failed');
     expect(job.attemptsMade).toBe(1);

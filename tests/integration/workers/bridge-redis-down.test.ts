@@ -51,13 +51,13 @@ describe('job bridge while Redis is unreachable', () => {
     const sample = await readSample('sample1.jpg');
 
     // Warm-up: the bridge's connection works through the proxy.
-    const first = await uploadSample(p.images, sample);
+    const first = await uploadSample(p, sample);
     await eventually(async () => (await analyzedCount(first.imageId)) === 1, 'first image analysed');
     expect(await p.checkpoints.waitFor([analysisRequests.name], first.position, 10_000)).toBe(true);
 
     await proxy.stop();
     const failuresBefore = bridgeFailures;
-    const second = await uploadSample(p.images, sample);
+    const second = await uploadSample(p, sample);
     const requestId = (await imageEvents(p.store, second.imageId))[0]!.id;
 
     // At least two failed attempts at the batch, and the checkpoint never passed the upload.

@@ -49,12 +49,12 @@ describe('reanalyze-stale', () => {
     };
     const ids: Record<string, string> = {};
     for (const [name, row] of Object.entries(cases)) {
-      const { imageId } = await uploadSample(f.images, sample);
+      const { imageId } = await uploadSample(f, sample);
       ids[name] = imageId;
       await imageRow(imageId, ((await imageEvents(f.store, imageId))[0]!.data as { sha256: string }).sha256, row);
     }
     // Known to the read model but gone from the log's point of view: deleted in the meantime.
-    const { imageId: deletedMeanwhile } = await uploadSample(f.images, sample);
+    const { imageId: deletedMeanwhile } = await uploadSample(f, sample);
     await imageRow(deletedMeanwhile, 'f'.repeat(64), { status: 'pending', ageMinutes: 45 });
     await f.images.delete(deletedMeanwhile, 'test', { actor: { id: 'test', kind: 'system' }, correlationId: randomUUID() });
 

@@ -36,7 +36,7 @@ describe('startWorkers', () => {
     });
     const workers = await startWorkers({ config, logger: testLogger, pool: f.db.pool, eventStore: f.store });
     try {
-      const { imageId } = await uploadSample(f.images, await readSample('sample4.jpg'));
+      const { imageId } = await uploadSample(f, await readSample('sample4.jpg'));
       await eventually(async () => (await analyzedCount(imageId)) === 1, 'the upload to be analysed', 20_000);
       const maintenance = createMaintenanceQueue(TEST_REDIS_URL, `${f.redisPrefix}a:bull`, testLogger);
       try {
@@ -50,7 +50,7 @@ describe('startWorkers', () => {
   });
 
   it('stops promptly when Redis never answered, even with a batch waiting to be enqueued', async () => {
-    await uploadSample(f.images, await readSample('sample1.jpg'));
+    await uploadSample(f, await readSample('sample1.jpg'));
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: f.db.url, REDIS_URL: 'redis://127.0.0.1:1', REDIS_KEY_PREFIX: `${f.redisPrefix}c:` });
     const workers = await startWorkers({ config, logger: testLogger, pool: f.db.pool, eventStore: f.store }, { analysis: false });
     // The bridge is inside its transaction, waiting for Redis to take the jobs.
@@ -78,7 +78,7 @@ describe('startWorkers', () => {
     });
     const worker = pipeline.worker;
     try {
-      await uploadSample(f.images, await readSample('sample5.jpg'));
+      await uploadSample(f, await readSample('sample5.jpg'));
       await until(() => held !== undefined, 'the job to start', 15_000);
       const imageId = held!;
       let countWhenClosed: number | undefined;

@@ -46,7 +46,7 @@ describe('analysis worker killed mid-job', () => {
     await until(() => proc.output().includes('WORKER_READY') || exitCode !== undefined, 'the child worker to start', 30_000);
     expect(exitCode, proc.output()).toBeUndefined();
 
-    const { imageId } = await uploadSample(p.images, await readSample('sample2.jpg'));
+    const { imageId } = await uploadSample(p, await readSample('sample2.jpg'));
     const requestId = (await imageEvents(p.store, imageId))[0]!.id;
     await until(() => proc.output().includes(`JOB_ACTIVE ${requestId}`), 'the child to start the job', 15_000);
     expect(await p.jobs.getActiveCount()).toBe(1);
