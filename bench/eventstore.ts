@@ -2,7 +2,8 @@
 // (one event per append, distinct streams, durable commits, default PostgreSQL settings), side by
 // side with Emmett PostgreSQL and a single durable insert per commit (bench/eventstore-peers.ts),
 // in interleaved rounds so a noisy machine hits every row alike; then readAll throughput over 100k
-// events. `--rounds=N` (default 3, quick 2), `--seconds=S` per run (default 4, quick 2).
+// events. `--rounds=N` (default 3, quick 2), `--seconds=S` per run (default 4, quick 2),
+// `--in-flight=N` the store's append batches in flight (default: the store's).
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -55,7 +56,7 @@ export async function run(flags: string[]): Promise<void> {
   const readEvents = quick ? 20_000 : 100_000;
   const db = await benchDatabase('facetrail_bench_eventstore');
   const peerDb = await benchDatabase('facetrail_bench_eventstore_peers');
-  const store = new PostgresEventStore(db.pool, { url: db.url });
+  const store = new PostgresEventStore(db.pool, { url: db.url, maxBatchesInFlight: flagValue(flags, '--in-flight') });
   const ours: Appender = {
     name: 'facetrail',
     append: async (stream, data, meta) => {

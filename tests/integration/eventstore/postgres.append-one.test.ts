@@ -30,9 +30,17 @@ describe('es.append_one answers like es.append_batch', () => {
   const viaBatch = async (s: string, x: string, e: Ev[]) =>
     (await db.pool.query<Row>('select status, next_revision::text, commit_id::text, prepare_pos::text from es.append_batch($1::jsonb)', [JSON.stringify([{ s, x, e }])])).rows;
 
+  // The 0011 versions (no NOTIFY in the transaction) must answer the same.
+  const viaOneQuiet = async (s: string, x: string, e: Ev[]) =>
+    (await db.pool.query<Row>('select status, next_revision::text, commit_id::text, prepare_pos::text from es.append_one_quiet($1, $2, $3::jsonb)', [s, x, JSON.stringify(e)])).rows;
+  const viaBatchQuiet = async (s: string, x: string, e: Ev[]) =>
+    (await db.pool.query<Row>('select status, next_revision::text, commit_id::text, prepare_pos::text from es.append_batch_quiet($1::jsonb)', [JSON.stringify([{ s, x, e }])])).rows;
+
   it.each([
     ['append_one', viaOne],
     ['append_batch', viaBatch],
+    ['append_one_quiet', viaOneQuiet],
+    ['append_batch_quiet', viaBatchQuiet],
   ] as const)('%s: statuses, revisions, idempotent repeats, duplicate ids', async (_, append) => {
     const s = `g-a1-${randomUUID()}`;
     const other = `g-a1-other-${randomUUID()}`;
@@ -64,14 +72,14 @@ describe('es.append_one answers like es.append_batch', () => {
     expect(left).toEqual([]);
   });
 
-  it.each(['append_one', 'append_batch'] as const)('%s: a stream created meanwhile by another transaction answers retry', async (fn) => {
+  it.each(['append_one', 'append_batch', 'append_one_quiet', 'append_batch_quiet'] as const)('%s: a stream created meanwhile by another transaction answers retry', async (fn) => {
     const s = `g-a1-race-${randomUUID()}`;
     const a = await db.pool.connect();
     const b = await db.pool.connect();
     try {
       await a.query('begin');
       await a.query('select * from es.append_one($1, $2, $3::jsonb)', [s, 'no_stream', JSON.stringify([ev()])]);
-      const sql = fn === 'append_one' ? 'select status from es.append_one($1, $2, $3::jsonb)' : "select status from es.append_batch(jsonb_build_array(jsonb_build_object('s', $1::text, 'x', $2::text, 'e', $3::jsonb)))";
+      const sql = fn.startsWith('append_one') ? `select status from es.${fn}($1, $2, $3::jsonb)` : `select status from es.${fn}(jsonb_build_array(jsonb_build_object('s', $1::text, 'x', $2::text, 'e', $3::jsonb)))`;
       const bPid = (await b.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
       const pending = b.query<{ status: string }>(sql, [s, 'any', JSON.stringify([ev()])]);
       // B waits on A's uncommitted stream row before A commits.
