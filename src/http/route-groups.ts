@@ -8,5 +8,6 @@ import { auditRouteGroup } from './routes/audit/index.js';
 import { identityRouteGroup } from './routes/identity/index.js';
 import { imagesRouteGroup } from './routes/images/index.js';
 import { queueBoardRouteGroup } from './routes/ops/index.js';
+import { subjectExportRouteGroup } from './routes/privacy/subject-export.js';
 
-export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, auditRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, auditRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
