@@ -6,7 +6,8 @@
 
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { createEventStore } from '../src/eventstore/create-event-store.js';
+import { openEventStore } from '../src/cli/open-event-store.js';
+import { loadConfig } from '../src/config.js';
 import { comparePositions, type Position } from '../src/eventstore/position.js';
 import { projections } from '../src/projections/index.js';
 import { rebuildable, verifyProjection } from '../src/projections/rebuild.js';
@@ -299,7 +300,8 @@ export async function jobSummary(queue: Queue, ledger: AnalysisLedger, timeoutMs
 
 /** Rebuilds every read model from the log into scratch tables and compares with the live ones. */
 export async function verifyReadModels(db: TestDatabase): Promise<string[]> {
-  const store = await createEventStore({ eventStoreUrl: undefined, pool: db.pool, databaseUrl: db.url });
+  // Through the sealing store, with the key-encryption key the cluster's processes use.
+  const { store, close } = await openEventStore(loadConfig({ ...process.env, DATABASE_URL: db.url, EVENT_STORE_URL: undefined }), db.pool);
   try {
     const problems: string[] = [];
     for (const p of projections.filter(rebuildable)) {
@@ -310,7 +312,7 @@ export async function verifyReadModels(db: TestDatabase): Promise<string[]> {
     }
     return problems;
   } finally {
-    await store.close();
+    await close();
   }
 }
 

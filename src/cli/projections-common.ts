@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { claimCheckpoints } from '../checkpoints/checkpoint-source.js';
-import { createEventStore, describeEventStore } from '../eventstore/create-event-store.js';
+import { describeEventStore } from '../eventstore/create-event-store.js';
+import { openEventStore } from './open-event-store.js';
 import type { EventStore } from '../eventstore/types.js';
 import { projections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
@@ -33,11 +34,17 @@ export async function withCliContext(body: (ctx: CliContext) => Promise<number>)
     await pool.end().catch(() => undefined);
     throw err;
   }
-  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
+  let opened: Awaited<ReturnType<typeof openEventStore>>;
   try {
-    return await body({ pool, store, out: (l) => console.log(l), err: (l) => console.error(l) });
+    opened = await openEventStore(config, pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  try {
+    return await body({ pool, store: opened.store, out: (l) => console.log(l), err: (l) => console.error(l) });
   } finally {
-    await store.close();
+    await opened.close();
     await pool.end();
   }
 }

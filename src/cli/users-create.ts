@@ -10,7 +10,7 @@ import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { DomainError } from '../domain/decider.js';
 import { isRole } from '../domain/identity/roles.js';
-import { createEventStore } from '../eventstore/create-event-store.js';
+import { openEventStore } from './open-event-store.js';
 import { positionToCursor } from '../eventstore/position.js';
 import { readPassword } from './read-password.js';
 
@@ -30,9 +30,11 @@ export async function run(args: string[]): Promise<number> {
   const config = loadConfig();
   await ensureDatabase(config.databaseUrl);
   const pool = createPool(config.databaseUrl, { max: 2 });
-  const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
+  let opened: Awaited<ReturnType<typeof openEventStore>> | undefined;
   try {
     await migrate(pool);
+    opened = await openEventStore(config, pool);
+    const store = opened.store;
     const { userId, position } = await registerUser(
       store,
       { email: values.email, password, displayName: values.name ?? values.email.split('@')[0]!, role: values.role },
@@ -48,7 +50,7 @@ export async function run(args: string[]): Promise<number> {
     }
     throw err;
   } finally {
-    await store.close();
+    await opened?.close();
     await pool.end();
   }
 }

@@ -121,15 +121,22 @@ export class KeyStore {
       if (existing.rows[0]) return existing.rows[0].kid;
       const kid = randomUUID();
       const key = randomBytes(DATA_KEY_BYTES);
-      await db.query('insert into keys.data_keys (kid, subject_id, image_id, purpose, kek_id, wrapped) values ($1, $2, $3, $4, $5, $6)', [
-        kid,
-        scope.subjectId,
-        scope.imageId ?? null,
-        scope.purpose,
-        this.keks.activeKid,
-        this.wrap(kid, key, this.keks.activeKid),
-      ]);
-      return kid;
+      // A concurrent creation for the same scope (racing retries of one upload) may win: then its key is the live one.
+      const inserted = await db.query<{ kid: string }>(
+        `insert into keys.data_keys (kid, subject_id, image_id, purpose, kek_id, wrapped) values ($1, $2, $3, $4, $5, $6)
+         on conflict ${scope.imageId === undefined ? '(subject_id, purpose) where wrapped is not null and image_id is null' : '(image_id, purpose) where wrapped is not null and image_id is not null'} do nothing
+         returning kid::text`,
+        [kid, scope.subjectId, scope.imageId ?? null, scope.purpose, this.keks.activeKid, this.wrap(kid, key, this.keks.activeKid)],
+      );
+      if (inserted.rows[0]) return kid;
+      const winner = await db.query<{ kid: string }>(
+        scope.imageId === undefined
+          ? 'select kid::text from keys.data_keys where subject_id = $1 and image_id is null and purpose = $2 and wrapped is not null'
+          : 'select kid::text from keys.data_keys where image_id = $1 and purpose = $2 and wrapped is not null',
+        [scope.imageId ?? scope.subjectId, scope.purpose],
+      );
+      if (!winner.rows[0]) throw new Error(`no live key for ${scope.imageId ?? scope.subjectId}/${scope.purpose} after a concurrent creation`);
+      return winner.rows[0].kid;
     });
   }
 

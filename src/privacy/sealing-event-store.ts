@@ -124,10 +124,7 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
     return { ...event, id, data: sealedData };
   }
 
-  const store: EventStore = {
-    kind: inner.kind,
-    limits: inner.limits,
-    ...(inner.localData ? { localData: inner.localData } : {}),
+  const sealing: Pick<EventStore, 'append' | 'readStream' | 'readAll' | 'subscribe' | 'dataKeys'> = {
     dataKeys: { ensureKey: (scope) => keys.ensureKey(scope), keyedHash: (name, value) => keys.keyedHash(name, value) },
     async append(stream, events, opts) {
       const sealed = await Promise.all(events.map((e) => sealEvent(stream, e)));
@@ -172,9 +169,14 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
         }
       }
     },
-    headPosition: () => inner.headPosition(),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
   };
-  return store;
+  // Everything else (kind, limits, localData, headPosition, ping, close, an adapter's own
+  // diagnostics) is the adapter's own.
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (Object.hasOwn(sealing, prop)) return sealing[prop as keyof typeof sealing];
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

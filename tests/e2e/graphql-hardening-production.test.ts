@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { call } from '../support/http.js';
+import { testKekFile } from '../../support/kek-file.js';
 
 interface GqlBody {
   errors?: { message: string; extensions: { code: string } }[];
@@ -18,7 +19,7 @@ let token: string;
 
 beforeAll(async () => {
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  t = await startTestApp('gql_hardening_prod', { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, METRICS_TOKEN: 'gql-hardening-metrics-token', LOG_LEVEL: 'silent' });
+  t = await startTestApp('gql_hardening_prod', { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, PRIVACY_KEK_FILE: testKekFile(), METRICS_TOKEN: 'gql-hardening-metrics-token', LOG_LEVEL: 'silent' });
   token = (await tokenFor(t, 'dave@example.com', 'user')).token;
 }, 60_000);
 afterAll(async () => {

@@ -7,13 +7,14 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor } from '../support/audit.js';
 import { eventually } from '../../support/eventually.js';
 import { call } from '../support/http.js';
+import { testKekFile } from '../../support/kek-file.js';
 
 let t: TestApp;
 let token: string;
 
 beforeAll(async () => {
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  t = await startTestApp('graphql_production', { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, METRICS_TOKEN: 'test-metrics-token', LOG_LEVEL: 'silent' });
+  t = await startTestApp('graphql_production', { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, PRIVACY_KEK_FILE: testKekFile(), METRICS_TOKEN: 'test-metrics-token', LOG_LEVEL: 'silent' });
   token = (await tokenFor(t, 'carol@example.com', 'user')).token;
 }, 60_000);
 afterAll(async () => {

@@ -5,9 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { testKekFile } from '../../support/kek-file.js';
 
 const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, METRICS_TOKEN: 'prod-metrics-token', LOG_LEVEL: 'silent' };
+const production = { NODE_ENV: 'production', JWT_PRIVATE_KEY: pem, PRIVACY_KEK_FILE: testKekFile(), METRICS_TOKEN: 'prod-metrics-token', LOG_LEVEL: 'silent' };
 
 let prod: TestApp;
 let prodWithDocs: TestApp;

@@ -43,8 +43,11 @@ describe('config', () => {
   });
 
   it('in production, needs a metrics token and keeps the API docs off unless asked', () => {
-    const key = { JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt.pem' };
+    const key = { JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt.pem', PRIVACY_KEK_FILE: '/run/secrets/kek.json' };
     expect(problems({ NODE_ENV: 'production', ...key })).toEqual(['METRICS_TOKEN must be set in production (GET /metrics then needs Authorization: Bearer <token>)']);
+    expect(problems({ NODE_ENV: 'production', METRICS_TOKEN: 't', JWT_PRIVATE_KEY_FILE: '/run/secrets/jwt.pem' })).toEqual([
+      'PRIVACY_KEK_FILE must be set in production (the key-encryption keys of personal data; README, "Privacy")',
+    ]);
     const prod = loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 't', ...key });
     expect(prod.http.docs).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 't', API_DOCS: 'on', ...key }).http.docs).toBe(true);

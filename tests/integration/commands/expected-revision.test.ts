@@ -68,7 +68,8 @@ describe('the command side appends only with a numeric or no_stream expected rev
       if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
       const file = path.join(entry.parentPath, entry.name);
       const rel = path.relative(root, file);
-      if (rel.startsWith(`eventstore${path.sep}`) || rel === path.join('commands', 'command-handler.ts')) continue;
+      // The adapters, their decorators (the sealing store passes appends on) and the command handler.
+      if (rel.startsWith(`eventstore${path.sep}`) || rel === path.join('privacy', 'sealing-event-store.ts') || rel === path.join('commands', 'command-handler.ts')) continue;
       const text = await readFile(file, 'utf8');
       if (/\.append\(|expectedRevision\s*:\s*'any'/.test(text)) offenders.push(rel);
     }
