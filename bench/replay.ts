@@ -185,6 +185,7 @@ export async function run(flags: string[]): Promise<void> {
   try {
     const gen = await generate(store, privacy, db.pool, target);
     if (gen.seconds > 0) console.error(`generated ${gen.events} events in ${gen.seconds.toFixed(1)} s`);
+    await everyEventVisible(db.pool);
     await db.pool.query('vacuum analyze es.events');
     await db.pool.query('delete from rm.checkpoints');
 
@@ -224,6 +225,22 @@ export async function run(flags: string[]): Promise<void> {
     await store.close();
     await privacy?.close();
     await db.close();
+  }
+}
+
+/**
+ * Readers see the log up to the oldest transaction still open in the cluster (DESIGN.md §3): a
+ * transaction left open elsewhere (another database's test) would hide the whole generated log
+ * from the replay, which then measures nothing. Waits (bounded) until it has ended.
+ */
+async function everyEventVisible(pool: pg.Pool): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await pool.query<{ visible: boolean }>('select coalesce((select max(transaction_id) from es.events) < pg_snapshot_xmin(pg_current_snapshot()), true) as visible');
+    if (rows[0]?.visible) return;
+    if (performance.now() - started > 120_000) throw new Error('the generated log is still not visible after 120 s: a transaction older than it is open in the cluster (pg_stat_activity.backend_xmin)');
+    if (performance.now() - started > 1_000) console.error('waiting for an older transaction in the cluster to end (the log is not visible to readers yet)');
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
