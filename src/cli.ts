@@ -11,6 +11,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   'projections:rebuild': () => import('./cli/projections-rebuild.js'),
   'projections:verify': () => import('./cli/projections-verify.js'),
   'projections:status': () => import('./cli/projections-status.js'),
+  'privacy:rewrap': () => import('./cli/privacy-rewrap.js'),
 };
 
 function usage(): string {

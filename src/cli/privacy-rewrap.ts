@@ -1,0 +1,35 @@
+// `facetrail privacy:rewrap`: wraps every live data key and system secret under the active
+// key-encryption key of PRIVACY_KEK_FILE (KEK rotation: add the new key, make it active, run
+// this, then remove the old key from the file).
+
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
+import { loadKekRing } from '../privacy/kek.js';
+import { KeyStore } from '../privacy/key-store.js';
+
+export const summary = 'wrap every data key under the active key-encryption key (KEK rotation)';
+
+export async function run(args: string[]): Promise<number> {
+  parseArgs({ args, options: {}, strict: true });
+  const config = loadConfig();
+  const keks = await loadKekRing({ file: config.privacy.kekFile, devFile: config.privacy.devKekFile, allowDev: config.nodeEnv !== 'production' });
+  const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'facetrail-cli-rewrap' });
+  const keys = new KeyStore(pool, keks, { cacheEntries: 1, cacheTtlMs: 1_000 });
+  try {
+    await migrate(pool);
+    const n = await keys.rewrapAll();
+    console.log(`re-wrapped ${n} key(s) under ${keks.activeKid}; key ids in the file: ${keks.kids.join(', ')}`);
+    const { rows } = await pool.query<{ kek_id: string; n: string }>('select kek_id, count(*)::text as n from keys.data_keys where wrapped is not null group by kek_id');
+    const elsewhere = rows.filter((r) => r.kek_id !== keks.activeKid);
+    if (elsewhere.length > 0) {
+      console.error(`still wrapped under other keys: ${elsewhere.map((r) => `${r.kek_id} (${r.n})`).join(', ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await keys.close();
+    await pool.end();
+  }
+}
