@@ -198,6 +198,27 @@ export class TokenService {
     return { userId: p.sub, sessionId: p.sid, tokenId: p.jti, expiresAt: new Date(p.exp * 1000) };
   }
 
+  /**
+   * A signed statement the service makes (e.g. an erasure receipt): a compact JWS (JWT) with header
+   * typ `typ` (never `at+jwt`/`refresh+jwt`, so it is never accepted as a token), issuer this
+   * service, no expiry. Verifiable by anyone with the JWKS.
+   */
+  async signStatement(typ: string, claims: JWTPayload, now: Date = new Date()): Promise<string> {
+    if (!/^[a-z][a-z0-9-]{0,40}\+jwt$/.test(typ) || typ === ACCESS_TYP || typ === REFRESH_TYP) throw new Error(`signStatement: bad typ '${typ}'`);
+    return new SignJWT(claims).setProtectedHeader({ alg: ALG, kid: this.kid, typ }).setIssuer(this.options.issuer).setIssuedAt(Math.floor(now.getTime() / 1000)).sign(this.privateKey);
+  }
+
+  /** Verifies a statement of signStatement(typ); AuthError token_invalid otherwise (a changed byte included). */
+  async verifyStatement(typ: string, jws: string): Promise<JWTPayload> {
+    if (typeof jws !== 'string' || jws.length === 0 || jws.length > 64 * 1024) throw invalid();
+    try {
+      const { payload } = await jwtVerify(jws, this.publicKey, { algorithms: [ALG], issuer: this.options.issuer, typ });
+      return payload;
+    } catch (error) {
+      throw invalid(error);
+    }
+  }
+
   /** The public key set for `/.well-known/jwks.json`. */
   jwks(): { keys: JWK[] } {
     return { keys: [{ ...this.publicJwk }] };

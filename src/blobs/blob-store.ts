@@ -50,6 +50,23 @@ export class BlobStore {
   }
 
   /**
+   * Erasure (issue 15): deletes the blobs of `sha256s` that no live image other than `erasedImageIds`
+   * references (per rm.images, which may still hold the erased images until their ImageErased is
+   * projected). Returns the deleted sha256s; a blob another live image shows stays.
+   */
+  async deleteUnused(sha256s: readonly string[], erasedImageIds: readonly string[]): Promise<string[]> {
+    if (sha256s.length === 0) return [];
+    const { rows } = await this.pool.query<{ sha256: string }>(
+      `delete from blobs.blobs b
+        where b.sha256 = any($1::text[])
+          and not exists (select 1 from rm.images i where i.sha256 = b.sha256 and i.deleted_at is null and i.image_id <> all($2::uuid[]))
+       returning b.sha256`,
+      [[...new Set(sha256s)], [...erasedImageIds]],
+    );
+    return rows.map((r) => r.sha256);
+  }
+
+  /**
    * Deletes blobs no live image references (per rm.images) that were last written before the
    * grace period. Returns the deleted sha256s.
    */

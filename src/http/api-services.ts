@@ -10,6 +10,9 @@ import { BlobStore } from '../blobs/blob-store.js';
 import type { CheckpointWaiter } from '../checkpoints/checkpoint-waiter.js';
 import { IdentityService } from '../commands/identity/identity-service.js';
 import { ImageService } from '../commands/images/image-service.js';
+import type { AccessChanges } from '../commands/identity/identity-service.js';
+import { ErasureService } from '../commands/privacy/erasure-service.js';
+import { eraseOnConsentWithdrawn } from '../commands/privacy/consent-withdrawal.js';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/types.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -51,6 +54,10 @@ export interface ApiServices {
   readCache: ReadCache | undefined;
   onCacheResult: CacheObserver;
   identity: IdentityService;
+  /** Erasure requests and receipts (the worker role's erasure executor carries them out). */
+  erasures: ErasureService;
+  /** What a change of who may use a token does before it is answered (access-changes.ts). */
+  access: AccessChanges;
   users: UsersQuery;
   accounts: CachedAccounts;
   guards: ReturnType<typeof createGuards>;
@@ -87,11 +94,14 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     timeoutMs: rt.config.http.consistencyTimeoutMs,
   });
   const blobs = new BlobStore(rt.pool);
+  const erasures = new ErasureService({ store: rt.eventStore, keys: rt.privacy.keys, pool: rt.pool, blobs, signer: rt.tokens });
   return {
     rt,
     readCache,
     onCacheResult,
-    identity: new IdentityService(rt.eventStore, rt.tokens, access),
+    identity: new IdentityService(rt.eventStore, rt.tokens, access, { onConsentWithdrawn: eraseOnConsentWithdrawn(erasures) }),
+    erasures,
+    access,
     users,
     accounts,
     guards: createGuards(rt.tokens, accounts),

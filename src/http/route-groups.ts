@@ -7,7 +7,8 @@ import type { RouteGroup } from './route-group.js';
 import { auditRouteGroup } from './routes/audit/index.js';
 import { identityRouteGroup } from './routes/identity/index.js';
 import { imagesRouteGroup } from './routes/images/index.js';
+import { privacyRouteGroup } from './routes/privacy/index.js';
 import { queueBoardRouteGroup } from './routes/ops/index.js';
 import { subjectExportRouteGroup } from './routes/privacy/subject-export.js';
 
-export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, auditRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, privacyRouteGroup, auditRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];

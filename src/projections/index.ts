@@ -6,6 +6,7 @@ import { sessionsProjection } from './identity/sessions.js';
 import { usersProjection } from './identity/users.js';
 import { analysisRequests } from './images/analysis-requests.js';
 import { imagesProjection } from './images/images.js';
+import { erasureRequests } from './privacy/erasure-requests.js';
 import type { Projection } from './projection.js';
 import type { Reactor } from './reactor.js';
 
@@ -13,7 +14,7 @@ import type { Reactor } from './reactor.js';
 export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection];
 
 /** Every reactor (the worker role runs them: their jobs go to its queues). */
-export const reactors = [analysisRequests] as const satisfies readonly Reactor<unknown>[];
+export const reactors = [analysisRequests, erasureRequests] as const satisfies readonly Reactor<unknown>[];
 
 export interface ConsumerInfo {
   /** The checkpoint (rm.checkpoints.consumer) and advisory-lock name. */

@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Projection } from '../projections/projection.js';
 import type { Reactor } from '../projections/reactor.js';
 import type { DetectorName } from '../inference/types.js';
+import type { KeyStore } from '../privacy/key-store.js';
 
 /** What the tasks may use; each is also a plain function that runs (and is tested) without Redis. */
 export interface MaintenanceDeps {
@@ -41,6 +42,8 @@ export interface WorkerRoleDeps {
   blobs: BlobStore;
   images: ImageService;
   maintenanceTasks: readonly MaintenanceTask[];
+  /** The key store (the erasure executor shreds keys); absent: no erasure executor runs here. */
+  keys?: KeyStore | undefined;
 }
 
 export interface Stoppable {

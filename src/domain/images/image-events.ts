@@ -33,8 +33,17 @@ export type ImageAnalysisFailed = DomainEvent<
   { requestId: string; model: ModelRef; error: { code: string; message: string }; attempts: number }
 >;
 export type ImageDeleted = DomainEvent<'ImageDeleted', { reason: string }>;
+/**
+ * The image is erased by erasure `erasureId` (issue 15): its keys are shredded, so its filename and
+ * faces read as erased, its bytes are deleted, and it is gone from every read model. Like deleted
+ * for every later command. `ownerId` (clear, as on ImageUploaded) lets the read side invalidate
+ * the owner's gallery once the image's row is gone.
+ */
+export type ImageErased = DomainEvent<'ImageErased', { erasureId: string; reason: string; ownerId: string }>;
+/** The faces of the image were erased (a consent withdrawal, erasure `erasureId`); the image stays. */
+export type ImageFacesErased = DomainEvent<'ImageFacesErased', { erasureId: string; purpose: string }>;
 
-export type ImageEvent = ImageUploaded | ImageAnalysisRequested | ImageAnalyzed | ImageAnalysisFailed | ImageDeleted;
+export type ImageEvent = ImageUploaded | ImageAnalysisRequested | ImageAnalyzed | ImageAnalysisFailed | ImageDeleted | ImageErased | ImageFacesErased;
 
 export const imageStream = (imageId: string) => `image-${imageId}`;
-export const IMAGE_EVENT_TYPES = ['ImageUploaded', 'ImageAnalysisRequested', 'ImageAnalyzed', 'ImageAnalysisFailed', 'ImageDeleted'] as const;
+export const IMAGE_EVENT_TYPES = ['ImageUploaded', 'ImageAnalysisRequested', 'ImageAnalyzed', 'ImageAnalysisFailed', 'ImageDeleted', 'ImageErased', 'ImageFacesErased'] as const;

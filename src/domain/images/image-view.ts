@@ -3,6 +3,8 @@
 // projected rows, the current reads and the live notices.
 
 import type { Position } from '../../eventstore/types.js';
+import { isErased } from '../../privacy/declarations.js';
+import { textOrTombstone } from '../privacy/tombstone.js';
 import type { EventMeta, ViewFold } from '../view-fold.js';
 import type { FaceRecord, ImageAnalyzed, ImageEvent } from './image-events.js';
 
@@ -57,10 +59,12 @@ export interface ImageViewState extends ImageFields {
 
 export const isDeleted = (view: Pick<ImageFields, 'deletedAt'>): boolean => view.deletedAt !== null;
 
-/** The faces an ImageAnalyzed sets; its number from `faceCount` when the faces were left out. */
+/** The faces an ImageAnalyzed sets; its number from `faceCount` when the faces were left out. Erased faces (key shredded) are none, with the count recorded in clear. */
 function analyzedFaces(data: ImageAnalyzed['data'], meta: EventMeta): CurrentFaces {
-  const delivered = (data as { faces?: FaceRecord[] }).faces;
-  const count = delivered?.length ?? data.faceCount;
+  const raw = (data as { faces?: unknown }).faces;
+  const erased = isErased(raw);
+  const delivered = erased ? [] : (raw as FaceRecord[] | undefined);
+  const count = erased ? data.faceCount : (delivered?.length ?? data.faceCount);
   if (count === undefined) throw new Error(`ImageAnalyzed ${meta.id}: the faces were left out and their number is not known`);
   return { event: meta.id, count, faces: delivered };
 }
@@ -83,7 +87,7 @@ export const imageViewFold: ViewFold<ImageEvent, ImageViewState> = {
       return {
         imageId: d.imageId,
         ownerId: d.ownerId,
-        filename: d.filename,
+        filename: textOrTombstone(d.filename),
         contentType: d.contentType,
         bytes: d.bytes,
         width: d.width,
@@ -130,6 +134,12 @@ export const imageViewFold: ViewFold<ImageEvent, ImageViewState> = {
         return touched(view, meta, { status: 'failed', lastErrorCode: event.data.error.code, lastErrorMessage: event.data.error.message });
       case 'ImageDeleted':
         return touched(view, meta, { deletedAt: meta.recordedAt, faces: { event: meta.id, count: 0, faces: [] } });
+      case 'ImageFacesErased':
+        // The faces are gone (their key is shredded); the count of the analysis stays, in clear.
+        return touched(view, meta, { faces: { event: meta.id, count: 0, faces: [] } });
+      case 'ImageErased':
+        return undefined; // gone from the read side: no row, no tombstone with content
+
       default:
         return view; // an event this view does not read
     }

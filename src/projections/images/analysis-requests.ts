@@ -31,7 +31,7 @@ export const analysisRequests: Reactor<AnalysisJobData> = {
 /** The job for one request, or undefined when there is nothing to do. */
 function jobData(event: RecordedEvent, state: ImageState | undefined): AnalysisJobData | undefined {
   if (event.type !== 'ImageUploaded' && event.type !== 'ImageAnalysisRequested') return undefined;
-  if (!state || state.status === 'none' || state.status === 'deleted') return undefined;
+  if (!state || state.status === 'none' || state.status === 'deleted' || state.status === 'erased') return undefined;
   if (state.answered.has(event.id)) return undefined;
   const imageId = event.stream.slice('image-'.length);
   const sha256 = event.type === 'ImageUploaded' ? (event.data as { sha256: string }).sha256 : state.sha256;

@@ -20,7 +20,7 @@ import { loadViews, writeViews } from '../view-batch.js';
 import { imagesTable, imagesTables } from './tables.js';
 
 interface StatsRow {
-  image_id: string;
+  owner_id: string;
   day: string;
   uploads: number;
   analyses: number;
@@ -46,11 +46,18 @@ export const imagesProjection: Projection = {
     /** Analyses an upcaster changed: their faces are not in the log as delivered. */
     const reshaped = new Set<string>();
     const stats = new Map<string, StatsRow>();
-    const bump = (imageId: string, at: Date, counter: 'uploads' | 'analyses' | 'failures' | 'deletions', faceCount = 0) => {
+    /** Images the batch erased: their rows go (faces by cascade). */
+    const erased = new Set<string>();
+    // The owner as the model knows it (the view loaded or uploaded in this batch; an image the
+    // model does not know counts nothing), taken before the fold: an image erased later in the
+    // batch (a rebuild) still counts what happened before, as it did live.
+    let owner: string | undefined;
+    const bump = (_imageId: string, at: Date, counter: 'uploads' | 'analyses' | 'failures' | 'deletions', faceCount = 0) => {
+      if (owner === undefined) return;
       const day = utcDay(at);
-      const key = `${imageId}/${day}`;
+      const key = `${owner}/${day}`;
       let row = stats.get(key);
-      if (!row) stats.set(key, (row = { image_id: imageId, day, uploads: 0, analyses: 0, failures: 0, deletions: 0, faces: 0 }));
+      if (!row) stats.set(key, (row = { owner_id: owner, day, uploads: 0, analyses: 0, failures: 0, deletions: 0, faces: 0 }));
       row[counter]++;
       row.faces += faceCount;
     };
@@ -59,7 +66,11 @@ export const imagesProjection: Projection = {
       const { recorded, imageId } = item;
       let { event } = item;
       const at = recorded.recordedAt;
+      owner = event.type === 'ImageUploaded' ? (views.get(imageId) ? undefined : event.data.ownerId) : views.get(imageId)?.ownerId;
       switch (event.type) {
+        case 'ImageErased':
+          erased.add(imageId);
+          break;
         case 'ImageUploaded':
           if (views.get(imageId)) throw new Error(`image ${imageId} uploaded twice in one batch`);
           bump(imageId, at, 'uploads');
@@ -88,13 +99,15 @@ export const imagesProjection: Projection = {
 
     await writeViews(tx, imagesTable, views, uploaded);
     await writeFaces(tx, localData, views, uploaded, reshaped);
+    // Erased images leave the model: their rows (loaded before the batch) are deleted, faces by cascade.
+    const gone = [...erased].filter((id) => views.get(id) === undefined);
+    if (gone.length > 0) await tx.query('delete from images where image_id = any($1::uuid[])', [gone]);
     if (stats.size > 0) {
       await tx.query(
         `insert into daily_stats as d (day, owner_id, uploads, analyses, failures, deletions, faces)
-         select s.day, i.owner_id, sum(s.uploads), sum(s.analyses), sum(s.failures), sum(s.deletions), sum(s.faces)
-           from jsonb_to_recordset($1::jsonb) as s(image_id uuid, day date, uploads int, analyses int, failures int, deletions int, faces int)
-           join images i on i.image_id = s.image_id
-          group by s.day, i.owner_id
+         select s.day, s.owner_id, sum(s.uploads), sum(s.analyses), sum(s.failures), sum(s.deletions), sum(s.faces)
+           from jsonb_to_recordset($1::jsonb) as s(owner_id uuid, day date, uploads int, analyses int, failures int, deletions int, faces int)
+          group by s.day, s.owner_id
          on conflict (day, owner_id) do update
             set uploads = d.uploads + excluded.uploads, analyses = d.analyses + excluded.analyses, failures = d.failures + excluded.failures,
                 deletions = d.deletions + excluded.deletions, faces = d.faces + excluded.faces`,

@@ -11,6 +11,7 @@
 //   stalls, runs again and its record is a no-op). A `failed` listener records it again as a
 //   fallback for when that record itself failed; recordFailure is idempotent per request.
 
+import { ConsentWithdrawnError, NoLiveKeyError, SubjectErasedError } from '../../privacy/errors.js';
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -106,7 +107,7 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
         log.warn({ jobId: job.id, imageId }, 'analysis job for an image that does not exist; skipped');
         return { status: 'skipped' };
       }
-      if (state.status === 'deleted' || state.answered.has(requestId)) return { status: 'skipped' };
+      if (state.status === 'deleted' || state.status === 'erased' || state.answered.has(requestId)) return { status: 'skipped' };
     }
     const blob = await deps.blobs.get(sha256);
     if (!blob) throw new PermanentFailure('blob_missing', `no blob with sha256 ${sha256}`);
@@ -121,7 +122,16 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
     const elapsedMs = performance.now() - started;
     deps.onInference?.(result.model, elapsedMs / 1000);
     const durationMs = Math.round(elapsedMs);
-    await deps.images.recordAnalysis(imageId, { requestId, model: result.model, faces: result.faces, durationMs }, contextFor(job));
+    try {
+      await deps.images.recordAnalysis(imageId, { requestId, model: result.model, faces: result.faces, durationMs }, contextFor(job));
+    } catch (err) {
+      // Erased meanwhile (image or account), or the consent withdrawn: the faces may not be recorded.
+      if (err instanceof SubjectErasedError || err instanceof NoLiveKeyError || err instanceof ConsentWithdrawnError) {
+        log.info({ jobId: job.id, imageId, code: err.code }, 'analysis result not recorded: its data may no longer be collected');
+        return { status: 'skipped' };
+      }
+      throw err;
+    }
     return { status: 'analyzed', faces: result.faces.length, durationMs };
   }
 

@@ -15,6 +15,7 @@ export const imagesRouteGroup: RouteGroup = {
       query: s.imagesQuery,
       history: s.imageHistory,
       blobs: s.blobs,
+      erasures: { service: s.erasures, waitMs: config.http.consistencyTimeoutMs },
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
       currentModel: () => pipelineRef(config.workers.detector),
