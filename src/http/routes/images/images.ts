@@ -4,6 +4,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../../blobs/blob-store.js';
 import type { ImageService } from '../../../commands/images/image-service.js';
+import type { ErasureService } from '../../../commands/privacy/erasure-service.js';
 import { viewerOf, type Viewer } from '../../../domain/identity/viewer.js';
 import type { ModelRef } from '../../../domain/images/image-events.js';
 import { cursorToPosition, positionToCursor } from '../../../eventstore/position.js';
@@ -36,6 +37,8 @@ export interface ImageRouteDeps {
   authenticate: Guard;
   ensureConsistent: EnsureConsistent;
   currentModel: () => ModelRef;
+  /** DELETE erases the image (issue 15): the erasure service and how long the route waits for its receipt. */
+  erasures?: { service: Pick<ErasureService, 'request' | 'awaitReceipt'>; waitMs: number };
   /** Size and pixel limits, and the pixel budget of the upload checks. */
   uploads: UploadChecks;
   rateLimit: UploadRateLimit;
@@ -67,13 +70,13 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       },
       schema: {
         tags: ['images'],
-        summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background. Needs face_analysis consent (else 409 consent_required)',
+        summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background',
         security,
         consumes: ['multipart/form-data'],
         headers: Type.Object({
           'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key (per user) with the same bytes answers the first upload\'s 202 again and writes nothing; with other bytes, 422 idempotency_key_reused. 1–128 of A–Z a–z 0–9 ._~:+/=-' })),
         }),
-        response: responses({ 202: Accepted }, 400, 401, 409, 413, 415, 422, 429, 503),
+        response: responses({ 202: Accepted }, 400, 401, 413, 415, 422, 429, 503),
       },
     },
     async (request, reply) => {
@@ -205,16 +208,33 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       preHandler: deps.authenticate,
       schema: {
         tags: ['images'],
-        summary: 'Delete an image (owner or admin); its bytes go once no live image uses them',
+        summary: 'Delete an image (owner or admin): its faces, filename and bytes are erased (their keys shredded); the erasure receipt when done within the wait',
         security,
         params: IdParams,
-        response: responses({ 202: Type.Object({ imageId: Uuid, position: Type.Union([PositionCursor, Type.Null()]) }) }, 401, 404),
+        response: responses(
+          {
+            202: Type.Object({
+              imageId: Uuid,
+              position: Type.Union([PositionCursor, Type.Null()]),
+              erasureId: Type.Optional(Uuid),
+              erasureStatus: Type.Optional(Type.Union([Type.Literal('completed'), Type.Literal('pending')])),
+              receipt: Type.Optional(Type.String({ description: 'The erasure receipt (compact JWS, typ erasure-receipt+jwt; verify against GET /.well-known/jwks.json)' })),
+            }),
+          },
+          401,
+          404,
+        ),
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const position = await deps.images.delete(request.params.imageId, 'user_request', ctxOf(request.id, principal));
-      return reply.status(202).send({ imageId: request.params.imageId, position: position ? positionToCursor(position) : null });
+      const ctx = ctxOf(request.id, principal);
+      const position = await deps.images.delete(request.params.imageId, 'user_request', ctx);
+      const body = { imageId: request.params.imageId, position: position ? positionToCursor(position) : null };
+      if (!deps.erasures) return reply.status(202).send(body);
+      const { erasureId } = await deps.erasures.service.request({ scope: 'image', imageId: request.params.imageId }, 'user_request', ctx);
+      const receipt = await deps.erasures.service.awaitReceipt(erasureId, deps.erasures.waitMs);
+      return reply.status(202).send({ ...body, erasureId, erasureStatus: receipt ? ('completed' as const) : ('pending' as const), ...(receipt ? { receipt: receipt.receipt } : {}) });
     },
   );
 
