@@ -76,7 +76,11 @@ describe('the published policy', () => {
 
   it('serves the raw text with ?format=text or Accept: text/markdown, byte for byte what the hash covers', async () => {
     const json = await policy();
-    for (const init of [{ path: '/v1/privacy/policy?format=text', headers: {} }, { path: '/v1/privacy/policy', headers: { accept: 'text/markdown' } }]) {
+    const variants: { path: string; headers: Record<string, string> }[] = [
+      { path: '/v1/privacy/policy?format=text', headers: {} },
+      { path: '/v1/privacy/policy', headers: { accept: 'text/markdown' } },
+    ];
+    for (const init of variants) {
       const res = await fetch(`${t.baseUrl}${init.path}`, { headers: init.headers });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/markdown; charset=utf-8/);

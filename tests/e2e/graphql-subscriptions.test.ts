@@ -17,6 +17,7 @@ import { eventually } from '../../support/eventually.js';
 import { PASSWORD, tokenFor } from '../support/audit.js';
 import { readSample } from '../../support/sample-photos.js';
 import { testLogger } from '../support/silent-logger.js';
+import { consentOverHttp } from '../support/consent.js';
 
 let t: TestApp;
 /** The second API process: same database and Redis prefix, no projectors, no workers. */
@@ -69,6 +70,7 @@ async function firstOutcome(iterator: AsyncIterableIterator<unknown>): Promise<{
 }
 
 async function upload(token: string): Promise<{ imageId: string; position: string }> {
+  await consentOverHttp(t.baseUrl, token);
   const f = new FormData();
   f.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
   const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });

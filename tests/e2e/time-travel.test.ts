@@ -46,11 +46,12 @@ async function registered(email: string): Promise<Registered> {
   const reg = await call<{ userId: string; position: string }>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email, password, displayName: email } });
   expect(reg.status).toBe(201);
   const tok = await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email, password } });
-  await consentOverHttp(t.baseUrl, tok.body.accessToken);
   return { ...reg.body, token: tok.body.accessToken };
 }
 
+/** Uploads as the holder of `token`, who consents to face_analysis first (their user stream's revisions move on). */
 async function upload(token: string): Promise<{ imageId: string; position: string }> {
+  await consentOverHttp(t.baseUrl, token);
   const f = new FormData();
   f.append('file', new Blob([await readSample(2)], { type: 'image/jpeg' }), 'sample2.jpg');
   const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });

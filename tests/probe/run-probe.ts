@@ -61,6 +61,11 @@ async function subjects(baseUrl: string, run: string, databaseUrl: string): Prom
   // A second session of alice's whose first refresh token is rotated: its reuse revokes only that session.
   const spare = await login(emails.alice);
   await must('rotate', call({ method: 'POST', path: '/v1/auth/refresh', body: { refreshToken: spare.refreshToken } }), 200);
+  // Uploads need face_analysis consent (issue 15): both users give it, so upload cases are refused for their own reason.
+  const policy = await must<{ version: string }>('policy', call({ method: 'GET', path: '/v1/privacy/policy' }), 200);
+  for (const [who, session] of [['alice', aliceSession], ['bob', bobSession]] as const) {
+    await must(`consent ${who}`, call({ method: 'POST', path: '/v1/me/consents', token: session.accessToken, body: { purpose: 'face_analysis', policyVersion: policy.version } }), 201);
+  }
   const { default: sharp } = await import('sharp');
   const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#336699' } }).png().toBuffer();
   const form = new FormData();
