@@ -2,7 +2,7 @@
 // lag, and the session holding its runner lock. The lag is counted in SQL on the stored events
 // when the log is in this database (EventStore.localData, the PostgreSQL store), and otherwise
 // (EventStoreDB) read through the port: the events after the checkpoint up to the head noted at
-// the start, in the consumer's streams, at most PORT_LAG_COUNT_CAP + 1 of them.
+// the start, at most PORT_LAG_COUNT_CAP + 1 of them scanned, those of the consumer's streams counted.
 
 import type pg from 'pg';
 import type { Position } from '../eventstore/position.js';
@@ -33,7 +33,8 @@ export const LAG_COUNT_CAP = 1_000_000;
 /** Through the port each counted event is read and parsed: a scrape must stay cheap. */
 export const PORT_LAG_COUNT_CAP = 10_000;
 
-type LagCounter = (after: Position, prefixes: readonly string[] | undefined) => Promise<{ count: number; firstRecordedAt: Date | undefined }>;
+/** `capped`: the count stopped at the cap (a lower bound); when absent, a count above the cap means so. */
+type LagCounter = (after: Position, prefixes: readonly string[] | undefined) => Promise<{ count: number; firstRecordedAt: Date | undefined; capped?: boolean }>;
 
 /** How the lag is counted on this store, and up to which cap. */
 async function lagCounter(pool: pg.Pool, store: EventStore): Promise<{ count: LagCounter; cap: number }> {
@@ -42,14 +43,19 @@ async function lagCounter(pool: pg.Pool, store: EventStore): Promise<{ count: La
   const head = await store.headPosition();
   const count: LagCounter = async (after, prefixes) => {
     let n = 0;
+    let scanned = 0;
     let firstRecordedAt: Date | undefined;
     if (!head) return { count: 0, firstRecordedAt };
-    const filter = prefixes && prefixes.length > 0 ? { streamPrefixes: [...prefixes] } : undefined;
-    for await (const event of store.readAll({ from: after, to: head, maxCount: PORT_LAG_COUNT_CAP + 1, ...(filter ? { filter } : {}) })) {
+    // Unfiltered and filtered here: EventStoreDB's client filters $all on the client, and its
+    // maxCount counts matches, so a filtered read would scan to the head whatever the cap. This
+    // scans at most the cap + 1 events; past it the count is reported capped (a lower bound).
+    for await (const event of store.readAll({ from: after, to: head, maxCount: PORT_LAG_COUNT_CAP + 1 })) {
+      scanned++;
+      if (prefixes && prefixes.length > 0 && !prefixes.some((p) => event.stream.startsWith(p))) continue;
       firstRecordedAt ??= event.recordedAt;
       n++;
     }
-    return { count: n, firstRecordedAt };
+    return { count: Math.min(n, PORT_LAG_COUNT_CAP), firstRecordedAt, capped: scanned > PORT_LAG_COUNT_CAP };
   };
   return { count, cap: PORT_LAG_COUNT_CAP };
 }
@@ -79,7 +85,7 @@ export async function projectionStatus(pool: pg.Pool, store: EventStore): Promis
       eventsApplied: Number(row.applied),
       updatedAt: row.updated_at,
       lagEvents: Math.min(n, cap),
-      lagCapped: n > cap,
+      lagCapped: lag.capped ?? n > cap,
       lagCap: cap,
       lagSeconds: firstAt ? Math.max(0, (Date.now() - firstAt.getTime()) / 1000) : 0,
       holder: holders[0],

@@ -12,7 +12,7 @@ import type { EventStore, ReadAllOptions } from '../../../src/eventstore/types.j
 import { projections } from '../../../src/projections/index.js';
 import { consumerLag } from '../../../src/projections/lag-metrics.js';
 import { rebuildAndSwap } from '../../../src/projections/rebuild.js';
-import { projectionStatus } from '../../../src/projections/status.js';
+import { PORT_LAG_COUNT_CAP, projectionStatus } from '../../../src/projections/status.js';
 import { AuditFeed } from '../../../src/queries/audit/audit-feed.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
@@ -82,6 +82,12 @@ describe('projections:status and the lag metric without localData (item 10)', ()
     await projectionStatus(db.pool, portOnly(store, reads));
     expect(reads.length).toBeGreaterThan(0);
     for (const r of reads) expect(r.to, 'readAll without an upper bound').toBeDefined();
+    // EventStoreDB's client filters $all on the client and counts maxCount in matches: a filtered
+    // read would scan to the head. The lag reads unfiltered, at most the cap + 1 events.
+    for (const r of reads) {
+      expect(r.filter, 'a filtered port read scans without bound on EventStoreDB').toBeUndefined();
+      expect(r.maxCount).toBeLessThanOrEqual(PORT_LAG_COUNT_CAP + 1);
+    }
   });
 });
 
