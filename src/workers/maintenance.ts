@@ -8,6 +8,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { pause } from '../abortable-pause.js';
 import { workerConnection } from '../db/bullmq-connections.js';
+import { biometricRetentionTask, erasureServiceEraser } from './privacy/biometric-retention.js';
+import { executingErasureService } from './privacy/erasure-executor.js';
 import { MAINTENANCE_QUEUE } from './queues.js';
 import type { MaintenanceDeps, MaintenanceTask, QueueWorker } from './worker-role.js';
 
@@ -101,6 +103,18 @@ export const maintenanceQueueWorker: QueueWorker = {
   option: 'schedulers',
   start(d) {
     const w = d.config.workers;
+    // Retention needs the key store (which images still hold biometric data) and the erasure
+    // service: a task with its own dependencies, added where the key store is.
+    const retention = d.keys
+      ? [
+          biometricRetentionTask({
+            pool: d.pool,
+            store: d.eventStore,
+            eraser: erasureServiceEraser(executingErasureService({ store: d.eventStore, keys: d.keys, pool: d.pool, blobs: d.blobs })),
+            retentionDays: d.config.privacy.biometricRetentionDays,
+          }),
+        ]
+      : [];
     const handle = startSchedulers({
       redisUrl: d.config.redisUrl,
       prefix: d.prefix,
@@ -112,7 +126,7 @@ export const maintenanceQueueWorker: QueueWorker = {
       stuckPendingMinutes: w.stuckPendingMinutes,
       blobGraceSeconds: w.blobGraceSeconds,
       logger: d.logger,
-      tasks: d.maintenanceTasks,
+      tasks: [...d.maintenanceTasks, ...retention],
     });
     return Promise.resolve({ stop: () => handle.close() });
   },

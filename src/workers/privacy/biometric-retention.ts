@@ -19,6 +19,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { systemActor, type CommandContext } from '../../commands/context.js';
 import { DomainError } from '../../domain/decider.js';
+import type { ErasureService } from '../../commands/privacy/erasure-service.js';
 import type { EventStore } from '../../eventstore/types.js';
 import type { MaintenanceTask } from '../worker-role.js';
 
@@ -139,4 +140,18 @@ export async function runBiometricRetention(deps: RetentionDeps, log?: Logger): 
 /** The maintenance task over its own dependencies (src/workers/maintenance.ts adds it where the key store is). */
 export function biometricRetentionTask(deps: RetentionDeps): MaintenanceTask {
   return { name: BIOMETRIC_RETENTION_TASK, run: (_maintenance, log) => runBiometricRetention(deps, log) };
+}
+
+/**
+ * The eraser over the erasure service: the image's erasure with reason 'retention' (its erasure id
+ * is derived from the image, so a second request is the same erasure and records nothing).
+ * The service's per-image scope is 'image': it erases the image's faces, filename and bytes.
+ */
+export function erasureServiceEraser(service: Pick<ErasureService, 'request'>): RetentionEraser {
+  return {
+    async requestRetentionErasure(image, ctx) {
+      const { erasureId } = await service.request({ scope: 'image', imageId: image.imageId }, 'retention', ctx);
+      return { erasureId };
+    },
+  };
 }
