@@ -16,6 +16,7 @@ import type pg from 'pg';
 import type { JWTPayload } from 'jose';
 import type { TokenService } from '../../auth/tokens.js';
 import type { BlobStore } from '../../blobs/blob-store.js';
+import type { CheckpointWaiter } from '../../checkpoints/checkpoint-waiter.js';
 import { DomainError } from '../../domain/decider.js';
 import { sessionDecider, sessionStream } from '../../domain/identity/session.js';
 import { userDecider } from '../../domain/identity/user.js';
@@ -73,6 +74,8 @@ export interface ErasureServiceDeps {
   signer: Pick<TokenService, 'signStatement'>;
   /** The user's sessions still standing (rm.sessions), ended by an account erasure; injected by the composition root. */
   sessionsOf?: (userId: string) => Promise<string[]>;
+  /** Waits for the erasure executor's checkpoint (awaitReceipt); without it awaitReceipt only looks once. */
+  checkpoints?: Pick<CheckpointWaiter, 'waitFor'>;
   /** Tests: throw after a step to simulate a crash there. */
   failAfter?: (step: ErasureStep, erasureId: string) => void;
 }
@@ -88,6 +91,9 @@ export function erasureIdFor(target: ErasureTargetData): string {
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** The erasure executor's consumer name (src/projections/privacy/erasure-requests.ts). */
+export const EXECUTOR_CONSUMER = 'erasure-executor';
 
 const FACT_TYPES = new Set(['UserErased', 'ImageErased', 'ImageFacesErased']);
 
@@ -257,32 +263,17 @@ export class ErasureService {
   }
 
   /**
-   * The receipt once the erasure completes, waiting at most `timeoutMs` (on the log: a subscription
-   * to the erasure's stream, no polling); undefined when it did not complete in time.
+   * The receipt once the erasure completes, waiting at most `timeoutMs` for the erasure executor's
+   * checkpoint to pass the request (it moves only once the erasure it asked for is executed: no
+   * polling); undefined when it did not complete in time.
    */
   async awaitReceipt(erasureId: string, timeoutMs: number): Promise<ErasureReceipt | undefined> {
     const now = await this.receipt(erasureId);
-    if (now || timeoutMs <= 0) return now;
-    const stream = erasureStream(erasureId);
-    let from: Position | undefined;
-    for await (const e of this.deps.store.readStream(stream, { maxCount: 1 })) from = e.position;
-    if (from === undefined) return undefined;
-    const subscription = this.deps.store.subscribe({ from, filter: { streamPrefixes: [stream], eventTypes: ['ErasureCompleted'] } });
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const done = (async () => {
-        for await (const e of subscription) if (e.stream === stream) return true;
-        return false;
-      })();
-      const timedOut = new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      // Completed between the first look and the subscription: the subscription delivers it too (it starts at the request).
-      if (!(await Promise.race([done, timedOut]))) return undefined;
-    } finally {
-      clearTimeout(timer);
-      await subscription.close();
-    }
+    if (now || timeoutMs <= 0 || !this.deps.checkpoints) return now;
+    let requested: Position | undefined;
+    for await (const e of this.deps.store.readStream(erasureStream(erasureId), { maxCount: 1 })) requested = e.position;
+    if (requested === undefined) return undefined;
+    await this.deps.checkpoints.waitFor([EXECUTOR_CONSUMER], requested, timeoutMs);
     return this.receipt(erasureId);
   }
 }
