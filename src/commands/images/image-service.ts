@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex, type BlobStore } from '../../blobs/blob-store.js';
 import type { Viewer } from '../../domain/identity/viewer.js';
-import { imageDecider } from '../../domain/images/image.js';
+import { imageDecider, mayChangeImage } from '../../domain/images/image.js';
 import { imageStream, type AnalysisReason, type FaceRecord, type ModelIdentity, type ModelRef } from '../../domain/images/image-events.js';
 import type { EventStore, Position } from '../../eventstore/types.js';
-import { assertAppendable, handleCommand } from '../command-handler.js';
+import { assertAppendable, handleCommand, loadStream } from '../command-handler.js';
 import { DomainError } from '../../domain/decider.js';
 import type { Actor, CommandContext } from '../context.js';
 import { requireConsent } from '../identity/consents.js';
@@ -74,15 +74,13 @@ export class ImageService {
     }
     // No collection without consent (issue 15): 409 consent_required unless the owner's user
     // stream (not a read model: a consent given a moment ago counts) has face_analysis in force.
-    // KEY-STORE RACE CHECK goes right after it, before the blob is written: keyStore.ensureKey({
-    // purpose: 'face_analysis', subjectId: input.ownerId, imageId, consentWithdrawals: <the
-    // check's withdrawals> }) refuses when a withdrawal was recorded since (the privacy core wires it).
-    await requireConsent(this.store, input.ownerId, 'face_analysis');
+    const consent = await requireConsent(this.store, input.ownerId, 'face_analysis');
     // Refused before the blob is written: a rejected upload leaves nothing behind.
     assertAppendable(this.store, imageDecider, imageStream(imageId), command, ctx);
-    // The image's keys (src/privacy): its filename, and the faces its analysis will find.
+    // The image's keys (src/privacy): its filename, and the faces its analysis will find — the
+    // latter refused (consent_required) when a withdrawal was recorded since the check above.
     await this.store.dataKeys?.ensureKey({ purpose: 'content', subjectId: input.ownerId, imageId });
-    await this.store.dataKeys?.ensureKey({ purpose: 'face_analysis', subjectId: input.ownerId, imageId });
+    await this.store.dataKeys?.ensureKey({ purpose: 'face_analysis', subjectId: input.ownerId, imageId, consentWithdrawals: consent.withdrawals });
     if (!opts.blobStored) await this.blobs.put(input.data, input.contentType, sha256);
     try {
       const result = await handleCommand(this.store, imageDecider, imageStream(imageId), command, ctx);
@@ -110,6 +108,17 @@ export class ImageService {
 
   /** A user: owner or admin only; others (and missing or deleted images) get 404, never 403. */
   async requestAnalysis(imageId: string, model: ModelRef, reason: AnalysisReason, ctx: CommandContext): Promise<Position> {
+    // A new analysis is a new collection: the owner's face_analysis consent must be in force (also
+    // for the system's re-analyses), and the image gets a live face_analysis key again if a
+    // withdrawal shredded the last one.
+    const { state } = await loadStream(this.store, imageDecider, imageStream(imageId));
+    if (state.status !== 'none' && (state.status === 'pending' || state.status === 'analyzed' || state.status === 'failed')) {
+      const requester = requesterOf(ctx.actor);
+      if (requester === undefined || mayChangeImage(requester, state.ownerId)) {
+        const consent = await requireConsent(this.store, state.ownerId, 'face_analysis');
+        await this.store.dataKeys?.ensureKey({ purpose: 'face_analysis', subjectId: state.ownerId, imageId, consentWithdrawals: consent.withdrawals });
+      }
+    }
     const result = await handleCommand(this.store, imageDecider, imageStream(imageId), { type: 'RequestAnalysis', model, reason, requestedBy: requesterOf(ctx.actor) }, ctx);
     return result.position!;
   }

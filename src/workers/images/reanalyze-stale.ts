@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ImageService } from '../../commands/images/image-service.js';
 import { systemActor } from '../../commands/context.js';
+import { ConsentWithdrawnError } from '../../privacy/errors.js';
 import { DomainError } from '../../domain/decider.js';
 import { pipelineRef } from '../../inference/pipeline-ref.js';
 import type { DetectorName } from '../../inference/types.js';
@@ -53,8 +54,9 @@ export async function reanalyzeStale(deps: ReanalyzeStaleDeps): Promise<Reanalyz
       if (row.reason === 'stuck_pending') result.stuckPending++;
       else result.staleModel++;
     } catch (err) {
-      // Deleted since the read model saw it (or not in the log at all): nothing to request.
-      if (!(err instanceof DomainError && err.code === 'image_not_found')) throw err;
+      // Deleted or erased since the read model saw it (or not in the log at all), or its owner's
+      // face_analysis consent is not in force: nothing to request.
+      if (!(err instanceof DomainError && (err.code === 'image_not_found' || err.code === 'consent_required')) && !(err instanceof ConsentWithdrawnError)) throw err;
       result.skipped++;
     }
   }
