@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions, positionToCursor } from '../../src/eventstore/position.js';
 import type { Position } from '../../src/eventstore/types.js';
+import { BlobStore } from '../../src/blobs/blob-store.js';
+import { executingErasureService } from '../../src/workers/privacy/erasure-executor.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
@@ -161,6 +163,22 @@ describe('GET /v1/me/export', () => {
     expect(text).not.toContain(String(aliceFaces.second[0]!.descriptor[11]));
     // The other image is untouched.
     expect(doc.images.find((i) => i.imageId === aliceImages[0])!.analyses.map((a) => a.faces)).toEqual([aliceFaces.first, aliceFaces.again]);
+  });
+
+  it('keeps an erased image in the document as its facts, without its content', async () => {
+    const third = await upload(alice.token, 'alice-three.jpg', '#669933');
+    const analysed = await analyse(third, facesFor(4, 1));
+    const del = await call<{ erasureId: string }>(t.baseUrl, 'DELETE', `/v1/images/${third}`, { token: alice.token });
+    expect(del.status).toBeLessThan(300);
+    // The worker role's erasure executor is not running here: execute it as it would.
+    await executingErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool) }).execute(del.body.erasureId);
+    const { text, doc } = await exportOf(alice.token, latest([head, analysed]));
+    const erased = doc.images.find((i) => i.imageId === third);
+    expect(erased).toMatchObject({ erased: true, filename: { $erased: true } });
+    expect(erased!.analyses.map((a) => a.faces)).toEqual([{ $erased: true }]);
+    expect(doc.events.some((e) => e.stream === `image-${third}` && e.type === 'ImageErased')).toBe(true);
+    expect(text).not.toContain('alice-three.jpg');
+    expect(text).not.toContain(String(facesFor(4, 1)[0]!.descriptor[3]));
   });
 
   it('needs a token', async () => {

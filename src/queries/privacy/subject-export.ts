@@ -2,7 +2,9 @@
 // user, opened, as one JSON document produced piece by piece. The lists come from the read models
 // (the user's sessions and images, deleted ones included), the content from the log through the
 // sealing store, so personal fields are opened and an erased one reads as {"$erased": true}.
-// Memory and work per piece are bounded: one page of rows, one image's stream, one event.
+// The images are those of the read model and of the key store (an erased image has left the read
+// model, its stream keeps the facts). Memory and work per piece are bounded: one page of rows, one
+// image's stream, one event.
 //
 // Document (format facetrail-subject-export/v1):
 //   {format, subjectId, exportedAt,
@@ -50,8 +52,8 @@ interface SessionRow {
 
 interface ImageRow {
   image_id: string;
-  status: string;
-  uploaded_at: Date;
+  /** Null: not in the read model (erased). */
+  status: string | null;
   deleted_at: Date | null;
 }
 
@@ -85,7 +87,9 @@ export class SubjectExport {
     first = true;
     for await (const page of this.imagePages(subjectId)) {
       for (const row of page) {
-        yield (first ? '' : ',') + JSON.stringify(await this.image(row));
+        const image = await this.image(row);
+        if (!image) continue;
+        yield (first ? '' : ',') + JSON.stringify(image);
         first = false;
       }
     }
@@ -148,20 +152,23 @@ export class SubjectExport {
     }
   }
 
-  /** The user's images, deleted ones included, oldest first. */
+  /**
+   * The user's images: every one in the read model (deleted ones included) and every one the key
+   * store knows of (an erased image has left the read model; its stream still holds the facts).
+   */
   private async *imagePages(subjectId: string): AsyncGenerator<ImageRow[]> {
-    let after: { at: string; id: string } | undefined;
+    let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const { rows } = await this.pool.query<ImageRow & { uploaded_key: string }>(
-        `select image_id::text, status, uploaded_at, deleted_at, uploaded_at::text as uploaded_key from rm.images
-          where owner_id = $1 ${after ? 'and (uploaded_at, image_id) > ($3::timestamptz, $4::uuid)' : ''}
-          order by uploaded_at, image_id limit $2`,
-        after ? [subjectId, PAGE, after.at, after.id] : [subjectId, PAGE],
+      const { rows } = await this.pool.query<ImageRow>(
+        `select image_id::text, i.status, i.deleted_at
+           from (select image_id, status, deleted_at from rm.images where owner_id = $1 and image_id > $2::uuid) i
+           full join (select image_id from keys.images where subject_id = $1 and image_id > $2::uuid) k using (image_id)
+          order by image_id limit $3`,
+        [subjectId, after, PAGE],
       );
       if (rows.length > 0) yield rows;
       if (rows.length < PAGE) return;
-      const last = rows.at(-1)!;
-      after = { at: last.uploaded_key, id: last.image_id }; // as text: a Date would drop the microseconds
+      after = rows.at(-1)!.image_id;
     }
   }
 
@@ -171,8 +178,8 @@ export class SubjectExport {
     for await (const page of this.imagePages(subjectId)) for (const i of page) yield `image-${i.image_id}`;
   }
 
-  /** One image from its stream (opened): what was uploaded, every analysis with its faces. */
-  private async image(row: ImageRow): Promise<Json> {
+  /** One image from its stream (opened): what was uploaded, every analysis with its faces; undefined when it has no stream. */
+  private async image(row: ImageRow): Promise<Json | undefined> {
     const image: Json = {
       imageId: row.image_id,
       filename: null,
@@ -182,7 +189,7 @@ export class SubjectExport {
       height: null,
       sha256: null,
       status: row.status,
-      uploadedAt: row.uploaded_at.toISOString(),
+      uploadedAt: null,
       deletedAt: row.deleted_at?.toISOString() ?? null,
       erased: false,
       /** The bytes themselves, for the owner (not inlined in the document). */
@@ -191,11 +198,13 @@ export class SubjectExport {
     const requests: Json[] = [];
     const analyses: Json[] = [];
     const failures: Json[] = [];
+    let recorded = false;
     for await (const e of this.store.readStream(`image-${row.image_id}`)) {
+      recorded = true;
       const d = (e.data ?? {}) as Json;
       switch (e.type) {
         case 'ImageUploaded':
-          Object.assign(image, { filename: d.filename ?? null, contentType: d.contentType ?? null, bytes: d.bytes ?? null, width: d.width ?? null, height: d.height ?? null, sha256: d.sha256 ?? null });
+          Object.assign(image, { uploadedAt: e.recordedAt.toISOString(), filename: d.filename ?? null, contentType: d.contentType ?? null, bytes: d.bytes ?? null, width: d.width ?? null, height: d.height ?? null, sha256: d.sha256 ?? null });
           break;
         case 'ImageAnalysisRequested':
           requests.push({ requestId: e.id, model: d.model ?? null, reason: d.reason ?? null, requestedAt: e.recordedAt.toISOString() });
@@ -220,12 +229,13 @@ export class SubjectExport {
           image.deletedAt ??= e.recordedAt.toISOString();
           break;
         case 'ImageErased':
-          image.erased = true;
+          Object.assign(image, { erased: true, status: image.status ?? 'erased' });
           break;
         default:
           break;
       }
     }
+    if (!recorded) return undefined; // a key made for an upload that was never recorded
     return { ...image, analysisRequests: requests, analyses, failures };
   }
 }
