@@ -26,9 +26,9 @@ const password = 'a perfectly fine password';
 // Descriptor values nobody else has, to look for after the erasure.
 const MARK = [0.123456789012, -0.987654321098, 0.555555555551];
 
-async function startExecutor(): Promise<void> {
+function startExecutor(): void {
   const service = executingErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool) });
-  executor ??= new ProjectorRunner(t.runtime.config.databaseUrl, t.runtime.eventStore, erasureExecutorConsumer(t.runtime.eventStore, service), (await import('pino')).pino({ level: 'error' }), { errorBackoffMs: 50 }).start();
+  executor ??= new ProjectorRunner(t.runtime.config.databaseUrl, t.runtime.eventStore, erasureExecutorConsumer(t.runtime.eventStore, service), testLogger, { errorBackoffMs: 50 }).start();
 }
 
 async function streamEvents(stream: string): Promise<RecordedEvent[]> {
@@ -111,7 +111,7 @@ describe('erasure', () => {
     expect((await crashing.state(erasureId)).status).toBe('requested');
     expect((await streamEvents(`user-${carol.userId}`)).filter((e) => e.type === 'UserErased')).toHaveLength(1);
 
-    await startExecutor();
+    startExecutor();
     const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
     const receipt = await api.awaitReceipt(erasureId, 20_000);
     expect(receipt).toBeDefined();
@@ -128,7 +128,7 @@ describe('erasure', () => {
   });
 
   it('erases an account on its own request: receipt, log, read models, blobs, token, login', async () => {
-    await startExecutor();
+    startExecutor();
     const email = 'alice-erase@example.com';
     const alice = await registerConsenting(t.baseUrl, { email, password, displayName: 'Alice Erasable' });
     const { imageId } = await upload(alice.token, 'alice-holiday.jpg');
@@ -187,7 +187,7 @@ describe('erasure', () => {
   });
 
   it('erases an image on DELETE: same answer plus the receipt; row, faces and bytes gone', async () => {
-    await startExecutor();
+    startExecutor();
     const bob = await registerConsenting(t.baseUrl, { email: 'bob-erase@example.com', password });
     const { imageId } = await upload(bob.token, 'bob-secret-name.jpg');
     await analyse(imageId);
@@ -217,7 +217,7 @@ describe('erasure', () => {
   });
 
   it('an admin erases a user; a non-admin may not (403, nothing written)', async () => {
-    await startExecutor();
+    startExecutor();
     const dave = await registerConsenting(t.baseUrl, { email: 'dave-erase@example.com', password });
     const eve = await registerConsenting(t.baseUrl, { email: 'eve-erase@example.com', password });
     const refused = await call(t.baseUrl, 'POST', `/v1/admin/users/${dave.userId}/erasure`, { token: eve.token });
