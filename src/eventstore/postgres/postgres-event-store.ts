@@ -22,7 +22,7 @@ import { PgListener } from '../../db/pg-listener.js';
 import { postgresLocalEventData } from './local-event-data.js';
 import { readAllPage } from './read-all-query.js';
 import { EVENT_COLUMNS, positionParams, toRecorded, type EventRow } from './rows.js';
-import { PgSubscription } from './subscription.js';
+import { PgSubscription, parseSnapshot, type SubscriptionStart } from './subscription.js';
 
 export interface PostgresEventStoreOptions {
   /** Used for the dedicated LISTEN connection. */
@@ -169,14 +169,17 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(opts: SubscribeOptions): Subscription {
     const from = opts.from;
-    const start = async (): Promise<Position> => {
-      if (from === 'start') return START;
+    const start = async (): Promise<SubscriptionStart> => {
+      if (from === 'start') return { position: START };
       if (from === 'end') {
-        // Everything below the current horizon counts as the past.
-        const { rows } = await this.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
-        return { commit: BigInt(rows[0]!.xmin), prepare: 0n };
+        // The past is what this call's snapshot sees. Positions order by transaction id, and a
+        // transaction older than one that committed before the call may still be running (in any
+        // database of the cluster): start at the snapshot's xmin, and skip what the snapshot saw.
+        const { rows } = await this.query<{ snapshot: string }>('select pg_current_snapshot()::text as snapshot');
+        const past = parseSnapshot(rows[0]!.snapshot);
+        return { position: { commit: past.xmin, prepare: 0n }, past };
       }
-      return from;
+      return { position: from };
     };
     // 'end' is the horizon at this call: read it now, not at the first next(), and let this store's
     // appends wait until it is known, so none of them falls before it.

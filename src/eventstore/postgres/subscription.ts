@@ -9,6 +9,26 @@ import { readAllPage } from './read-all-query.js';
 
 const PENDING_RECHECK_MS = 10;
 
+/** What a snapshot saw: transactions below xmax that were not running (not in `running`). */
+export interface SnapshotPast {
+  xmin: bigint;
+  xmax: bigint;
+  running: ReadonlySet<bigint>;
+}
+
+/** pg_current_snapshot()'s text form, `xmin:xmax:xip,…`. */
+export function parseSnapshot(text: string): SnapshotPast {
+  const [xmin, xmax, xip] = text.split(':');
+  if (xmin === undefined || xmax === undefined) throw new Error(`unexpected snapshot ${JSON.stringify(text)}`);
+  return { xmin: BigInt(xmin), xmax: BigInt(xmax), running: new Set((xip ?? '').split(',').filter(Boolean).map((x) => BigInt(x))) };
+}
+
+/** Where a subscription starts, and (from 'end') the events before it that it must not deliver. */
+export interface SubscriptionStart {
+  position: Position;
+  past?: SnapshotPast;
+}
+
 export interface SubscriptionOptions {
   pageSize: number;
   pollIntervalMs: number;
@@ -23,7 +43,7 @@ export class PgSubscription implements Subscription {
   constructor(
     private readonly pool: pg.Pool,
     private readonly notifier: PgListener,
-    private readonly start: () => Promise<Position>,
+    private readonly start: () => Promise<SubscriptionStart>,
     private readonly filter: EventFilter | undefined,
     private readonly opts: SubscriptionOptions,
   ) {}
@@ -46,14 +66,19 @@ export class PgSubscription implements Subscription {
 
   private async *run(): AsyncGenerator<RecordedEvent> {
     const signal = this.abort.signal;
-    let position = await this.start();
+    const start = await this.start();
+    let position = start.position;
+    let past = start.past;
     try {
       while (!signal.aborted) {
         const page = await readAllPage(this.pool, position, this.opts.pageSize, this.filter);
         for (const event of page.events) {
           if (signal.aborted) return;
+          // From 'end': an event its start's snapshot saw committed is the past.
+          if (past && event.position.commit < past.xmax && !past.running.has(event.position.commit)) continue;
           yield event;
         }
+        if (past && page.next.commit >= past.xmax) past = undefined;
         position = page.next;
         this.scanned = position;
         if (!page.caughtUp) continue;
