@@ -114,6 +114,7 @@ export class IdentityService {
     const user = await loadStream(this.store, userDecider, userStream(presented.userId));
     if (user.state.status !== 'active') {
       await this.revoke(presented.sessionId, 'user_deactivated', actorCtx).catch(() => undefined);
+      if (user.state.status === 'erased') throw new DomainError('unauthorized', 'account_erased', 'this account has been erased');
       throw new DomainError('unauthorized', 'account_deactivated', 'this account is deactivated');
     }
     const tokenId = randomUUID();
