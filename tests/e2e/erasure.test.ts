@@ -9,7 +9,6 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../src/commands/identity/identity-service.js';
 import { ErasureService, RECEIPT_TYP, type ErasureReceiptClaims } from '../../src/commands/privacy/erasure-service.js';
-import { cursorToPosition } from '../../src/eventstore/position.js';
 import type { RecordedEvent } from '../../src/eventstore/types.js';
 import { ProjectorRunner } from '../../src/projections/runner.js';
 import { erasureExecutorConsumer, executingErasureService } from '../../src/workers/privacy/erasure-executor.js';
@@ -73,9 +72,11 @@ async function verifyReceipt(receipt: string): Promise<ErasureReceiptClaims> {
   return payload.erasure as ErasureReceiptClaims;
 }
 
-async function projected(position: string | undefined): Promise<void> {
-  const head = position ? cursorToPosition(position) : await t.runtime.eventStore.headPosition();
-  if (head) expect(await t.runtime.checkpoints.waitFor(['users', 'images', 'sessions'], head, 15_000)).toBe(true);
+/** Waits until the read models have everything of the erasure (its ErasureCompleted is its last event). */
+async function projected(erasureId: string): Promise<void> {
+  let last: RecordedEvent['position'] | undefined;
+  for await (const e of t.runtime.eventStore.readStream(`erasure-${erasureId}`)) last = e.position;
+  expect(await t.runtime.checkpoints.waitFor(['users', 'images', 'sessions'], last!, 15_000)).toBe(true);
 }
 
 async function logText(): Promise<string> {
@@ -160,7 +161,7 @@ describe('erasure', () => {
     expect(stored).not.toContain(String(MARK[0]));
 
     // Read models and bytes.
-    await projected(undefined);
+    await projected(res.body.erasureId);
     expect((await t.runtime.pool.query('select 1 from rm.users where user_id = $1', [alice.userId])).rowCount).toBe(0);
     expect((await t.runtime.pool.query('select 1 from rm.images where image_id = $1', [imageId])).rowCount).toBe(0);
     expect((await t.runtime.pool.query('select 1 from rm.faces where image_id = $1', [imageId])).rowCount).toBe(0);
@@ -208,7 +209,7 @@ describe('erasure', () => {
     const image = await streamEvents(`image-${imageId}`);
     expect(image.find((e) => e.type === 'ImageAnalyzed')!.data).toMatchObject({ faces: { $erased: true } });
     expect(image.find((e) => e.type === 'ImageUploaded')!.data).toMatchObject({ filename: { $erased: true } });
-    await projected(undefined);
+    await projected(res.body.erasureId);
     expect((await t.runtime.pool.query('select 1 from rm.images where image_id = $1', [imageId])).rowCount).toBe(0);
     expect((await t.runtime.pool.query('select 1 from blobs.blobs where sha256 = $1', [sha256])).rowCount).toBe(0);
     expect((await call(t.baseUrl, 'GET', `/v1/images/${imageId}`, { token: bob.token })).status).toBe(404);
@@ -226,11 +227,12 @@ describe('erasure', () => {
 
     const admin = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'root-erase@example.com', password } })).body.accessToken;
     const res = await call<{ erasureId: string; status: string; receipt?: string }>(t.baseUrl, 'POST', `/v1/admin/users/${dave.userId}/erasure`, { token: admin });
+    expect(res.body.status).toBe('completed');
     expect(res.status).toBe(202);
     const claims = await verifyReceipt(res.body.receipt!);
     expect(claims).toMatchObject({ scope: 'account', subject: dave.userId, reason: 'admin_request' });
     // Dave's session was ended by the erasure (SessionRevoked): once projected, his token is refused.
-    await projected(undefined);
+    await projected(res.body.erasureId);
     expect((await call(t.baseUrl, 'GET', '/v1/images', { token: dave.token })).status).toBe(401);
     const unknown = await call(t.baseUrl, 'POST', `/v1/admin/users/${randomUUID()}/erasure`, { token: admin });
     expect(unknown.status).toBe(404);

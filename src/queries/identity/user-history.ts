@@ -6,6 +6,7 @@
 import { userStream } from '../../domain/identity/user-events.js';
 import { userViewFold } from '../../domain/identity/user-view.js';
 import { foldView } from '../../domain/view-fold.js';
+import { textOrTombstone } from '../../domain/privacy/tombstone.js';
 import type { EventStore, RecordedEvent } from '../../eventstore/types.js';
 import { isAtOrBefore, type AsOf } from '../time-travel.js';
 import { userViewOf, type UserView } from './users-query.js';
@@ -19,7 +20,8 @@ export interface UserSnapshot {
 /** Folds a user stream (or a prefix of it) into the user as rm.users would hold them. */
 export function foldUser(events: readonly RecordedEvent[]): UserSnapshot | undefined {
   const view = foldView(userViewFold, events);
-  return view && { user: userViewOf(view), revision: view.revision };
+  // An erased account's e-mail and display name read as erased (their key is shredded): tombstones, never content.
+  return view && { user: userViewOf({ ...view, email: textOrTombstone(view.email), displayName: textOrTombstone(view.displayName) }), revision: view.revision };
 }
 
 /** Users as they were, read over the EventStore port. */

@@ -1,8 +1,8 @@
 // After-commit hook of the images read model: bumps the generation of every image the batch
 // touched, of its owner's gallery and of the 'all' gallery, in one Redis round trip, so no entry
 // written before (or by a reader racing) the commit is read again. Owners come from rm.images in
-// one query (deleted images keep their row). If Redis cannot be reached the keys are kept and
-// bumped with the next batch or by a retry every second (bounded; past the bound the TTL is the
+// one query (deleted images keep their row; an erased image's owner comes from its ImageErased).
+// If Redis cannot be reached the keys are kept and bumped with the next batch or by a retry every second (bounded; past the bound the TTL is the
 // safety net), and readers that pass consistentWith are protected by the entries' stamps anyway.
 
 import type pg from 'pg';
@@ -25,6 +25,9 @@ export function imageCacheInvalidation(deps: ImageCacheInvalidationDeps) {
     if (projection !== 'images') return;
     const ids = [...new Set(events.map((e) => IMAGE_STREAM.exec(e.stream)?.[1]).filter((id): id is string => id !== undefined))];
     const { rows } = ids.length === 0 ? { rows: [] } : await deps.pool.query<{ owner_id: string }>('select distinct owner_id::text as owner_id from rm.images where image_id = any($1::uuid[])', [ids]);
-    await bump([...ids.map((id) => keys.imageGen(id)), ...rows.map((r) => keys.galleryGen(r.owner_id)), keys.galleryGen('all')]);
+    // An erased image's row is gone by now: its event names the owner whose gallery showed it.
+    const erasedOwners = events.filter((e) => e.type === 'ImageErased').map((e) => (e.data as { ownerId: string }).ownerId);
+    const owners = new Set([...rows.map((r) => r.owner_id), ...erasedOwners]);
+    await bump([...ids.map((id) => keys.imageGen(id)), ...[...owners].map((o) => keys.galleryGen(o)), keys.galleryGen('all')]);
   };
 }
