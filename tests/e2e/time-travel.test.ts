@@ -257,8 +257,13 @@ describe('traceability', () => {
 
     // The image's story: the requests are Erin's, the results a worker's.
     const stream = all.filter((e) => e.stream === `image-${up.imageId}`);
-    expect(stream.map((e) => e.type)).toEqual(['ImageUploaded', 'ImageAnalyzed', 'ImageAnalysisRequested', 'ImageAnalyzed', 'ImageDeleted']);
-    for (const e of stream.filter((x) => x.type !== 'ImageAnalyzed')) expect(e.metadata.actor).toEqual({ id: erin.userId, kind: 'user', role: 'user' });
+    // DELETE erases (issue 15): the erasure executor records ImageErased, caused by Erin's erasure request.
+    expect(stream.map((e) => e.type)).toEqual(['ImageUploaded', 'ImageAnalyzed', 'ImageAnalysisRequested', 'ImageAnalyzed', 'ImageDeleted', 'ImageErased']);
+    for (const e of stream.filter((x) => x.type !== 'ImageAnalyzed' && x.type !== 'ImageErased')) expect(e.metadata.actor).toEqual({ id: erin.userId, kind: 'user', role: 'user' });
+    const erasedBy = stream.find((x) => x.type === 'ImageErased')!;
+    expect(erasedBy.metadata.actor).toEqual({ id: 'erasure-executor', kind: 'system' });
+    const request = all.find((x) => x.type === 'ErasureRequested' && x.id === erasedBy.metadata.causationId);
+    expect(request?.metadata.actor).toEqual({ id: erin.userId, kind: 'user', role: 'user' });
 
     // Every analysis result in the log: the model files' sha256, caused by (and correlated with) its request.
     const sha256 = await expectedModelSha256();

@@ -24,8 +24,12 @@ export interface ImageSnapshot {
 
 /** Folds an image stream (or a prefix of it) into the image as the read side shows it. */
 export function foldImage(events: readonly RecordedEvent[]): ImageSnapshot | undefined {
-  const view = foldView(imageViewFold, events);
-  return view && { image: imageViewOf(view), faces: view.faces?.faces ?? [], deleted: isDeleted(view), revision: view.revision };
+  // An erased image is gone from the read models (the view fold ends it); its history stays, as a
+  // deleted image's does: folded without the ImageErased, with its personal fields read as erased
+  // (tombstones: filename '[erased]', no faces), and deleted from the erasure on.
+  const erased = events.some((e) => e.type === 'ImageErased');
+  const view = foldView(imageViewFold, erased ? events.filter((e) => e.type !== 'ImageErased') : events);
+  return view && { image: imageViewOf(view), faces: view.faces?.faces ?? [], deleted: erased || isDeleted(view), revision: view.revision };
 }
 
 /**
