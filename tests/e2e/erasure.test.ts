@@ -94,6 +94,33 @@ afterAll(async () => {
 });
 
 describe('erasure', () => {
+  it('answers 202 pending with a Location while no executor has run it; the receipt once it has', async () => {
+    const frank = await registerConsenting(t.baseUrl, { email: 'frank-erase@example.com', password });
+    const other = await registerConsenting(t.baseUrl, { email: 'other-erase@example.com', password });
+    const identity = new IdentityService(t.runtime.eventStore, t.runtime.tokens);
+    await identity.register({ email: 'root-pending@example.com', password, displayName: 'Root', role: 'admin' }, { correlationId: randomUUID(), actor: { id: 'cli', kind: 'system' } });
+    const admin = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: 'root-pending@example.com', password } })).body.accessToken;
+    const res = await fetch(`${t.baseUrl}/v1/me/erasure`, { method: 'POST', headers: { authorization: `Bearer ${frank.token}` } });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { erasureId: string; status: string; receipt?: string };
+    expect(body.status).toBe('pending');
+    expect(body.receipt).toBeUndefined();
+    expect(res.headers.get('location')).toBe(`/v1/me/erasure/${body.erasureId}`);
+    const mine = await call<{ status: string }>(t.baseUrl, 'GET', `/v1/me/erasure/${body.erasureId}`, { token: frank.token });
+    expect(mine.status).toBe(202);
+    expect(mine.body.status).toBe('pending');
+    const theirs = await call(t.baseUrl, 'GET', `/v1/me/erasure/${body.erasureId}`, { token: other.token });
+    expect(theirs.status).toBe(404);
+    expect(theirs.body).toMatchObject({ code: 'erasure_not_found' });
+
+    startExecutor();
+    const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
+    expect(await api.awaitReceipt(body.erasureId, 20_000)).toBeDefined();
+    const done = await call<{ status: string; receipt: string }>(t.baseUrl, 'GET', `/v1/admin/erasures/${body.erasureId}`, { token: admin });
+    expect(done.status).toBe(200);
+    expect(await verifyReceipt(done.body.receipt)).toMatchObject({ id: body.erasureId, scope: 'account', subject: frank.userId });
+  });
+
   it('resumes an execution that crashed between two steps: the executor completes it, once', async () => {
     const carol = await registerConsenting(t.baseUrl, { email: 'carol-erase@example.com', password });
     const { imageId } = await upload(carol.token);

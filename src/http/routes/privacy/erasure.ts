@@ -1,7 +1,8 @@
 // Erasure (issue 15 item 4): POST /v1/me/erasure erases the caller's account, POST
 // /v1/admin/users/{id}/erasure an admin's choice of account, GET /v1/me/erasure/{id} the caller's
-// receipt. A route records the request and waits (bounded) for the erasure executor to complete
-// it: 202 with the signed receipt when done, else 202 with the erasure id and its Location.
+// receipt (GET /v1/admin/erasures/{id}: any, for admins). A route records the request and waits
+// (bounded) for the erasure executor to complete it: 202 with the signed receipt when done, else
+// 202 with the erasure id and its Location.
 // After the account is erased the caller's token no longer works, so the receipt the POST answers
 // with is the user's proof: keep it (verify it against GET /.well-known/jwks.json).
 
@@ -88,6 +89,27 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
       if (state.status === 'none' || (state.target.subjectId !== principal.userId && state.requestedBy !== principal.userId)) {
         throw new HttpProblem(404, 'erasure_not_found', 'Not found', 'no such erasure');
       }
+      const receipt = await deps.erasures.receipt(request.params.erasureId);
+      reply.header('cache-control', 'no-store');
+      return reply.status(receipt ? 200 : 202).send(erasureAnswer(request.params.erasureId, undefined, receipt));
+    },
+  );
+
+  app.get(
+    '/v1/admin/erasures/:erasureId',
+    {
+      preHandler: deps.requireRole('admin'),
+      schema: {
+        tags: ['privacy'],
+        summary: 'Any erasure (admin): 200 with the receipt once completed, 202 while pending',
+        security,
+        params: Type.Object({ erasureId: Uuid }),
+        response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, 403, 404),
+      },
+    },
+    async (request, reply) => {
+      const state = await deps.erasures.state(request.params.erasureId);
+      if (state.status === 'none') throw new HttpProblem(404, 'erasure_not_found', 'Not found', 'no such erasure');
       const receipt = await deps.erasures.receipt(request.params.erasureId);
       reply.header('cache-control', 'no-store');
       return reply.status(receipt ? 200 : 202).send(erasureAnswer(request.params.erasureId, undefined, receipt));
