@@ -9,8 +9,11 @@ import type pg from 'pg';
 import type { RecordedEvent } from '../../eventstore/types.js';
 import { CacheKeys } from '../cache/cache-keys.js';
 import { generationBumper, type GenerationBumperDeps } from '../cache/generation-bumper.js';
+import { cachePurger } from '../cache/purge-entries.js';
 
 const IMAGE_STREAM = /^image-([0-9a-f-]{36})$/;
+/** Events after which an image's cached content (faces, filename) must be gone, not just stale. */
+const ERASURE_FACTS = new Set(['ImageErased', 'ImageFacesErased']);
 
 export interface ImageCacheInvalidationDeps extends GenerationBumperDeps {
   pool: pg.Pool;
@@ -20,6 +23,7 @@ export interface ImageCacheInvalidationDeps extends GenerationBumperDeps {
 export function imageCacheInvalidation(deps: ImageCacheInvalidationDeps) {
   const keys = new CacheKeys(deps.keyPrefix);
   const bump = generationBumper(deps);
+  const purge = cachePurger({ redis: deps.redis, logger: deps.logger, keyPrefix: deps.keyPrefix });
 
   return async function invalidateImages(projection: string, events: readonly RecordedEvent[]): Promise<void> {
     if (projection !== 'images') return;
@@ -29,5 +33,11 @@ export function imageCacheInvalidation(deps: ImageCacheInvalidationDeps) {
     const erasedOwners = events.filter((e) => e.type === 'ImageErased').map((e) => (e.data as { ownerId: string }).ownerId);
     const owners = new Set([...rows.map((r) => r.owner_id), ...erasedOwners]);
     await bump([...ids.map((id) => keys.imageGen(id)), ...[...owners].map((o) => keys.galleryGen(o)), keys.galleryGen('all')]);
+    // Erased content must not wait in Redis for its TTL: delete the entries of every generation.
+    const erased = events.filter((e) => ERASURE_FACTS.has(e.type));
+    if (erased.length > 0) {
+      const erasedIds = [...new Set(erased.map((e) => IMAGE_STREAM.exec(e.stream)?.[1]).filter((id): id is string => id !== undefined))];
+      await purge([...erasedIds.map((id) => `img:${id}`), ...[...owners].map((o) => `gallery:${o}`), 'gallery:all']);
+    }
   };
 }
