@@ -60,8 +60,9 @@ export function parseKekFile(text: string, what: string, source: KekRing['source
   const ring = new Map<string, Buffer>();
   for (const [kid, value] of Object.entries(keys)) {
     if (!KID.test(kid)) throw new KekConfigError(`${what}: key id ${JSON.stringify(kid)} must be 1-64 characters of A-Z a-z 0-9 . _ -`);
-    const key = typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
-    if (!key || key.length !== DATA_KEY_BYTES || key.toString('base64').replace(/=+$/, '') !== value.replace(/=+$/, '')) {
+    const text = typeof value === 'string' ? value : '';
+    const key = Buffer.from(text, 'base64');
+    if (key.length !== DATA_KEY_BYTES || key.toString('base64').replace(/=+$/, '') !== text.replace(/=+$/, '')) {
       throw new KekConfigError(`${what}: key ${kid} must be the base64 of exactly ${DATA_KEY_BYTES} bytes`);
     }
     ring.set(kid, key);
