@@ -168,7 +168,14 @@ describe('erasure on the read side', () => {
     expect(then.status).toBe(200);
     expect(then.body).toMatchObject({ email: '[erased]', displayName: '[erased]' });
     expect(JSON.stringify(then.body)).not.toContain('gone-rs@example.com');
-    expect((await call(t.baseUrl, 'GET', `/v1/images/${imageId}?asOf=${before}`, { token: admin })).status).toBe(404);
+    // The image's history stays for the staff, as tombstones: the filename and faces read as erased.
+    const imageThen = await call<{ filename: string; faces: unknown[]; faceCount: number }>(t.baseUrl, 'GET', `/v1/images/${imageId}?asOf=${before}&include=descriptor`, { token: admin });
+    expect(imageThen.status).toBe(200);
+    expect(imageThen.body).toMatchObject({ filename: '[erased]', faces: [], faceCount: 1 });
+    expect(JSON.stringify(imageThen.body)).not.toContain('gone-photo');
+    expect(JSON.stringify(imageThen.body)).not.toContain('0.3141592');
+    // Now it is gone: 404.
+    expect((await call(t.baseUrl, 'GET', `/v1/images/${imageId}`, { token: admin })).status).toBe(404);
 
     for (const p of projections.filter((x) => x.tables)) {
       const result = await verifyProjection({ pool: t.runtime.pool, store: t.runtime.eventStore }, p);
