@@ -134,21 +134,26 @@ async function* opened(opener: FieldOpener, source: AsyncIterable<RecordedEvent>
 }
 
 /**
- * A finite read (readAll, readStream), opened one chunk ahead: the next chunk is read and its keys
- * looked up while the reader consumes this one, so the key store's round trip does not stall a
- * replay. Not for subscriptions: a chunk pulled ahead would be past the checkpoint they report.
+ * A finite read (readAll, readStream), opened ahead: two chunks are in flight, so the store reads
+ * the next page while this chunk's keys are looked up, and both overlap the reader's work — the key
+ * store's round trip does not stall a replay. Not for subscriptions: a chunk pulled ahead would be
+ * past the checkpoint they report.
  */
 async function* openedAhead(opener: FieldOpener, source: AsyncIterable<RecordedEvent>, filter: EventFilter | undefined): AsyncGenerator<RecordedEvent> {
   const chunks = readyChunks(source, OPEN_CHUNK);
-  const pull = (): Promise<RecordedEvent[] | undefined> => chunks.next().then((r) => (r.done ? undefined : opener.openEvents(filter?.omitData ? r.value.map((e) => omitted(filter, e)) : r.value)));
-  let next = pull();
+  // Calls to next() queue in order: the second reads on while the first chunk's keys are fetched.
+  const pull = (): Promise<RecordedEvent[] | undefined> => {
+    const p = chunks.next().then((r) => (r.done ? undefined : opener.openEvents(filter?.omitData ? r.value.map((e) => omitted(filter, e)) : r.value)));
+    // Left unawaited when the reader stops early: its failure is not this reader's any more.
+    p.catch(() => undefined);
+    return p;
+  };
+  const ahead = [pull(), pull()];
   try {
     for (;;) {
-      const events = await next;
+      const events = await ahead.shift()!;
       if (!events) return;
-      next = pull();
-      // Left unawaited when the reader stops early: its failure is not this reader's any more.
-      next.catch(() => undefined);
+      ahead.push(pull());
       yield* events;
     }
   } finally {
