@@ -12,7 +12,7 @@ import { IdentityService } from '../commands/identity/identity-service.js';
 import { ImageService } from '../commands/images/image-service.js';
 import type { AccessChanges } from '../commands/identity/identity-service.js';
 import { ErasureService } from '../commands/privacy/erasure-service.js';
-import { eraseOnConsentWithdrawn } from '../commands/privacy/consent-withdrawal.js';
+import { eraseOnConsentWithdrawn, requireWithdrawalErased } from '../commands/privacy/consent-withdrawal.js';
 import type { Config } from '../config.js';
 import type { EventStore } from '../eventstore/types.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -99,7 +99,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     rt,
     readCache,
     onCacheResult,
-    identity: new IdentityService(rt.eventStore, rt.tokens, access, { onConsentWithdrawn: eraseOnConsentWithdrawn(erasures) }),
+    identity: new IdentityService(rt.eventStore, rt.tokens, access, { onConsentWithdrawn: eraseOnConsentWithdrawn(erasures), beforeConsentRenewed: requireWithdrawalErased(erasures, rt.config.http.consistencyTimeoutMs) }),
     erasures,
     access,
     users,

@@ -32,6 +32,12 @@ export type ConsentWithdrawnHook = (userId: string, purpose: ConsentPurpose, pos
 
 export const noConsentWithdrawnHook: ConsentWithdrawnHook = () => Promise.resolve();
 
+/**
+ * Runs before a consent withdrawn `withdrawals` times is given again; rejects to refuse it (the
+ * erasure of the last withdrawal still running). Absent: no check.
+ */
+export type ConsentRenewalCheck = (userId: string, purpose: ConsentPurpose, withdrawals: number) => Promise<void>;
+
 /** The user's consents as their stream says now (none for an unknown user). */
 export async function consentsOf(store: EventStore, userId: string): Promise<{ consents: Consents; status: 'none' | 'active' | 'deactivated' | 'erased'; revision: bigint | undefined }> {
   const { state, revision } = await loadStream(store, userDecider, userStream(userId));
@@ -80,7 +86,12 @@ export async function giveConsent(
   consent: { purpose: ConsentPurpose; policyVersion: string },
   policy: Pick<PublishedPolicy, 'version' | 'textSha256'>,
   ctx: CommandContext,
+  beforeRenewal?: ConsentRenewalCheck,
 ): Promise<ConsentRecord> {
+  if (beforeRenewal) {
+    const now = await consentFor(store, userId, consent.purpose);
+    if (!now.given && now.withdrawals > 0) await beforeRenewal(userId, consent.purpose, now.withdrawals);
+  }
   const result = await handleCommand(
     store,
     userDecider,

@@ -17,7 +17,7 @@ import { handleCommand, loadStream } from '../command-handler.js';
 import type { CommandContext } from '../context.js';
 import type { ConsentPurpose } from '../../domain/identity/consent.js';
 import type { PublishedPolicy } from '../../privacy/policy/index.js';
-import { consentsOf, giveConsent, noConsentWithdrawnHook, withdrawConsent, type ConsentRecord, type ConsentWithdrawnHook } from './consents.js';
+import { consentsOf, giveConsent, noConsentWithdrawnHook, withdrawConsent, type ConsentRecord, type ConsentRenewalCheck, type ConsentWithdrawnHook } from './consents.js';
 import { registerUser, validateEmail, type RegistrationInput } from './register-user.js';
 
 export interface TokenPair {
@@ -51,6 +51,8 @@ export class IdentityService {
     private readonly privacy: {
       /** Runs after a consent is withdrawn (consents.ts): the erasure of the data collected under it plugs in here. */
       onConsentWithdrawn?: ConsentWithdrawnHook;
+      /** Runs before a withdrawn consent is given again (the erasure of the withdrawal must be done). */
+      beforeConsentRenewed?: ConsentRenewalCheck;
     } = {},
   ) {}
 
@@ -169,7 +171,7 @@ export class IdentityService {
 
   /** Consent for `purpose` under the published `policy`; `policyVersion` is the version the user read (else 409 policy_version_mismatch). */
   giveConsent(userId: string, consent: { purpose: ConsentPurpose; policyVersion: string }, policy: Pick<PublishedPolicy, 'version' | 'textSha256'>, ctx: CommandContext): Promise<ConsentRecord> {
-    return giveConsent(this.store, userId, consent, policy, ctx);
+    return giveConsent(this.store, userId, consent, policy, ctx, this.privacy.beforeConsentRenewed);
   }
 
   /** Withdraws consent for `purpose` (nothing recorded when not given), then runs the onConsentWithdrawn hook. */
