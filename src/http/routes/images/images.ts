@@ -70,13 +70,13 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       },
       schema: {
         tags: ['images'],
-        summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background',
+        summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background. Needs face_analysis consent (else 409 consent_required)',
         security,
         consumes: ['multipart/form-data'],
         headers: Type.Object({
           'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key (per user) with the same bytes answers the first upload\'s 202 again and writes nothing; with other bytes, 422 idempotency_key_reused. 1–128 of A–Z a–z 0–9 ._~:+/=-' })),
         }),
-        response: responses({ 202: Accepted }, 400, 401, 413, 415, 422, 429, 503),
+        response: responses({ 202: Accepted }, 400, 401, 409, 413, 415, 422, 429, 503),
       },
     },
     async (request, reply) => {
