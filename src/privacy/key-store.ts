@@ -29,7 +29,12 @@ export interface KeyScope {
 }
 
 /** What an erasure shreds: every key of a subject, a subject's keys for one purpose, or an image's keys. */
-export type ShredSelector = { subjectId: string; purpose?: undefined; imageId?: undefined } | { subjectId: string; purpose: KeyPurpose; imageId?: undefined } | { imageId: string; subjectId?: undefined; purpose?: undefined };
+export type ShredSelector =
+  | { subjectId: string; purpose?: undefined; imageId?: undefined }
+  | { subjectId: string; purpose: KeyPurpose; imageId?: undefined }
+  | { imageId: string; subjectId?: undefined; purpose?: undefined }
+  /** One image's keys for a purpose (its faces after the retention period): the image stays, a new analysis gets a new key. */
+  | { imageId: string; purpose: KeyPurpose; subjectId?: undefined };
 
 export interface ShreddedKey {
   kid: string;
@@ -206,8 +211,17 @@ export class KeyStore {
         assertUuid(selector.imageId, 'image id');
         const owner = (await db.query<{ subject_id: string }>('select subject_id from keys.images where image_id = $1', [selector.imageId])).rows[0]?.subject_id;
         if (owner) await db.query('select 1 from keys.subjects where subject_id = $1 for share', [owner]);
-        await db.query('update keys.images set erased_at = coalesce(erased_at, now()), erased_by = coalesce(erased_by, $2) where image_id = $1', [selector.imageId, erasureId]);
-        await db.query(`update keys.data_keys set wrapped = null, kek_id = null, shredded_at = now(), shredded_by = $2 where image_id = $1 and wrapped is not null`, [selector.imageId, erasureId]);
+        if (selector.purpose === undefined) {
+          await db.query('update keys.images set erased_at = coalesce(erased_at, now()), erased_by = coalesce(erased_by, $2) where image_id = $1', [selector.imageId, erasureId]);
+          await db.query(`update keys.data_keys set wrapped = null, kek_id = null, shredded_at = now(), shredded_by = $2 where image_id = $1 and wrapped is not null`, [selector.imageId, erasureId]);
+        } else {
+          await db.query('select 1 from keys.images where image_id = $1 for update', [selector.imageId]);
+          await db.query(`update keys.data_keys set wrapped = null, kek_id = null, shredded_at = now(), shredded_by = $3 where image_id = $1 and purpose = $2 and wrapped is not null`, [
+            selector.imageId,
+            selector.purpose,
+            erasureId,
+          ]);
+        }
       } else {
         assertUuid(selector.subjectId, 'subject id');
         await db.query('insert into keys.subjects (subject_id) values ($1) on conflict do nothing', [selector.subjectId]);

@@ -110,7 +110,7 @@ export const maintenanceQueueWorker: QueueWorker = {
           biometricRetentionTask({
             pool: d.pool,
             store: d.eventStore,
-            eraser: erasureServiceEraser(executingErasureService({ store: d.eventStore, keys: d.keys, pool: d.pool, blobs: d.blobs })),
+            eraser: erasureServiceEraser(executingErasureService({ store: d.eventStore, keys: d.keys, pool: d.pool, blobs: d.blobs }), d.eventStore),
             retentionDays: d.config.privacy.biometricRetentionDays,
           }),
         ]

@@ -37,7 +37,9 @@ export type ErasureTarget =
   | { scope: 'account'; subjectId: string }
   | { scope: 'image'; imageId: string }
   /** `withdrawal`: which withdrawal of the consent this answers (1, 2, …): each gets its own erasure. */
-  | { scope: 'purpose'; subjectId: string; purpose: 'face_analysis' | 'face_recognition'; withdrawal: number };
+  | { scope: 'purpose'; subjectId: string; purpose: 'face_analysis' | 'face_recognition'; withdrawal: number }
+  /** One image's faces (retention): `occurrence` numbers the erasures of that image's faces (1, 2, …), each its own erasure. */
+  | { scope: 'faces'; imageId: string; occurrence: number };
 
 export const RECEIPT_TYP = 'erasure-receipt+jwt';
 
@@ -136,6 +138,12 @@ export class ErasureService {
         if (state.status === 'erased' && !state.erasures.has(erasureIdFor(data))) throw notFound();
         return data;
       }
+      case 'faces': {
+        const { state } = await loadStream(this.deps.store, imageDecider, imageStream(target.imageId));
+        if (state.status === 'none') throw new DomainError('not_found', 'image_not_found', 'no such image');
+        if (!Number.isInteger(target.occurrence) || target.occurrence < 1) throw new DomainError('invalid', 'invalid_erasure_target', 'occurrence must be a positive integer');
+        return { scope: 'faces', subjectId: state.ownerId, imageId: target.imageId, purpose: 'face_analysis', withdrawal: target.occurrence };
+      }
       case 'purpose':
         if (!Number.isInteger(target.withdrawal) || target.withdrawal < 1) throw new DomainError('invalid', 'invalid_erasure_target', 'withdrawal must be a positive integer');
         return { scope: 'purpose', subjectId: target.subjectId, purpose: target.purpose, withdrawal: target.withdrawal };
@@ -185,6 +193,13 @@ export class ErasureService {
       for (const r of rows) await eraseImage(r.image_id);
     } else if (target.scope === 'image') {
       await eraseImage(target.imageId!);
+    } else if (target.scope === 'faces') {
+      try {
+        await handleCommand(this.deps.store, imageDecider, imageStream(target.imageId!), { type: 'EraseImageFaces', erasureId, purpose: 'face_analysis' }, context);
+        factStreams.push(imageStream(target.imageId!));
+      } catch (err) {
+        if (!(err instanceof DomainError && err.code === 'image_not_found')) throw err;
+      }
     } else {
       const { rows } = await this.deps.pool.query<{ image_id: string }>(
         'select distinct image_id::text from keys.data_keys where subject_id = $1 and purpose = $2 and image_id is not null order by 1',
@@ -216,7 +231,13 @@ export class ErasureService {
 
     // 3. The keys: the sealed content in the log becomes unreadable.
     const selector: ShredSelector =
-      target.scope === 'account' ? { subjectId: target.subjectId } : target.scope === 'image' ? { imageId: target.imageId! } : { subjectId: target.subjectId, purpose: target.purpose as KeyPurpose };
+      target.scope === 'account'
+        ? { subjectId: target.subjectId }
+        : target.scope === 'image'
+          ? { imageId: target.imageId! }
+          : target.scope === 'faces'
+            ? { imageId: target.imageId!, purpose: 'face_analysis' }
+            : { subjectId: target.subjectId, purpose: target.purpose as KeyPurpose };
     const shredded = await this.deps.keys.shred(erasureId, selector);
     fail('shred');
     await handleCommand(this.deps.store, erasureDecider, stream, { type: 'RecordShreddedKeys', keys: shredded.map((k) => ({ kid: k.kid, purpose: k.purpose, ...(k.imageId === undefined ? {} : { imageId: k.imageId }) })) }, context);

@@ -8,7 +8,8 @@
 import type { DomainEvent } from '../decider.js';
 import type { KeyPurpose } from '../../privacy/declarations.js';
 
-export type ErasureScope = 'account' | 'image' | 'purpose';
+/** `faces`: one image's biometric data only (retention); the image, its filename and bytes stay. */
+export type ErasureScope = 'account' | 'image' | 'purpose' | 'faces';
 export type ErasureReason = 'user_request' | 'admin_request' | 'retention' | 'consent_withdrawn';
 export const ERASURE_REASONS: readonly ErasureReason[] = ['user_request', 'admin_request', 'retention', 'consent_withdrawn'];
 
@@ -18,7 +19,7 @@ export interface ErasureTargetData {
   subjectId: string;
   imageId?: string;
   purpose?: KeyPurpose;
-  /** For a purpose: which withdrawal of the consent (1, 2, …) this erasure answers. */
+  /** For a purpose: which withdrawal of the consent (1, 2, …) this erasure answers; for faces: which erasure of the image's faces (1, 2, …). */
   withdrawal?: number;
 }
 

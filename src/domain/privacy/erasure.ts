@@ -35,6 +35,8 @@ function validTarget(t: ErasureTargetData): boolean {
       return typeof t.imageId === 'string' && t.purpose === undefined;
     case 'purpose':
       return t.imageId === undefined && (t.purpose === 'face_analysis' || t.purpose === 'face_recognition');
+    case 'faces':
+      return typeof t.imageId === 'string' && t.purpose === 'face_analysis' && Number.isInteger(t.withdrawal);
     default:
       return false;
   }

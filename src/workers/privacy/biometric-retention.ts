@@ -12,7 +12,8 @@
 // Exactly once: one run at a time across every process (a PostgreSQL advisory lock, on top of
 // BullMQ handing each scheduled run to one worker), and the erasure id is derived from the target
 // (ErasureService.request), so a repeated request records nothing new. The erasure executor
-// shreds the key; the image then has no live face_analysis key and is not selected again.
+// shreds the key; the image then has no live face_analysis key and is not selected again. Only the
+// faces are erased (scope 'faces'): the photo and its filename are the user's, not biometric data.
 
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -143,14 +144,17 @@ export function biometricRetentionTask(deps: RetentionDeps): MaintenanceTask {
 }
 
 /**
- * The eraser over the erasure service: the image's erasure with reason 'retention' (its erasure id
- * is derived from the image, so a second request is the same erasure and records nothing).
- * The service's per-image scope is 'image': it erases the image's faces, filename and bytes.
+ * The eraser over the erasure service: the erasure of the image's faces only (scope 'faces'), with
+ * reason 'retention' — the image, its filename and bytes stay; a later analysis gets a new key.
+ * `occurrence` numbers the erasures of that image's faces (one more than the ImageFacesErased it
+ * has): a request repeated before it is executed is the same erasure and records nothing.
  */
-export function erasureServiceEraser(service: Pick<ErasureService, 'request'>): RetentionEraser {
+export function erasureServiceEraser(service: Pick<ErasureService, 'request'>, store: Pick<EventStore, 'readStream'>): RetentionEraser {
   return {
     async requestRetentionErasure(image, ctx) {
-      const { erasureId } = await service.request({ scope: 'image', imageId: image.imageId }, 'retention', ctx);
+      let erased = 0;
+      for await (const e of store.readStream(`image-${image.imageId}`)) if (e.type === 'ImageFacesErased') erased++;
+      const { erasureId } = await service.request({ scope: 'faces', imageId: image.imageId, occurrence: erased + 1 }, 'retention', ctx);
       return { erasureId };
     },
   };

@@ -50,7 +50,7 @@ function instance(pool: pg.Pool, now: () => Date): Instance {
     pool,
     keys,
     store,
-    deps: { pool, store, eraser: erasureServiceEraser(service), retentionDays: 0, now },
+    deps: { pool, store, eraser: erasureServiceEraser(service, store), retentionDays: 0, now },
     async close() {
       await bare.close();
       await keys.close();
@@ -134,6 +134,13 @@ describe('biometric retention', () => {
     const after = await runBiometricRetention(a.deps);
     expect(after).toMatchObject({ skipped: 0, examined: 1, requested: 0 }); // B only: key old, interaction recent
     expect((await retentionRequests()).length).toBe(2);
+    // Only the biometric data went: the faces read as erased, the image and its filename stay.
+    const events = [];
+    for await (const e of a.store.readStream(`image-${ids.expiredA}`)) events.push(e);
+    expect(events.map((e) => e.type)).toContain('ImageFacesErased');
+    expect(events.map((e) => e.type)).not.toContain('ImageErased');
+    expect(events.find((e) => e.type === 'ImageUploaded')!.data).toMatchObject({ filename: 'a.jpg' });
+    expect(events.find((e) => e.type === 'ImageAnalyzed')!.data).toMatchObject({ faces: { $erased: true }, faceCount: 1 });
   });
 
   it('keeps everything with the default retention (1095 days)', async () => {
