@@ -301,7 +301,8 @@ export async function jobSummary(queue: Queue, ledger: AnalysisLedger, timeoutMs
 /** Rebuilds every read model from the log into scratch tables and compares with the live ones. */
 export async function verifyReadModels(db: TestDatabase): Promise<string[]> {
   // Through the sealing store, with the key-encryption key the cluster's processes use.
-  const { store, close } = await openEventStore(loadConfig({ ...process.env, DATABASE_URL: db.url, EVENT_STORE_URL: undefined }), db.pool);
+  const opened = await openEventStore(loadConfig({ ...process.env, DATABASE_URL: db.url, EVENT_STORE_URL: undefined }), db.pool);
+  const store = opened.store;
   try {
     const problems: string[] = [];
     for (const p of projections.filter(rebuildable)) {
@@ -312,7 +313,7 @@ export async function verifyReadModels(db: TestDatabase): Promise<string[]> {
     }
     return problems;
   } finally {
-    await close();
+    await opened.close();
   }
 }
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readyChunks } from '../../../src/privacy/ready-chunks.js';
 
 async function* buffered(n: number): AsyncGenerator<number> {
-  for (let i = 0; i < n; i++) yield i;
+  for (let i = 0; i < n; i++) yield await Promise.resolve(i);
 }
 
 /** Items in bursts: `burst` ready at once, then a pause (a live tail). */
@@ -40,6 +40,6 @@ describe('readyChunks', () => {
     const asked = [chunks.next(), chunks.next(), chunks.next(), chunks.next()];
     const got = await Promise.all(asked);
     await sleep(20);
-    expect(got.map((r) => r.value)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
+    expect(got.map((r) => r.value as number[] | undefined)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]);
   });
 });
