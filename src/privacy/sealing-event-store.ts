@@ -64,11 +64,14 @@ export class FieldOpener {
     });
   }
 
-  /** One sealed value (e.g. read back from the log by reference): its content, the erasure mark, or itself when it is not sealed. */
-  async openValue(value: unknown, where: { stream: string; eventId: string; field: string }): Promise<unknown> {
-    if (!isSealed(value)) return value;
-    const key = (await this.keys.keys([value.$sealed.kid])).get(value.$sealed.kid) ?? null;
-    return openWith(key, value, where.stream, where.eventId, where.field);
+  /**
+   * Sealed values read back from the log by reference (one key lookup for all): each one's content,
+   * the erasure mark, or the value itself when it is not sealed.
+   */
+  async openValues(items: readonly { value: unknown; stream: string; eventId: string; field: string }[]): Promise<unknown[]> {
+    const kids = items.flatMap((i) => (isSealed(i.value) ? [i.value.$sealed.kid] : []));
+    const keys = kids.length > 0 ? await this.keys.keys(kids) : new Map<string, Buffer | null>();
+    return items.map((i) => (isSealed(i.value) ? openWith(keys.get(i.value.$sealed.kid) ?? null, i.value, i.stream, i.eventId, i.field) : i.value));
   }
 }
 

@@ -59,7 +59,7 @@ export class CachedImagesQuery extends ImagesQuery {
     private readonly db: pg.Pool,
     private readonly cache: ReadCache | undefined,
     localData: LocalEventData | undefined,
-    opener?: Pick<FieldOpener, 'openValue'>,
+    opener?: Pick<FieldOpener, 'openValues'>,
   ) {
     super(db, localData, opener);
   }

@@ -179,7 +179,7 @@ export class ImagesQuery {
     /** The store's events, when the log is in this database: rm.faces may refer to them (faces stored once). */
     localData: LocalEventData | undefined,
     /** Opens the sealed faces read by reference from the log (src/privacy); absent: only unsealed faces. */
-    private readonly opener?: Pick<FieldOpener, 'openValue'>,
+    private readonly opener?: Pick<FieldOpener, 'openValues'>,
   ) {
     this.facesArray = localData ? `coalesce(rf.faces, ${localData.dataField('rf.event_id', 'faces')})` : 'rf.faces';
   }
@@ -274,9 +274,12 @@ export class ImagesQuery {
       `select rf.image_id, rf.event_id, ${this.facesArray} as faces from rm.faces rf where ${where}`,
       values,
     );
+    const opened = this.opener
+      ? await this.opener.openValues(rows.map((r) => ({ value: r.faces, stream: `image-${r.image_id}`, eventId: r.event_id ?? '', field: 'faces' })))
+      : rows.map((r) => r.faces);
     const out: FaceRow[] = [];
-    for (const row of rows) {
-      const faces = this.opener && row.event_id ? await this.opener.openValue(row.faces, { stream: `image-${row.image_id}`, eventId: row.event_id, field: 'faces' }) : row.faces;
+    for (const [i, row] of rows.entries()) {
+      const faces = opened[i];
       if (!Array.isArray(faces)) continue; // erased: no faces to show
       for (const f of faces as StoredFace[]) {
         out.push({
