@@ -21,10 +21,9 @@ export async function run(args: string[]): Promise<number> {
     await migrate(pool);
     const n = await keys.rewrapAll();
     console.log(`re-wrapped ${n} key(s) under ${keks.activeKid}; key ids in the file: ${keks.kids.join(', ')}`);
-    const { rows } = await pool.query<{ kek_id: string; n: string }>('select kek_id, count(*)::text as n from keys.data_keys where wrapped is not null group by kek_id');
-    const elsewhere = rows.filter((r) => r.kek_id !== keks.activeKid);
+    const elsewhere = (await keys.kekUsage()).filter((u) => u.kekId !== keks.activeKid);
     if (elsewhere.length > 0) {
-      console.error(`still wrapped under other keys: ${elsewhere.map((r) => `${r.kek_id} (${r.n})`).join(', ')}`);
+      console.error(`still wrapped under other keys: ${elsewhere.map((u) => `${u.kekId} (${u.keys})`).join(', ')}`);
       return 1;
     }
     return 0;

@@ -94,7 +94,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     timeoutMs: rt.config.http.consistencyTimeoutMs,
   });
   const blobs = new BlobStore(rt.pool);
-  const erasures = new ErasureService({ store: rt.eventStore, keys: rt.privacy.keys, pool: rt.pool, blobs, signer: rt.tokens, checkpoints: rt.checkpoints });
+  const erasures = new ErasureService({ store: rt.eventStore, keys: rt.privacy.keys, blobs, signer: rt.tokens, checkpoints: rt.checkpoints });
   return {
     rt,
     readCache,

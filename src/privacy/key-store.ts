@@ -61,6 +61,12 @@ interface CachedKey {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The live key of a scope ($1 the image or subject id, $2 the purpose), with the columns to unwrap it. */
+const liveKeySql = (imageScope: boolean) =>
+  imageScope
+    ? 'select kid::text, kek_id, wrapped from keys.data_keys where image_id = $1 and purpose = $2 and wrapped is not null'
+    : 'select kid::text, kek_id, wrapped from keys.data_keys where subject_id = $1 and image_id is null and purpose = $2 and wrapped is not null';
+
 export class KeyStore {
   // LRU with a bound (lru-cache: a Map that evicts its oldest entry on every insert pays for the
   // deleted slots it skips each time, ~10 µs per insert at 10 000 entries: a replay's key misses).
@@ -122,12 +128,7 @@ export class KeyStore {
         if (image.erased_at) throw new SubjectErasedError(`image ${scope.imageId}`);
         if (image.subject_id !== scope.subjectId) throw new Error(`image ${scope.imageId} belongs to another subject`);
       }
-      const existing = await db.query<{ kid: string }>(
-        scope.imageId === undefined
-          ? 'select kid::text from keys.data_keys where subject_id = $1 and image_id is null and purpose = $2 and wrapped is not null'
-          : 'select kid::text from keys.data_keys where image_id = $1 and purpose = $2 and wrapped is not null',
-        [scope.imageId ?? scope.subjectId, scope.purpose],
-      );
+      const existing = await db.query<{ kid: string }>(liveKeySql(scope.imageId !== undefined), [scope.imageId ?? scope.subjectId, scope.purpose]);
       if (existing.rows[0]) return existing.rows[0].kid;
       const kid = randomUUID();
       const key = randomBytes(DATA_KEY_BYTES);
@@ -139,12 +140,7 @@ export class KeyStore {
         [kid, scope.subjectId, scope.imageId ?? null, scope.purpose, this.keks.activeKid, this.wrap(kid, key, this.keks.activeKid)],
       );
       if (inserted.rows[0]) return kid;
-      const winner = await db.query<{ kid: string }>(
-        scope.imageId === undefined
-          ? 'select kid::text from keys.data_keys where subject_id = $1 and image_id is null and purpose = $2 and wrapped is not null'
-          : 'select kid::text from keys.data_keys where image_id = $1 and purpose = $2 and wrapped is not null',
-        [scope.imageId ?? scope.subjectId, scope.purpose],
-      );
+      const winner = await db.query<{ kid: string }>(liveKeySql(scope.imageId !== undefined), [scope.imageId ?? scope.subjectId, scope.purpose]);
       if (!winner.rows[0]) throw new Error(`no live key for ${scope.imageId ?? scope.subjectId}/${scope.purpose} after a concurrent creation`);
       return winner.rows[0].kid;
     });
@@ -160,12 +156,7 @@ export class KeyStore {
     }
     const id = selector.imageId ?? selector.subjectId;
     if (!UUID.test(id)) throw new NoLiveKeyError(name);
-    const { rows } = await this.pool.query<{ kid: string; kek_id: string; wrapped: Buffer }>(
-      selector.imageId !== undefined
-        ? 'select kid::text, kek_id, wrapped from keys.data_keys where image_id = $1 and purpose = $2 and wrapped is not null'
-        : 'select kid::text, kek_id, wrapped from keys.data_keys where subject_id = $1 and image_id is null and purpose = $2 and wrapped is not null',
-      [id, selector.purpose],
-    );
+    const { rows } = await this.pool.query<{ kid: string; kek_id: string; wrapped: Buffer }>(liveKeySql(selector.imageId !== undefined), [id, selector.purpose]);
     const row = rows[0];
     if (!row) throw new NoLiveKeyError(name);
     const key = this.unwrap(row.kid, row.wrapped, row.kek_id);
@@ -245,6 +236,27 @@ export class KeyStore {
     });
     this.clearCache();
     return rows.map((r) => ({ kid: r.kid, purpose: r.purpose, imageId: r.image_id ?? undefined, shreddedAt: r.shredded_at }));
+  }
+
+  /** Every image that ever got a key under this subject (projected or not): what an account erasure reaches. */
+  async imagesOf(subjectId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ image_id: string }>('select image_id::text from keys.images where subject_id = $1 order by image_id', [subjectId]);
+    return rows.map((r) => r.image_id);
+  }
+
+  /** The images that ever had a key of this subject for `purpose` (a consent withdrawal's reach). */
+  async imagesWithKeysFor(subjectId: string, purpose: KeyPurpose): Promise<string[]> {
+    const { rows } = await this.pool.query<{ image_id: string }>(
+      'select distinct image_id::text from keys.data_keys where subject_id = $1 and purpose = $2 and image_id is not null order by 1',
+      [subjectId, purpose],
+    );
+    return rows.map((r) => r.image_id);
+  }
+
+  /** How many live keys each KEK wraps (KEK rotation: everything under the active one once re-wrapped). */
+  async kekUsage(): Promise<{ kekId: string; keys: number }[]> {
+    const { rows } = await this.pool.query<{ kek_id: string; n: string }>('select kek_id, count(*)::text as n from keys.data_keys where wrapped is not null group by kek_id order by kek_id');
+    return rows.map((r) => ({ kekId: r.kek_id, keys: Number(r.n) }));
   }
 
   /** Whether the subject's account has been erased (no key of it may be created again). */

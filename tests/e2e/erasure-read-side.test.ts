@@ -62,7 +62,7 @@ async function at(position: string | Position): Promise<void> {
 
 /** Waits until the erasure is executed and the read models have its facts. */
 async function erased(erasureId: string): Promise<void> {
-  const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
+  const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
   const receipt = await api.awaitReceipt(erasureId, 15_000);
   expect(receipt).toBeDefined();
   let completed: Position | undefined;

@@ -114,7 +114,7 @@ describe('erasure', () => {
     expect(theirs.body).toMatchObject({ code: 'erasure_not_found' });
 
     startExecutor();
-    const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
+    const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
     expect(await api.awaitReceipt(body.erasureId, 20_000)).toBeDefined();
     const done = await call<{ status: string; receipt: string }>(t.baseUrl, 'GET', `/v1/admin/erasures/${body.erasureId}`, { token: admin });
     expect(done.status).toBe(200);
@@ -140,7 +140,7 @@ describe('erasure', () => {
     expect((await streamEvents(`user-${carol.userId}`)).filter((e) => e.type === 'UserErased')).toHaveLength(1);
 
     startExecutor();
-    const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, pool: t.runtime.pool, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
+    const api = new ErasureService({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, blobs: new BlobStore(t.runtime.pool), signer: t.runtime.tokens, checkpoints: t.runtime.checkpoints });
     const receipt = await api.awaitReceipt(erasureId, 20_000);
     expect(receipt).toBeDefined();
     expect(await verifyReceipt(receipt!.receipt)).toMatchObject({ id: erasureId, scope: 'account', subject: carol.userId });

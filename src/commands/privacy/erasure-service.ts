@@ -12,7 +12,6 @@
 // JWT key; verify it against GET /.well-known/jwks.json), header typ `erasure-receipt+jwt`.
 
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
 import type { JWTPayload } from 'jose';
 import type { TokenService } from '../../auth/tokens.js';
 import type { BlobStore } from '../../blobs/blob-store.js';
@@ -69,9 +68,8 @@ export type ErasureStep = 'facts' | 'sessions' | 'shred' | 'recorded' | 'blobs';
 
 export interface ErasureServiceDeps {
   store: EventStore;
-  keys: Pick<KeyStore, 'shred'>;
-  /** The key store's tables (keys.images, keys.data_keys): which images a subject has keys for. */
-  pool: pg.Pool;
+  /** Shreds keys, and says which images a subject has keys for (every image, projected or not). */
+  keys: Pick<KeyStore, 'shred' | 'imagesOf' | 'imagesWithKeysFor'>;
   blobs: Pick<BlobStore, 'deleteUnused'>;
   signer: Pick<TokenService, 'signStatement'>;
   /** The user's sessions still standing (rm.sessions), ended by an account erasure; injected by the composition root. */
@@ -189,8 +187,7 @@ export class ErasureService {
       await handleCommand(this.deps.store, userDecider, userStream(target.subjectId), { type: 'EraseUser', erasureId }, context);
       factStreams.push(userStream(target.subjectId));
       // From the key store, not a read model: every image that ever got a key, projected or not.
-      const { rows } = await this.deps.pool.query<{ image_id: string }>('select image_id::text from keys.images where subject_id = $1 order by image_id', [target.subjectId]);
-      for (const r of rows) await eraseImage(r.image_id);
+      for (const imageId of await this.deps.keys.imagesOf(target.subjectId)) await eraseImage(imageId);
     } else if (target.scope === 'image') {
       await eraseImage(target.imageId!);
     } else if (target.scope === 'faces') {
@@ -201,14 +198,10 @@ export class ErasureService {
         if (!(err instanceof DomainError && err.code === 'image_not_found')) throw err;
       }
     } else {
-      const { rows } = await this.deps.pool.query<{ image_id: string }>(
-        'select distinct image_id::text from keys.data_keys where subject_id = $1 and purpose = $2 and image_id is not null order by 1',
-        [target.subjectId, target.purpose],
-      );
-      for (const r of rows) {
+      for (const imageId of await this.deps.keys.imagesWithKeysFor(target.subjectId, target.purpose!)) {
         try {
-          await handleCommand(this.deps.store, imageDecider, imageStream(r.image_id), { type: 'EraseImageFaces', erasureId, purpose: target.purpose! }, context);
-          factStreams.push(imageStream(r.image_id));
+          await handleCommand(this.deps.store, imageDecider, imageStream(imageId), { type: 'EraseImageFaces', erasureId, purpose: target.purpose! }, context);
+          factStreams.push(imageStream(imageId));
         } catch (err) {
           if (!(err instanceof DomainError && err.code === 'image_not_found')) throw err;
         }

@@ -20,11 +20,10 @@ export function sessionsOf(pool: pg.Pool): (userId: string) => Promise<string[]>
 }
 
 /** The executing service over a process's resources (receipts are signed by the API, not here). */
-export function executingErasureService(deps: { store: EventStore; keys: Pick<KeyStore, 'shred'>; pool: pg.Pool; blobs: Pick<BlobStore, 'deleteUnused'>; failAfter?: ErasureServiceDeps['failAfter'] }): ErasureService {
+export function executingErasureService(deps: { store: EventStore; keys: Pick<KeyStore, 'shred' | 'imagesOf' | 'imagesWithKeysFor'>; pool: pg.Pool; blobs: Pick<BlobStore, 'deleteUnused'>; failAfter?: ErasureServiceDeps['failAfter'] }): ErasureService {
   return new ErasureService({
     store: deps.store,
     keys: deps.keys,
-    pool: deps.pool,
     blobs: deps.blobs,
     signer: { signStatement: () => Promise.reject(new Error('the erasure executor signs no receipts')) },
     sessionsOf: sessionsOf(deps.pool),
