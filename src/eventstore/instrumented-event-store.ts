@@ -1,6 +1,7 @@
 // Decorates an EventStore so every append is timed into facetrail_event_store_append_duration_seconds
 // (labels: store kind, outcome ok | conflict | error). Everything else passes through unchanged.
 
+import { decorateEventStore } from './decorate.js';
 import { WrongExpectedRevisionError } from './errors.js';
 import type { EventStore } from './types.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -17,11 +18,5 @@ export function instrumentEventStore(store: EventStore, metrics: Pick<Metrics, '
       throw err;
     }
   };
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'append') return append;
-      const value: unknown = Reflect.get(target, prop);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return decorateEventStore(store, { append });
 }

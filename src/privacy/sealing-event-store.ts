@@ -13,6 +13,7 @@ import { SealIntegrityError } from './errors.js';
 import type { KeyStore } from './key-store.js';
 import { readyChunks } from './ready-chunks.js';
 import { comparePositions } from '../eventstore/position.js';
+import { decorateEventStore } from '../eventstore/decorate.js';
 
 function later(a: Position | undefined, b: Position | undefined): Position | undefined {
   if (a === undefined) return b;
@@ -231,11 +232,5 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
   };
   // Everything else (kind, limits, localData, headPosition, ping, close, an adapter's own
   // diagnostics) is the adapter's own.
-  return new Proxy(inner, {
-    get(target, prop) {
-      if (Object.hasOwn(sealing, prop)) return sealing[prop as keyof typeof sealing];
-      const value: unknown = Reflect.get(target, prop);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return decorateEventStore(inner, sealing);
 }
