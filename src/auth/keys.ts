@@ -1,7 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileOnce } from '../write-file-once.js';
 import { calculateJwkThumbprint, importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 
@@ -104,22 +104,11 @@ async function loadOrCreateDevKey(file: string): Promise<LoadedKeys> {
 
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' });
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  // Write a temporary file, then hard-link it into place: the link fails if another process got
-  // there first, and nobody ever sees a half-written file.
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d })}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(tmp, file);
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-    const winner = await readDevKey(file);
-    if (winner === undefined) throw error;
-    return fromKeyObject(winner, 'dev-file');
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-  return fromKeyObject(privateKey, 'dev-generated');
+  if (await writeFileOnce(file, `${JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, d: jwk.d })}\n`)) return fromKeyObject(privateKey, 'dev-generated');
+  // Another process created it first: use its key.
+  const winner = await readDevKey(file);
+  if (winner === undefined) throw new Error(`development JWT key ${file} vanished right after it was created`);
+  return fromKeyObject(winner, 'dev-file');
 }
 
 /** The key in the dev key file, or undefined when the file does not exist. */

@@ -7,9 +7,9 @@
 // no longer unwrap anything wrapped under it — which is also what bounds how long a shredded data
 // key survives in a backup (ARCHITECTURE.md, "Crypto-shredding").
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileOnce } from '../write-file-once.js';
 import { DATA_KEY_BYTES } from './aead.js';
 import { KekConfigError } from './errors.js';
 
@@ -76,21 +76,11 @@ async function loadOrCreateDev(file: string): Promise<KekRing> {
   if (existing !== undefined) return parseKekFile(existing, `development KEK ${file}`, 'dev-file');
   const kid = `dev-${new Date().toISOString().slice(0, 10)}`;
   const text = `${JSON.stringify({ active: kid, keys: { [kid]: randomBytes(DATA_KEY_BYTES).toString('base64') } })}\n`;
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  // Written aside, then hard-linked into place: a concurrent first start keeps the winner's key.
-  const tmp = `${file}.${randomUUID()}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
-  try {
-    await link(tmp, file);
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
-    const winner = await readIfPresent(file);
-    if (winner === undefined) throw error;
-    return parseKekFile(winner, `development KEK ${file}`, 'dev-file');
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-  return parseKekFile(text, `development KEK ${file}`, 'dev-generated');
+  if (await writeFileOnce(file, text)) return parseKekFile(text, `development KEK ${file}`, 'dev-generated');
+  // A concurrent first start created it: keep the winner's key.
+  const winner = await readIfPresent(file);
+  if (winner === undefined) throw new KekConfigError(`development KEK ${file} vanished right after it was created`);
+  return parseKekFile(winner, `development KEK ${file}`, 'dev-file');
 }
 
 async function readIfPresent(file: string): Promise<string | undefined> {
