@@ -255,7 +255,11 @@ export class ErasureService {
 
   /** The signed receipt of a completed erasure; undefined while it is not completed (or unknown). */
   async receipt(erasureId: string): Promise<ErasureReceipt | undefined> {
-    const state = await this.state(erasureId);
+    return this.receiptOf(await this.state(erasureId));
+  }
+
+  /** The signed receipt of an erasure in this state; undefined while it is not completed. */
+  async receiptOf(state: ErasureState): Promise<ErasureReceipt | undefined> {
     if (state.status !== 'completed' || !state.completedAt || !state.positions) return undefined;
     const t = state.target;
     const claims: ErasureReceiptClaims = {
@@ -273,7 +277,7 @@ export class ErasureService {
     // Signed at the completion time: the same erasure always gets the same receipt (Ed25519 is deterministic).
     const payload: JWTPayload = { sub: t.subjectId, jti: state.erasureId, typ: 'erasure-receipt', erasure: claims };
     const receipt = await this.deps.signer.signStatement(RECEIPT_TYP, payload, new Date(state.completedAt));
-    return { erasureId, receipt, claims };
+    return { erasureId: state.erasureId, receipt, claims };
   }
 
   /**

@@ -7,9 +7,10 @@
 // with is the user's proof: keep it (verify it against GET /.well-known/jwks.json).
 
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AccessChanges } from '../../../commands/identity/identity-service.js';
 import type { ErasureReceipt, ErasureService } from '../../../commands/privacy/erasure-service.js';
+import type { ErasureState } from '../../../domain/privacy/erasure.js';
 import { positionToCursor } from '../../../eventstore/position.js';
 import type { Position } from '../../../eventstore/types.js';
 import { principalOf, type Guard, type Principal } from '../../auth-guard.js';
@@ -44,6 +45,15 @@ export function erasureAnswer(erasureId: string, position: Position | undefined,
 }
 
 export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): void {
+  /** One erasure as its reader may see it: 200 with the receipt once completed, 202 while pending, 404 when unknown or not `visible`. */
+  const answerErasure = async (reply: FastifyReply, erasureId: string, visible: (state: Exclude<ErasureState, { status: 'none' }>) => boolean) => {
+    const state = await deps.erasures.state(erasureId);
+    if (state.status === 'none' || !visible(state)) throw new HttpProblem(404, 'erasure_not_found', 'Not found', 'no such erasure');
+    const receipt = await deps.erasures.receiptOf(state);
+    reply.header('cache-control', 'no-store');
+    return reply.status(receipt ? 200 : 202).send(erasureAnswer(erasureId, undefined, receipt));
+  };
+
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const security = [{ bearer: [] }];
   const ctxOf = (requestId: string, p: Principal) => ({ correlationId: requestId, actor: { id: p.userId, kind: 'user' as const, role: p.role } });
@@ -85,13 +95,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const state = await deps.erasures.state(request.params.erasureId);
-      if (state.status === 'none' || (state.target.subjectId !== principal.userId && state.requestedBy !== principal.userId)) {
-        throw new HttpProblem(404, 'erasure_not_found', 'Not found', 'no such erasure');
-      }
-      const receipt = await deps.erasures.receipt(request.params.erasureId);
-      reply.header('cache-control', 'no-store');
-      return reply.status(receipt ? 200 : 202).send(erasureAnswer(request.params.erasureId, undefined, receipt));
+      return answerErasure(reply, request.params.erasureId, (state) => state.target.subjectId === principal.userId || state.requestedBy === principal.userId);
     },
   );
 
@@ -107,13 +111,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
         response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, 403, 404),
       },
     },
-    async (request, reply) => {
-      const state = await deps.erasures.state(request.params.erasureId);
-      if (state.status === 'none') throw new HttpProblem(404, 'erasure_not_found', 'Not found', 'no such erasure');
-      const receipt = await deps.erasures.receipt(request.params.erasureId);
-      reply.header('cache-control', 'no-store');
-      return reply.status(receipt ? 200 : 202).send(erasureAnswer(request.params.erasureId, undefined, receipt));
-    },
+    async (request, reply) => answerErasure(reply, request.params.erasureId, () => true),
   );
 
   app.post(
