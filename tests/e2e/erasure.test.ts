@@ -261,6 +261,12 @@ describe('erasure', () => {
     // Dave's session was ended by the erasure (SessionRevoked): once projected, his token is refused.
     await projected(res.body.erasureId);
     expect((await call(t.baseUrl, 'GET', '/v1/images', { token: dave.token })).status).toBe(401);
+    // …and says why: the account was erased (not an admin's revocation).
+    const revocations: unknown[] = [];
+    for await (const e of t.runtime.eventStore.readAll({ filter: { eventTypes: ['SessionRevoked'] } })) {
+      revocations.push(e.data);
+    }
+    expect(revocations).toContainEqual({ reason: 'account_erased' });
     const unknown = await call(t.baseUrl, 'POST', `/v1/admin/users/${randomUUID()}/erasure`, { token: admin });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ code: 'user_not_found' });

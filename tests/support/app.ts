@@ -62,7 +62,14 @@ export async function startTestApp(label: string, env: Record<string, string> = 
       else rejected.set(request.id, { id: request.id, method: request.method, url: request.url.slice(0, 300), status });
     },
   };
-  const system = await startInProcessApp(config, testLogger, { ...opts, app });
+  let system: Awaited<ReturnType<typeof startInProcessApp>>;
+  try {
+    system = await startInProcessApp(config, testLogger, { ...opts, app });
+  } catch (err) {
+    // A start that fails (e.g. a configuration a test means to refuse) must not leak its database.
+    await db.drop().catch(() => undefined);
+    throw err;
+  }
   const assertRejectedRequestsWroteNothing = async () => {
     const suspects = [...rejected.values()].filter((r) => !accepted.has(r.id));
     const violations = await rejectedWrites(db, suspects, [...DELIBERATE, ...(opts.rejectedMayWrite ?? [])]);

@@ -217,7 +217,7 @@ export class ErasureService {
     // 2. Sessions: an erased account's tokens stop working (its refresh and login are refused by the user stream).
     if (target.scope === 'account' && this.deps.sessionsOf) {
       for (const sessionId of await this.deps.sessionsOf(target.subjectId)) {
-        await handleCommand(this.deps.store, sessionDecider, sessionStream(sessionId), { type: 'RevokeSession', reason: 'admin' }, context);
+        await handleCommand(this.deps.store, sessionDecider, sessionStream(sessionId), { type: 'RevokeSession', reason: 'account_erased' }, context);
       }
     }
     fail('sessions');

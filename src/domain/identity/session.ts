@@ -3,7 +3,7 @@
 
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
-export type RevokeReason = 'logout' | 'reuse_detected' | 'password_changed' | 'admin' | 'user_deactivated';
+export type RevokeReason = 'logout' | 'reuse_detected' | 'password_changed' | 'admin' | 'user_deactivated' | 'account_erased';
 
 export type SessionStarted = DomainEvent<'SessionStarted', { userId: string; tokenId: string; expiresAt: string }>;
 export type RefreshTokenRotated = DomainEvent<'RefreshTokenRotated', { fromTokenId: string; toTokenId: string; expiresAt: string }>;
