@@ -12,13 +12,23 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { AfterCommitHook } from './projections/runner.js';
+import type { LocalEventData } from './eventstore/types.js';
+import type { FieldOpener } from './privacy/sealing-event-store.js';
 
 export interface CommitHooks {
   beforeCommit: AfterCommitHook[];
   afterCommit: AfterCommitHook[];
 }
 
-export function commitHooks(rt: { config: Config; logger: Logger; redis: Redis; pool: pg.Pool }): CommitHooks {
+export function commitHooks(rt: {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  pool: pg.Pool;
+  /** The live notices' images read their filenames by reference from the log (rm.images.filename_event) and open them. */
+  localData: LocalEventData | undefined;
+  opener: Pick<FieldOpener, 'openValues'>;
+}): CommitHooks {
   // Always, even with READ_CACHE=off here: other processes sharing the Redis may cache.
   const cache = { redis: rt.redis, logger: rt.logger, keyPrefix: rt.config.redisKeyPrefix, ttlSeconds: rt.config.cache.ttlSeconds };
   return {

@@ -116,7 +116,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     metrics,
     privacy,
     get commitHooks() {
-      return (hooks ??= commitHooks({ config, logger, redis, pool }));
+      return (hooks ??= commitHooks({ config, logger, redis, pool, localData: eventStore.localData, opener: privacy.opener }));
     },
     queueNames,
     async close() {

@@ -3,10 +3,16 @@
 // (AES-256-GCM, additional data = stream, event id and field); on every read the envelope is opened
 // again, or reads as {"$erased": true} once its key is shredded. Everything else passes through,
 // so both stores, every role, the CLI and the contract suite see the same behaviour.
+//
+// Fields a reader omits (EventFilter.omitData) are opened only where the store delivers them: the
+// PostgreSQL store leaves them out in SQL, so nothing of them reaches this wrapper, and the reader
+// can refer to them in the log (EventStore.localData); EventStoreDB delivers them, and a reader
+// without localData needs them by value (the images projection stores the filename and the faces
+// opened), so they are opened and passed on like every other field.
 
 import { randomUUID } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { EventStore, NewEvent, ReadAllOptions, RecordedEvent, ReadStreamOptions, SubscribeOptions, Subscription, Position, EventFilter } from '../eventstore/types.js';
+import type { EventStore, NewEvent, ReadAllOptions, RecordedEvent, ReadStreamOptions, SubscribeOptions, Subscription, Position } from '../eventstore/types.js';
 import { open, seal } from './aead.js';
 import { ERASED, isSealed, type PersonalDataDeclaration, type PersonalFields, type SealedValue } from './declarations.js';
 import { SealIntegrityError } from './errors.js';
@@ -115,20 +121,9 @@ function forEachSealed(data: unknown, fn: (field: string, value: SealedValue) =>
   }
 }
 
-/** Leaves out fields the reader said it does not need (EventFilter.omitData), so they are not opened either. */
-function omitted(filter: EventFilter | undefined, event: RecordedEvent): RecordedEvent {
-  const fields = filter?.omitData?.[event.type];
-  if (!fields || typeof event.data !== 'object' || event.data === null) return event;
-  const present = fields.filter((f) => f in (event.data as object));
-  if (present.length === 0) return event;
-  const data = { ...(event.data as Record<string, unknown>) };
-  for (const f of present) delete data[f];
-  return { ...event, data };
-}
-
-async function* opened(opener: FieldOpener, source: AsyncIterable<RecordedEvent>, filter: EventFilter | undefined, delivered?: (e: RecordedEvent, last: boolean) => void): AsyncGenerator<RecordedEvent> {
+async function* opened(opener: FieldOpener, source: AsyncIterable<RecordedEvent>, delivered?: (e: RecordedEvent, last: boolean) => void): AsyncGenerator<RecordedEvent> {
   for await (const chunk of readyChunks(source, OPEN_CHUNK)) {
-    const events = await opener.openEvents(filter?.omitData ? chunk.map((e) => omitted(filter, e)) : chunk);
+    const events = await opener.openEvents(chunk);
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       delivered?.(event, i === events.length - 1);
@@ -143,11 +138,11 @@ async function* opened(opener: FieldOpener, source: AsyncIterable<RecordedEvent>
  * store's round trip does not stall a replay. Not for subscriptions: a chunk pulled ahead would be
  * past the checkpoint they report.
  */
-async function* openedAhead(opener: FieldOpener, source: AsyncIterable<RecordedEvent>, filter: EventFilter | undefined): AsyncGenerator<RecordedEvent> {
+async function* openedAhead(opener: FieldOpener, source: AsyncIterable<RecordedEvent>): AsyncGenerator<RecordedEvent> {
   const chunks = readyChunks(source, OPEN_CHUNK);
   // Calls to next() queue in order: the second reads on while the first chunk's keys are fetched.
   const pull = (): Promise<RecordedEvent[] | undefined> => {
-    const p = chunks.next().then((r) => (r.done ? undefined : opener.openEvents(filter?.omitData ? r.value.map((e) => omitted(filter, e)) : r.value)));
+    const p = chunks.next().then((r) => (r.done ? undefined : opener.openEvents(r.value)));
     // Left unawaited when the reader stops early: its failure is not this reader's any more.
     p.catch(() => undefined);
     return p;
@@ -191,10 +186,10 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
       return inner.append(stream, sealed, opts);
     },
     readStream(stream: string, opts?: ReadStreamOptions) {
-      return openedAhead(opener, inner.readStream(stream, opts), undefined);
+      return openedAhead(opener, inner.readStream(stream, opts));
     },
     readAll(opts?: ReadAllOptions) {
-      return openedAhead(opener, inner.readAll(opts), opts?.filter);
+      return openedAhead(opener, inner.readAll(opts));
     },
     subscribe(opts: SubscribeOptions): Subscription {
       const sub = inner.subscribe(opts);
@@ -208,7 +203,7 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
         checkpoint: () => (buffered ? safe : sub.checkpoint()),
         [Symbol.asyncIterator]() {
           iterator ??= (async function* () {
-            for await (const event of opened(opener, trackBuffer(sub), opts.filter, (e, last) => {
+            for await (const event of opened(opener, trackBuffer(sub), (e, last) => {
               safe = e.position;
               buffered = !last;
             })) {

@@ -9,7 +9,8 @@ import MQEmitterRedis from 'mqemitter-redis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { RecordedEvent } from '../../eventstore/types.js';
+import type { LocalEventData, RecordedEvent } from '../../eventstore/types.js';
+import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import { ImagesQuery, type ImageSnapshot } from '../../queries/images/images-query.js';
 
 type Emitter = ReturnType<typeof MQEmitterRedis>;
@@ -47,8 +48,11 @@ export function imageNotifications(rt: {
   logger: Pick<Logger, 'warn'>;
   redis: Redis;
   pool: pg.Pool;
+  localData: LocalEventData | undefined;
+  opener: Pick<FieldOpener, 'openValues'>;
 }): (projection: string, events: readonly RecordedEvent[]) => Promise<void> {
-  const images = new ImagesQuery(rt.pool, undefined); // snapshots only: the notices carry no faces
+  // Snapshots only (the notices carry no faces); their filenames are read by reference and opened.
+  const images = new ImagesQuery(rt.pool, rt.localData, rt.opener);
   const topics = liveTopics(rt.config.redisKeyPrefix);
   const emitter = MQEmitterRedis({ pubConn: rt.redis, subConn: rt.redis });
   onEmitterError(emitter, rt.logger);

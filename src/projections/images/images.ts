@@ -7,6 +7,11 @@
 // the batch (their last analysis wins), and add the per-day counters (owner looked up in the
 // images table, as before: an event for an image the model does not know counts nothing). The
 // result is the same as applying the events one by one.
+//
+// Nothing sealed is opened here when the log is in this database (localData): the faces and the
+// filename are left out of the read (omitData) and the rows refer to the events holding them
+// (rm.faces.event_id, rm.images.filename_event); the queries open them on read. Without localData
+// (EventStoreDB) the store delivers them opened and they are stored by value.
 
 import type pg from 'pg';
 import { upcast } from '../../domain/upcast.js';
@@ -17,7 +22,7 @@ import { jsonRows, utcDay } from '../batch-sql.js';
 import type { Projection } from '../projection.js';
 import { streamId } from '../stream-id.js';
 import { loadViews, writeViews } from '../view-batch.js';
-import { imagesTable, imagesTables } from './tables.js';
+import { imagesTable, imagesTables, type ImageRowFields } from './tables.js';
 
 interface StatsRow {
   owner_id: string;
@@ -33,15 +38,21 @@ export const imagesProjection: Projection = {
   name: 'images',
   // The faces themselves are referenced or copied server-side (below): a store that can leave them
   // out of the events it delivers saves sending and parsing ~11 kB per analysis (most of a
-  // replay's cost).
-  filter: { streamPrefixes: ['image-'], omitData: { ImageAnalyzed: ['faces'] } },
+  // replay's cost); so can the filename, sealed under a key of its own per image (a key fetched,
+  // unwrapped and a field opened per upload), which the row refers to instead.
+  filter: { streamPrefixes: ['image-'], omitData: { ImageAnalyzed: ['faces'], ImageUploaded: ['filename'] } },
   tables: imagesTables,
   async apply(tx: pg.ClientBase, events, { localData }) {
     const batch = events.map((recorded) => ({ recorded, imageId: streamId(recorded.stream, 'image'), event: upcast(recorded) as ImageEvent }));
     const omittedCounts = await storedFaceCounts(tx, localData, events);
     const uploaded = new Set(batch.filter((b) => b.event.type === 'ImageUploaded').map((b) => b.imageId));
+    /** Images whose row shows the filename of their ImageUploaded event (its id), not a copy. */
+    const filenameEvents = new Map<string, string>();
     const views = new Map<string, ImageViewState | undefined>(
-      await loadViews(tx, imagesTable, batch.map((b) => b.imageId).filter((id) => !uploaded.has(id)), (fields) => ({ ...fields, faces: null })),
+      await loadViews(tx, imagesTable, batch.map((b) => b.imageId).filter((id) => !uploaded.has(id)), (row) => {
+        if (row.filenameEvent !== null) filenameEvents.set(row.imageId, row.filenameEvent);
+        return { ...row, filename: row.filename ?? '', faces: null }; // the text of a reference is never written back
+      }),
     );
     /** Analyses an upcaster changed: their faces are not in the log as delivered. */
     const reshaped = new Set<string>();
@@ -73,6 +84,12 @@ export const imagesProjection: Projection = {
           break;
         case 'ImageUploaded':
           if (views.get(imageId)) throw new Error(`image ${imageId} uploaded twice in one batch`);
+          if ((event.data as { filename?: unknown }).filename === undefined) {
+            // Left out of the read: the row refers to the event, which must be here as stored.
+            if (!localData) throw new Error(`ImageUploaded ${recorded.id}: the filename was left out and the event is not stored in this database`);
+            if (event.data !== recorded.data) throw new Error(`ImageUploaded ${recorded.id}: an upcaster changed the event, so its filename cannot be read as stored; read it without omitData`);
+            filenameEvents.set(imageId, recorded.id);
+          }
           bump(imageId, at, 'uploads');
           break;
         case 'ImageAnalyzed': {
@@ -97,7 +114,7 @@ export const imagesProjection: Projection = {
       views.set(imageId, imageViewFold.evolve(views.get(imageId), event, recorded));
     }
 
-    await writeViews(tx, imagesTable, views, uploaded);
+    await writeViews(tx, imagesTable, imageRows(views, filenameEvents), uploaded);
     await writeFaces(tx, localData, views, uploaded, reshaped);
     // Erased images leave the model: their rows (loaded before the batch) are deleted, faces by cascade.
     const gone = [...erased].filter((id) => views.get(id) === undefined);
@@ -116,6 +133,20 @@ export const imagesProjection: Projection = {
     }
   },
 };
+
+/** The rows to write: the filename as text, or as a reference to the event holding it. */
+function imageRows(views: ReadonlyMap<string, ImageViewState | undefined>, filenameEvents: ReadonlyMap<string, string>): Map<string, ImageRowFields | undefined> {
+  const rows = new Map<string, ImageRowFields | undefined>();
+  for (const [imageId, view] of views) {
+    if (!view) {
+      rows.set(imageId, undefined);
+      continue;
+    }
+    const ref = filenameEvents.get(imageId);
+    rows.set(imageId, { ...view, filename: ref === undefined ? view.filename : null, filenameEvent: ref ?? null });
+  }
+  return rows;
+}
 
 /**
  * Face counts of the batch's analyses delivered without their faces and recorded before events

@@ -1,15 +1,26 @@
 // The tables of the images read model: rm.images declared once, column by column against the
 // image view's fields (src/domain/images/image-view.ts); the projection writes rows from it, the
 // queries select and decode rows with it. rm.faces and rm.daily_stats as DDL.
+//
+// The filename is held by value or by reference (migration 0015): when the log is in this database
+// (EventStore.localData) the row names the ImageUploaded event whose sealed filename it shows
+// (`filename_event`), and the queries read and open it from there; elsewhere (EventStoreDB) the
+// opened text is stored. Exactly one of the two is set.
 
 import { IMAGE_STATUSES, type ImageFields } from '../../domain/images/image-view.js';
 import type { ReadModelTables } from '../projection.js';
 import { bigint, integer, oneOf, positionCursor, table, text, timestamptz, uuid } from '../table-columns.js';
 
-export const imagesTable = table<ImageFields>('images', 'imageId', {
+/**
+ * A row of rm.images: the image view's fields, the filename either as text (`filename`) or as the id
+ * of the ImageUploaded event that holds it (`filenameEvent`, in the image's stream).
+ */
+export type ImageRowFields = Omit<ImageFields, 'filename'> & { filename: string | null; filenameEvent: string | null };
+
+export const imagesTable = table<ImageRowFields>('images', 'imageId', {
   imageId: uuid('primary key'),
   ownerId: uuid('not null'),
-  filename: text('not null'),
+  filename: text(),
   contentType: text('not null'),
   bytes: integer('not null'),
   width: integer('not null'),
@@ -29,6 +40,8 @@ export const imagesTable = table<ImageFields>('images', 'imageId', {
   deletedAt: timestamptz(),
   revision: bigint('not null'),
   lastPosition: positionCursor('not null'),
+  // last: migration 0015 added it at the end of the table
+  filenameEvent: uuid(),
 });
 
 /**
@@ -40,7 +53,8 @@ export const imagesTables: ReadModelTables = {
   tables: [imagesTable.spec, { name: 'faces', key: ['image_id'] }, { name: 'daily_stats', key: ['day', 'owner_id'] }],
   createTables: (s) => /* sql */ `
     create table ${s}.images (
-${imagesTable.columnsDdl()}
+${imagesTable.columnsDdl()},
+      constraint images_filename_by_value_or_reference check ((filename is null) <> (filename_event is null))
     );
     create table ${s}.faces (
       image_id   uuid primary key references ${s}.images (image_id) on delete cascade,

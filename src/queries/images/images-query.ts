@@ -9,7 +9,10 @@ import { isDeleted, type ImageFields } from '../../domain/images/image-view.js';
 import { maySeeImage, seesEveryImage } from '../../domain/images/visibility.js';
 import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import type { LocalEventData } from '../../eventstore/types.js';
-import { imagesTable } from '../../projections/images/tables.js';
+import { imagesTable, type ImageRowFields } from '../../projections/images/tables.js';
+import { imageStream } from '../../domain/images/image-events.js';
+import { isErased } from '../../privacy/declarations.js';
+import { textOrTombstone } from '../../domain/privacy/tombstone.js';
 import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
 import { parseInstant } from '../dates.js';
 import { withoutBidiControls } from '../../domain/text/display-text.js';
@@ -21,10 +24,11 @@ export type ImageStatus = Static<typeof ImageStatusShape>;
 export type FaceView = Static<typeof Face>;
 export type ImageView = Static<typeof Image>;
 
-/** A selected row of rm.images (imagesTable's columns) with its cursor key. */
-type ImageRow = Record<string, unknown> & { image_id: string; uploaded_key: string };
-
-const COLUMNS = `${imagesTable.columnList}, uploaded_at::text as uploaded_key`;
+/**
+ * A selected row of rm.images (imagesTable's columns) with its cursor key and, for a filename held
+ * by reference, the value stored in its ImageUploaded event (`filename_stored`, sealed).
+ */
+type ImageRow = Record<string, unknown> & { image_id: string; uploaded_key: string; filename_stored: unknown };
 
 /** The image as the API answers it, from the image view's fields: rows of rm.images, time travel, live notices. */
 export function imageViewOf(f: ImageFields): ImageView {
@@ -47,8 +51,6 @@ export function imageViewOf(f: ImageFields): ImageView {
     updatedAt: f.updatedAt.toISOString(),
   };
 }
-
-const toView = (row: Readonly<Record<string, unknown>>): ImageView => imageViewOf(imagesTable.decode(row));
 
 /** A face out of rm.faces' array (or the event's it refers to). */
 interface FaceRow {
@@ -88,6 +90,12 @@ function faceView(r: FaceRow, includeDescriptor: boolean): FaceView {
     landmarks: r.landmarks,
     ...(includeDescriptor && r.descriptor ? { descriptor: r.descriptor } : {}),
   };
+}
+
+/** A filename read by reference, opened: its text, or the tombstone once erased; anything else is a broken reference. */
+function filenameOf(row: Pick<ImageRowFields, 'imageId' | 'filenameEvent'>, value: unknown): string {
+  if (typeof value === 'string' || isErased(value)) return textOrTombstone(value);
+  throw new Error(`image ${row.imageId}: its filename refers to event ${row.filenameEvent}, which ${value === null || value === undefined ? 'is not in the log' : 'holds no opened filename (sealed, and no opener given)'}`);
 }
 
 export class InvalidPageCursorError extends Error {
@@ -173,6 +181,8 @@ function decodeCursor(cursor: string, tag: string): [string, string] {
 export class ImagesQuery {
   /** The faces of an image: its rm.faces row's array, or that of the event it refers to (EventStore.localData). */
   private readonly facesArray: string;
+  /** What rm.images (alias `i`) selects: its columns, the cursor key and the filename its reference points to. */
+  private readonly columns: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -182,6 +192,23 @@ export class ImagesQuery {
     private readonly opener?: Pick<FieldOpener, 'openValues'>,
   ) {
     this.facesArray = localData ? `coalesce(rf.faces, ${localData.dataField('rf.event_id', 'faces')})` : 'rf.faces';
+    // Without the log here no row refers to it (the projection stored every filename by value); a
+    // reference met anyway fails loudly in `opened`.
+    const stored = localData ? localData.dataField('i.filename_event', 'filename') : 'null::jsonb';
+    this.columns = `${imagesTable.selectList('i')}, i.uploaded_at::text as uploaded_key, ${stored} as filename_stored`;
+  }
+
+  /**
+   * The rows' fields with their filenames: by value, or read by reference from the ImageUploaded
+   * event and opened here, one key lookup for all the rows (a page); an erased one reads as the
+   * tombstone, as everywhere.
+   */
+  private async opened(rows: readonly ImageRow[]): Promise<ImageFields[]> {
+    const decoded = rows.map((row) => imagesTable.decode(row));
+    const refs = decoded.flatMap((f, i) => (f.filenameEvent === null ? [] : [{ value: rows[i]!.filename_stored, stream: imageStream(f.imageId), eventId: f.filenameEvent, field: 'filename' }]));
+    const values = refs.length === 0 ? [] : this.opener ? await this.opener.openValues(refs) : refs.map((r) => r.value);
+    let next = 0;
+    return decoded.map((f) => ({ ...f, filename: f.filenameEvent === null ? (f.filename ?? '') : filenameOf(f, values[next++]) }));
   }
 
   /**
@@ -218,13 +245,13 @@ export class ImagesQuery {
     values.push(opts.limit + 1);
     const direction = ascending ? 'asc' : 'desc';
     const { rows } = await this.pool.query<ImageRow>(
-      `select ${COLUMNS} from rm.images where ${where.join(' and ')} order by uploaded_at ${direction}, image_id ${direction} limit $${values.length}`,
+      `select ${this.columns} from rm.images i where ${where.join(' and ')} order by uploaded_at ${direction}, image_id ${direction} limit $${values.length}`,
       values,
     );
     const page = rows.slice(0, opts.limit);
     const last = page.at(-1);
     return {
-      items: page.map(toView),
+      items: (await this.opened(page)).map(imageViewOf),
       nextCursor: rows.length > opts.limit && last ? encodeCursor(last.uploaded_key, last.image_id, tag) : null,
       cursors: page.map((r) => encodeCursor(r.uploaded_key, r.image_id, tag)),
     };
@@ -233,18 +260,17 @@ export class ImagesQuery {
   /** Images by id in one query, deleted ones included, with no visibility check: for notifications. */
   async snapshots(imageIds: readonly string[]): Promise<ImageSnapshot[]> {
     if (imageIds.length === 0) return [];
-    const { rows } = await this.pool.query<ImageRow>(`select ${imagesTable.columnList} from rm.images where image_id = any($1::uuid[])`, [imageIds]);
-    return rows.map((row) => {
-      const image = imagesTable.decode(row);
-      return { image: imageViewOf(image), revision: Number(image.revision), deleted: isDeleted(image) };
-    });
+    const { rows } = await this.pool.query<ImageRow>(`select ${this.columns} from rm.images i where image_id = any($1::uuid[])`, [imageIds]);
+    return (await this.opened(rows)).map((image) => ({ image: imageViewOf(image), revision: Number(image.revision), deleted: isDeleted(image) }));
   }
 
   async get(viewer: Viewer, imageId: string): Promise<ImageView | undefined> {
-    const { rows } = await this.pool.query<ImageRow>(`select ${COLUMNS} from rm.images where image_id = $1 and deleted_at is null`, [imageId]);
-    const image = rows[0] && imagesTable.decode(rows[0]);
-    if (!image || !maySeeImage(viewer, image)) return undefined;
-    return imageViewOf(image);
+    const { rows } = await this.pool.query<ImageRow>(`select ${this.columns} from rm.images i where image_id = $1 and deleted_at is null`, [imageId]);
+    const row = rows[0];
+    // Whether the viewer may see it is decided before anything is opened.
+    if (!row || !maySeeImage(viewer, imagesTable.decode(row))) return undefined;
+    const [image] = await this.opened([row]);
+    return imageViewOf(image!);
   }
 
   /**

@@ -141,12 +141,15 @@ export function sealingContract(name: string, makeTarget: () => Promise<SealingT
       await expect(collect(sealed.readStream(s.stream))).rejects.toBeInstanceOf(SealIntegrityError);
     });
 
-    it('does not open fields the reader omits (EventFilter.omitData)', async (ctx) => {
+    it('fields the reader omits (EventFilter.omitData): left out where the store leaves them out, else opened like the rest', async (ctx) => {
       if (!target) return ctx.skip();
       const s = await subject();
       await sealed.append(s.stream, [note('Omitted')]);
       const [e] = await collect(sealed.readAll({ filter: { streamPrefixes: [s.stream], omitData: { NoteTaken: ['notes'] } } }));
-      expect(e!.data).toEqual({ name: 'Omitted', visits: 3 });
+      // PostgreSQL leaves them out in SQL (a reader may read them back through localData);
+      // EventStoreDB delivers them, and a reader without localData keeps them by value.
+      if (target.store.localData) expect(e!.data).toEqual({ name: 'Omitted', visits: 3 });
+      else expect(e!.data).toEqual({ name: 'Omitted', notes: ['likes cats', 42], visits: 3 });
     });
 
     it("a subscription's checkpoint never passes an event not yet delivered, and still moves past other streams", async (ctx) => {
