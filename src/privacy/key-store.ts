@@ -178,7 +178,14 @@ export class KeyStore {
       else out.set(kid, null);
     }
     if (missing.length > 0) {
-      const { rows } = await this.pool.query<{ kid: string; kek_id: string | null; wrapped: Buffer | null }>('select kid::text, kek_id, wrapped from keys.data_keys where kid = any($1::uuid[])', [missing]);
+      // One index lookup per key (`offset 0` keeps the planner from a sequential scan of every key,
+      // which it picks for a replay's chunk of ~1 000 kids and which grows with the key table).
+      const { rows } = await this.pool.query<{ kid: string; kek_id: string | null; wrapped: Buffer | null }>(
+        `select d.kid::text, d.kek_id, d.wrapped
+           from unnest($1::uuid[]) as k(kid)
+          cross join lateral (select kid, kek_id, wrapped from keys.data_keys where kid = k.kid offset 0) d`,
+        [missing],
+      );
       const found = new Map(rows.map((r) => [r.kid, r]));
       for (const kid of missing) {
         const row = found.get(kid);
