@@ -146,7 +146,8 @@ describe('projections:rebuild / verify / status', () => {
     await caughtUp();
     const { rows } = await db.pool.query<{ image_id: string }>('select image_id from rm.images where deleted_at is null order by image_id limit 1');
     const imageId = rows[0]!.image_id;
-    await db.pool.query(`update rm.images set filename = 'tampered.jpg' where image_id = $1`, [imageId]);
+    // by value instead of the reference to its upload (migration 0015): a row a rebuild would not write
+    await db.pool.query(`update rm.images set filename = 'tampered.jpg', filename_event = null where image_id = $1`, [imageId]);
     const ctx = context();
     expect(await verifyCommand(['images'], ctx)).toBe(1);
     const out = ctx.stdout.join('\n');
@@ -175,8 +176,10 @@ describe('projections:rebuild / verify / status', () => {
     const schema = ctx.stdout.at(-1)!;
     expect(schema).toBe(`rm_at_${before.commit}_${before.prepare}`);
     const past = await db.pool.query<{ deleted: boolean; faces: string; filename: string }>(
-      `select deleted_at is not null as deleted, filename, (select count(*) from ${schema}.faces where image_id = $1)::text as faces
-         from ${schema}.images where image_id = $1`,
+      // the filename by reference to its upload (migration 0015; this log is unsealed)
+      `select deleted_at is not null as deleted, (select e.data ->> 'filename' from es.events e where e.id = i.filename_event) as filename,
+              (select count(*) from ${schema}.faces where image_id = $1)::text as faces
+         from ${schema}.images i where image_id = $1`,
       [imageId],
     );
     expect(past.rows[0]).toEqual({ deleted: false, faces: '1', filename: 'p0.jpg' });
