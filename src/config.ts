@@ -59,6 +59,22 @@ export interface Config {
      */
     biometricRetentionDays: number;
   };
+  /** The biometric access log (issue 16; src/domain/access). */
+  accessLog: {
+    /**
+     * ACCESS_LOG_RETENTION_DAYS: access records are kept this many days, then their day's key is
+     * shredded. At least 183 (six months: EU AI Act Art. 19(1) and 26(6)); lower is refused.
+     */
+    retentionDays: number;
+    /** ACCESS_LOG_SELF=true: a subject reading their own biometric data is recorded too (default false). */
+    logSelf: boolean;
+  };
+  notary: {
+    /** NOTARY_CHECKPOINT_EVERY_EVENTS: a signed checkpoint after this many new leaves of the tree. */
+    checkpointEveryEvents: number;
+    /** NOTARY_CHECKPOINT_EVERY_MS: and this long after the last one when the tree grew meanwhile. */
+    checkpointEveryMs: number;
+  };
   images: {
     /** Largest accepted upload in bytes. */
     maxUploadBytes: number;
@@ -219,6 +235,17 @@ function withDefaultUser(url: string, env: Env): string {
   return parsed.toString();
 }
 
+/** The AI Act's floor for the logs of a biometric system: six months (Art. 19(1), 26(6)). */
+export const MIN_ACCESS_LOG_RETENTION_DAYS = 183;
+
+function accessLogRetentionDays(r: Reader): number {
+  const days = r.int('ACCESS_LOG_RETENTION_DAYS', MIN_ACCESS_LOG_RETENTION_DAYS, 0, 36_500);
+  if (days < MIN_ACCESS_LOG_RETENTION_DAYS) {
+    r.problems.push(`ACCESS_LOG_RETENTION_DAYS='${days}' is below ${MIN_ACCESS_LOG_RETENTION_DAYS}: the EU AI Act (Art. 19(1), 26(6)) requires the logs of a biometric system to be kept at least six months`);
+  }
+  return days;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const r = new Reader(env);
   const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -258,6 +285,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       keyCacheTtlMs: r.int('PRIVACY_KEY_CACHE_TTL_MS', 60_000, 100, 3_600_000),
       // BIPA: at most three years from the last interaction (the default); 0 erases at the next run.
       biometricRetentionDays: r.int('BIOMETRIC_RETENTION_DAYS', 1_095, 0, 36_500),
+    },
+    accessLog: {
+      retentionDays: accessLogRetentionDays(r),
+      logSelf: r.oneOf('ACCESS_LOG_SELF', ['true', 'false'] as const, 'false') === 'true',
+    },
+    notary: {
+      checkpointEveryEvents: r.int('NOTARY_CHECKPOINT_EVERY_EVENTS', 1_000, 1, 100_000_000),
+      checkpointEveryMs: r.int('NOTARY_CHECKPOINT_EVERY_MS', 60_000, 10, 86_400_000),
     },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

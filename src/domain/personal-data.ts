@@ -3,7 +3,8 @@
 // own personal-data.ts and is listed here; tests/unit/domain/personal-data.test.ts checks the list.
 
 import type { PersonalDataDeclaration } from '../privacy/declarations.js';
+import { accessPersonalData } from './access/personal-data.js';
 import { identityPersonalData } from './identity/personal-data.js';
 import { imagesPersonalData } from './images/personal-data.js';
 
-export const personalData: readonly PersonalDataDeclaration[] = [identityPersonalData, imagesPersonalData];
+export const personalData: readonly PersonalDataDeclaration[] = [identityPersonalData, imagesPersonalData, accessPersonalData];

@@ -4,6 +4,7 @@
 
 import { graphqlRouteGroup } from './graphql/route-group.js';
 import type { RouteGroup } from './route-group.js';
+import { accessRouteGroup } from './routes/access/index.js';
 import { auditRouteGroup } from './routes/audit/index.js';
 import { identityRouteGroup } from './routes/identity/index.js';
 import { imagesRouteGroup } from './routes/images/index.js';
@@ -11,4 +12,4 @@ import { privacyRouteGroup } from './routes/privacy/index.js';
 import { queueBoardRouteGroup } from './routes/ops/index.js';
 import { subjectExportRouteGroup } from './routes/privacy/subject-export.js';
 
-export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, privacyRouteGroup, auditRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, privacyRouteGroup, auditRouteGroup, accessRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];

@@ -7,8 +7,10 @@
  * - profile: an account's own details (e-mail, display name, password hash; later person names)
  * - content: an image's non-biometric details (its filename)
  * - face_analysis / face_recognition: biometric data collected under that consent purpose
+ * - access_log: one day of biometric access records (issue 16; src/domain/access): its subject is
+ *   the day's scope (a UUID v5 of the day), not a person, and retention shreds it when the day expires
  */
-export type KeyPurpose = 'profile' | 'content' | 'face_analysis' | 'face_recognition';
+export type KeyPurpose = 'profile' | 'content' | 'face_analysis' | 'face_recognition' | 'access_log';
 
 /** Which data key seals a field: a subject's key for a purpose, or an image's (its owner is the subject). */
 export type KeySelector = { purpose: KeyPurpose; subjectId: string; imageId?: undefined } | { purpose: KeyPurpose; imageId: string; subjectId?: undefined };

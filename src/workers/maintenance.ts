@@ -8,6 +8,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { pause } from '../abortable-pause.js';
 import { workerConnection } from '../db/bullmq-connections.js';
+import { accessLogRetentionTask } from './access/access-log-retention.js';
 import { biometricRetentionTask, erasureServiceEraser } from './privacy/biometric-retention.js';
 import { executingErasureService } from './privacy/erasure-executor.js';
 import { MAINTENANCE_QUEUE } from './queues.js';
@@ -113,6 +114,7 @@ export const maintenanceQueueWorker: QueueWorker = {
             eraser: erasureServiceEraser(executingErasureService({ store: d.eventStore, keys: d.keys, pool: d.pool, blobs: d.blobs }), d.eventStore),
             retentionDays: d.config.privacy.biometricRetentionDays,
           }),
+          accessLogRetentionTask({ pool: d.pool, store: d.eventStore, keys: d.keys, retentionDays: d.config.accessLog.retentionDays }),
         ]
       : [];
     const handle = startSchedulers({

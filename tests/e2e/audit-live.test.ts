@@ -1,6 +1,8 @@
 // The live audit feed (Server-Sent Events): catch-up then live events; a disconnect closes the
 // store subscription; a reconnect with Last-Event-ID gets exactly the events after it.
 
+import { AccessLog } from '../../src/commands/access/access-log.js';
+import { ImageOwners } from '../../src/queries/access/image-owners.js';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionToCursor } from '../../src/eventstore/position.js';
@@ -135,7 +137,8 @@ describe('audit live feed (SSE)', () => {
     const app = Fastify();
     app.setErrorHandler(errorHandler);
     app.addSchema(ProblemSchema);
-    auditRoutes(app, { store: t.runtime.eventStore, requireRole: () => () => Promise.resolve(), heartbeatMs: 30 });
+    const access = { log: new AccessLog({ store: t.runtime.eventStore, keys: t.runtime.privacy.keys, logSelf: false }), owners: new ImageOwners(t.runtime.eventStore) };
+    auditRoutes(app, { store: t.runtime.eventStore, requireRole: () => () => Promise.resolve(), heartbeatMs: 30, access });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;

@@ -3,6 +3,7 @@
 
 import type { IResolvers, MercuriusLoaders } from 'mercurius';
 import type { AuditFeed } from '../../queries/audit/audit-feed.js';
+import type { ImageOwners } from '../../queries/access/image-owners.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { AccessLookup } from '../auth-guard.js';
@@ -17,6 +18,8 @@ export interface GraphqlPartDeps {
   users: UsersQuery;
   /** The audit feed (GET /v1/audit/events), for auditEvents. */
   audit: AuditFeed;
+  /** Image → owner, for audit events that show faces (their access record names the owners). */
+  imageOwners: ImageOwners;
   /** The caller's current role and status (checked again at each subscription message). */
   accounts: AccessLookup;
   ensureConsistent: EnsureConsistent;

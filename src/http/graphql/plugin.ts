@@ -20,6 +20,9 @@ import { checkNotJson, checkPostBody, checkQueryString } from './request-shape.j
 import { releasing, WsGuard, type WsConnection } from './ws-guard.js';
 import { liveTopics, subscriberEmitter } from './live.js';
 import type { GraphqlPartDeps } from './part.js';
+import type { AccessLog } from '../../commands/access/access-log.js';
+import type { ImageOwners } from '../../queries/access/image-owners.js';
+import { registerAccessHooks } from './access-reads.js';
 import { graphqlParts, typeDefs } from './parts.js';
 import { scalarResolvers } from './scalars.js';
 import { graphql } from './graphql-cjs.js';
@@ -47,6 +50,8 @@ export interface GraphqlDeps {
   images: CachedImagesQuery;
   users: UsersQuery;
   audit: AuditFeed;
+  /** Biometric reads are recorded before the answer is sent (access-reads.ts), with the owners of audit events' images. */
+  access: { log: AccessLog; owners: ImageOwners };
   ensureConsistent: EnsureConsistent;
   /** Reports the response memo's hits and misses (metrics label cache="graphql"). */
   onCacheResult?: CacheObserver | undefined;
@@ -71,7 +76,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
-  const partDeps: GraphqlPartDeps = { images: deps.images, users: deps.users, audit: deps.audit, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, limits, topics: liveTopics(config.redisKeyPrefix) };
+  const partDeps: GraphqlPartDeps = { images: deps.images, users: deps.users, audit: deps.audit, imageOwners: deps.access.owners, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, limits, topics: liveTopics(config.redisKeyPrefix) };
   const resolvers = mergeResolvers<IResolvers>([scalarResolvers, ...graphqlParts.map((part) => part.resolvers(partDeps))]);
   const loaders = mergeResolvers<MercuriusLoaders>(graphqlParts.flatMap((part) => (part.loaders ? [part.loaders(partDeps)] : [])));
   // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do
@@ -181,6 +186,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
       return Promise.resolve();
     });
   }
+  registerAccessHooks(app, deps.access.log);
   app.graphql.addHook('preSubscriptionParsing', (_schema, source, context, id) => {
     ws.checkId((context as { wsConnection?: WsConnection }).wsConnection, String(id));
     return checkSource(source);

@@ -13,6 +13,7 @@ export const graphqlRouteGroup: RouteGroup = {
       images: s.imagesQuery,
       users: s.users,
       audit: s.audit,
+      access: { log: s.accessLog, owners: s.imageOwners },
       ensureConsistent: s.ensureConsistent,
       onCacheResult: s.onCacheResult,
     });

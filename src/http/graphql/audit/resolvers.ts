@@ -7,6 +7,9 @@ import { orNone } from '../arguments.js';
 import { requireStaff, type GraphqlContext } from '../context.js';
 import { pageSize } from '../limits.js';
 import type { GraphqlPartDeps } from '../part.js';
+import { noteAccess } from '../access-reads.js';
+import { AUDIT_FACE_FIELDS } from '../../access-log-hook.js';
+import { subjectsOfEvents } from '../../../queries/access/biometric-content.js';
 
 interface AuditArgs {
   after?: string | null;
@@ -21,12 +24,12 @@ interface AuditArgs {
 /** The REST route's parser: RFC 3339 within the store's range, or invalid_date. */
 const instant = (value: string | null | undefined, name: string): Date | undefined => (value === null || value === undefined ? undefined : parseInstant(value, name));
 
-export function auditResolvers(deps: Pick<GraphqlPartDeps, 'audit' | 'limits'>): IResolvers {
+export function auditResolvers(deps: Pick<GraphqlPartDeps, 'audit' | 'limits' | 'imageOwners'>): IResolvers {
   return {
     Query: {
       async auditEvents(_root: unknown, args: AuditArgs, ctx: GraphqlContext) {
         requireStaff(await ctx.viewer());
-        return deps.audit.page({
+        const page = await deps.audit.page({
           after: args.after ? cursorToPosition(args.after) : undefined,
           limit: pageSize(args.first, deps.limits.maxFirst),
           types: args.types && args.types.length > 0 ? args.types : undefined,
@@ -35,6 +38,8 @@ export function auditResolvers(deps: Pick<GraphqlPartDeps, 'audit' | 'limits'>):
           from: instant(args.from, 'from'),
           to: instant(args.to, 'to'),
         });
+        noteAccess(ctx, await subjectsOfEvents(deps.imageOwners, page.events), AUDIT_FACE_FIELDS, 'Query.auditEvents');
+        return page;
       },
     },
   };

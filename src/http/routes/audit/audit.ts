@@ -8,13 +8,18 @@ import { STAFF_ROLES } from '../../../domain/identity/policies.js';
 import type { Role } from '../../../domain/identity/roles.js';
 import { cursorToPosition, positionToCursor, type Position } from '../../../eventstore/position.js';
 import { parseRevision } from '../../../eventstore/revision.js';
-import type { EventStore, Subscription } from '../../../eventstore/types.js';
+import type { EventStore, RecordedEvent, Subscription } from '../../../eventstore/types.js';
 import { AuditEvent as AuditEventShape, AuditFeedPage } from '../../../queries/audit/shapes.js';
 import { AuditFeed, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, toAuditEvent, type AuditEvent } from '../../../queries/audit/audit-feed.js';
 import { parseInstant } from '../../../queries/dates.js';
 import { DateTimeInput } from '../../../queries/shapes.js';
 import type { Guard } from '../../auth-guard.js';
 import { HttpProblem } from '../../problem.js';
+import type { AccessLog } from '../../../commands/access/access-log.js';
+import { subjectsOfEvents } from '../../../queries/access/biometric-content.js';
+import type { ImageOwners } from '../../../queries/access/image-owners.js';
+import { AUDIT_FACE_FIELDS, recordAccess, recordedInGroups } from '../../access-log-hook.js';
+import { principalOf } from '../../auth-guard.js';
 import { responses } from '../../schemas.js';
 
 export interface AuditRouteDeps {
@@ -24,6 +29,8 @@ export interface AuditRouteDeps {
   heartbeatMs?: number;
   /** Most events a filtered feed request scans (default 10 000). */
   scanBound?: number;
+  /** Responses that show ImageAnalyzed faces are access records first (issue 16). */
+  access: { log: AccessLog; owners: ImageOwners };
 }
 
 // A cursor is validated by cursorToPosition (400 invalid_cursor), not by the schema.
@@ -51,6 +58,9 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
   const guard = deps.requireRole(...STAFF_ROLES);
   const feed = new AuditFeed(deps.store, { scanBound: deps.scanBound });
   const live = new Set<() => void>();
+  // Before a response (page, export group, SSE frame) shows anyone's faces, its access is recorded.
+  const recordFaces = async (request: FastifyRequest, events: Iterable<{ stream: string; type: string; data: unknown }>) =>
+    recordAccess(deps.access.log, request, principalOf(request), await subjectsOfEvents(deps.access.owners, events), AUDIT_FACE_FIELDS);
   // Hijacked SSE responses would keep the server from closing: end them first.
   parent.addHook('preClose', (done) => {
     for (const end of live) end();
@@ -79,7 +89,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
     },
     async (request) => {
       const q = request.query;
-      return feed.page({
+      const page = await feed.page({
         after: parseCursor(q.after),
         limit: q.limit,
         types: splitList(q.type),
@@ -88,6 +98,8 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         from: q.from === undefined ? undefined : parseInstant(q.from, 'from'),
         to: q.to === undefined ? undefined : parseInstant(q.to, 'to'),
       });
+      await recordFaces(request, page.events);
+      return page;
     },
   );
 
@@ -122,6 +134,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
       const fromRevision = parseRevision(request.query.fromRevision ?? '0');
       const page = await feed.stream(stream, fromRevision, request.query.limit);
       if (page.events.length === 0 && fromRevision === 0n) throw new HttpProblem(404, 'stream_not_found', 'Not found', 'no events in this stream');
+      await recordFaces(request, page.events);
       return { stream, ...page };
     },
   );
@@ -141,7 +154,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
     },
     async (request, reply) => {
       const after = parseCursor(request.query.after);
-      const body = Readable.from(ndjsonChunks(feed.export(after)), { objectMode: false, highWaterMark: NDJSON_CHUNK_BYTES });
+      const body = Readable.from(ndjsonChunks(recordedInGroups(feed.export(after), (group) => recordFaces(request, group))), { objectMode: false, highWaterMark: NDJSON_CHUNK_BYTES });
       body.on('error', (err) => request.log.warn({ err }, 'audit export aborted'));
       return reply.type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(body);
     },
@@ -166,7 +179,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
       const resumeFrom = parseCursor(request.headers['last-event-id'] ?? request.query.after);
       const subscription = deps.store.subscribe({ from: resumeFrom ?? 'start' });
       reply.hijack();
-      await serveSse(request, reply, subscription, deps.heartbeatMs ?? SSE_HEARTBEAT_MS, live);
+      await serveSse(request, reply, subscription, deps.heartbeatMs ?? SSE_HEARTBEAT_MS, live, (e) => recordFaces(request, [e]));
     },
   );
 }
@@ -184,7 +197,7 @@ async function* ndjsonChunks(events: AsyncIterable<AuditEvent>): AsyncGenerator<
   if (chunk.length > 0) yield chunk;
 }
 
-async function serveSse(request: FastifyRequest, reply: FastifyReply, subscription: Subscription, heartbeatMs: number, live: Set<() => void>): Promise<void> {
+async function serveSse(request: FastifyRequest, reply: FastifyReply, subscription: Subscription, heartbeatMs: number, live: Set<() => void>, beforeFrame: (e: RecordedEvent) => Promise<void>): Promise<void> {
   const res = reply.raw;
   let ended = false;
   let wakeDrain: (() => void) | undefined;
@@ -222,6 +235,7 @@ async function serveSse(request: FastifyRequest, reply: FastifyReply, subscripti
   try {
     for await (const e of subscription) {
       if (ended) break;
+      await beforeFrame(e);
       const frame = `id: ${positionToCursor(e.position)}\nevent: ${e.type}\ndata: ${JSON.stringify(toAuditEvent(e))}\n\n`;
       if (!res.write(frame)) {
         // The client reads slowly: stop pulling from the store until the socket drains.

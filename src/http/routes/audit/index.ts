@@ -6,6 +6,6 @@ import { auditRoutes } from './audit.js';
 export const auditRouteGroup: RouteGroup = {
   name: 'audit',
   register(app, s) {
-    auditRoutes(app, { store: s.rt.eventStore, requireRole: s.guards.requireRole });
+    auditRoutes(app, { store: s.rt.eventStore, requireRole: s.guards.requireRole, access: { log: s.accessLog, owners: s.imageOwners } });
   },
 };

@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../../../blobs/blob-store.js';
 import type { ImageService } from '../../../commands/images/image-service.js';
 import type { ErasureService } from '../../../commands/privacy/erasure-service.js';
+import type { AccessLog } from '../../../commands/access/access-log.js';
+import { faceReadFields, faceReadSubjects, recordAccess } from '../../access-log-hook.js';
 import { viewerOf, type Viewer } from '../../../domain/identity/viewer.js';
 import type { ModelRef } from '../../../domain/images/image-events.js';
 import { cursorToPosition, positionToCursor } from '../../../eventstore/position.js';
@@ -42,6 +44,8 @@ export interface ImageRouteDeps {
   /** Size and pixel limits, and the pixel budget of the upload checks. */
   uploads: UploadChecks;
   rateLimit: UploadRateLimit;
+  /** Reads of someone else's faces, content or annotated image are recorded before they are sent (issue 16). */
+  access: AccessLog;
 }
 
 const Accepted = Type.Object({ imageId: Uuid, status: Type.Literal('pending'), position: PositionCursor });
@@ -142,11 +146,14 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       if (asOf !== undefined) {
         const then = await deps.history.at(viewerOf(principalOf(request)), request.params.imageId, asOfParam(asOf));
         if (!then) throw notFound();
-        return { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
+        const body = { ...imageResponse(then, request.query.include === 'descriptor'), asOf, revision: then.revision.toString() };
+        await recordAccess(deps.access, request, principalOf(request), faceReadSubjects(body), faceReadFields(request.query.include === 'descriptor'));
+        return body;
       }
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
       const image = await deps.query.getWithFaces(viewerOf(principalOf(request)), request.params.imageId, request.query.include === 'descriptor', readAt(request.query.consistentWith));
       if (!image) throw notFound();
+      await recordAccess(deps.access, request, principalOf(request), faceReadSubjects(image), faceReadFields(request.query.include === 'descriptor'));
       return imageBody(reply, image);
     },
   );
@@ -166,6 +173,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
       const blob = await deps.blobs.get(image.sha256);
       if (!blob) throw new HttpProblem(404, 'content_missing', 'Not found', 'the image bytes are gone');
+      await recordAccess(deps.access, request, principalOf(request), [{ subjectId: image.ownerId, imageIds: [image.imageId] }], ['content']);
       return reply.type(image.contentType).header('content-length', blob.size).send(blob.data);
     },
   );
@@ -185,6 +193,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
       if (!blob) throw new HttpProblem(404, 'content_missing', 'Not found', 'the image bytes are gone');
       const faces = (await deps.query.faces(image.imageId, false, readAt(request.query.consistentWith))).map((f) => ({ ...f, descriptor: [] }));
       const png = await annotate(blob.data, { width: image.width, height: image.height, faces });
+      await recordAccess(deps.access, request, principalOf(request), [{ subjectId: image.ownerId, imageIds: [image.imageId] }], ['annotated']);
       return reply.type('image/png').header('cache-control', 'private, no-cache').send(png);
     },
   );

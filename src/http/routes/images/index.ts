@@ -20,6 +20,7 @@ export const imagesRouteGroup: RouteGroup = {
       ensureConsistent: s.ensureConsistent,
       currentModel: () => pipelineRef(config.workers.detector),
       uploads: { maxBytes: config.images.maxUploadBytes, maxPixels: config.images.maxPixels, budget: new PixelBudget(config.images.checkPixelsInFlight), waitMs: config.images.checkWaitMs },
+      access: s.accessLog,
       rateLimit: new UploadRateLimit(s.rt.redis, config.redisKeyPrefix, config.images.uploadsPerUserPerMinute, s.rt.logger),
     });
   },

@@ -1,0 +1,84 @@
+// The biometric access log (issue 16 item 5; EU AI Act Art. 12, 19, 26(6)): every read of biometric
+// content by someone other than its data subject is recorded, before the response leaves, as one
+// `BiometricDataAccessed` event per request (per delivered part for streams) in the log itself, so
+// the notary covers access records like every other fact.
+//
+// Streams: one per UTC day, `access-YYYY-MM-DD` (appended with expected revision `any`: a record
+// is a fact with no invariant to decide, and the day's records of concurrent requests go out as one
+// append, see src/commands/access/access-log.ts). The personal fields (who, whose, why) are sealed
+// under the day's `access_log` key (personal-data.ts); retention shreds that key once the day is
+// older than ACCESS_LOG_RETENTION_DAYS and records `AccessRecordsExpired` on `access-expiry-<day>`,
+// so the records stay as facts (type, time, route, fields, request id) with erased fields and the
+// tree over the sealed form is unchanged.
+
+import type { DomainEvent } from '../decider.js';
+import type { Erasable } from '../../privacy/declarations.js';
+import type { Role } from '../identity/roles.js';
+
+/** What of an image's biometric content a response held. */
+export const ACCESS_FIELDS = ['faces', 'landmarks', 'descriptors', 'content', 'annotated'] as const;
+export type AccessField = (typeof ACCESS_FIELDS)[number];
+
+/** The data subject (an image's owner) and which of their images were read. */
+export interface AccessedSubject {
+  subjectId: string;
+  imageIds: string[];
+}
+
+export interface Accessor {
+  id: string;
+  role: Role;
+}
+
+export interface BiometricDataAccessedData {
+  /** Sealed: who read. */
+  accessor: Erasable<Accessor>;
+  /** Sealed: whose data, which images. */
+  subjects: Erasable<AccessedSubject[]>;
+  /** Sealed: the purpose the caller gave (X-Access-Purpose / GraphQL accessPurpose), or null. */
+  purpose: Erasable<string | null>;
+  /** Clear: which fields, the route or GraphQL operation, and the request id (also metadata.correlationId). */
+  fields: AccessField[];
+  route: string;
+  requestId: string;
+  /** Clear: how many images the record names (a count, like ImageAnalyzed's faceCount). */
+  imageCount: number;
+}
+
+export type BiometricDataAccessed = DomainEvent<'BiometricDataAccessed', BiometricDataAccessedData>;
+
+/** The day's key was shredded by retention: its records' personal fields read as erased from now on. */
+export type AccessRecordsExpired = DomainEvent<'AccessRecordsExpired', { day: string; retentionDays: number; shreddedKeys: string[] }>;
+
+export type AccessEvent = BiometricDataAccessed | AccessRecordsExpired;
+
+export const ACCESS_STREAM_PREFIX = 'access-';
+export const ACCESS_EXPIRY_PREFIX = 'access-expiry-';
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The day's record stream. */
+export const accessStream = (day: string): string => `${ACCESS_STREAM_PREFIX}${day}`;
+export const accessExpiryStream = (day: string): string => `${ACCESS_EXPIRY_PREFIX}${day}`;
+
+/** The UTC day (YYYY-MM-DD) of an instant. */
+export const utcDayOf = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** The day of a record stream (`access-2026-12-02` → `2026-12-02`); undefined for any other stream. */
+export function dayOfAccessStream(stream: string): string | undefined {
+  if (!stream.startsWith(ACCESS_STREAM_PREFIX) || stream.startsWith(ACCESS_EXPIRY_PREFIX)) return undefined;
+  const day = stream.slice(ACCESS_STREAM_PREFIX.length);
+  return DAY.test(day) ? day : undefined;
+}
+
+/** Longest purpose text a caller may give. */
+export const MAX_PURPOSE_LENGTH = 200;
+/** Printable text: letters, digits, punctuation and spaces (no control characters, no line breaks). */
+const PURPOSE = /^[\p{L}\p{N}\p{P}\p{S} ]+$/u;
+
+/** A purpose as given, or why it is refused (null: acceptable). */
+export function purposeProblem(purpose: string): string | null {
+  if (purpose.trim().length === 0) return 'the access purpose is empty';
+  if (purpose.length > MAX_PURPOSE_LENGTH) return `the access purpose has more than ${MAX_PURPOSE_LENGTH} characters`;
+  if (!PURPOSE.test(purpose)) return 'the access purpose may hold only printable characters and spaces';
+  return null;
+}

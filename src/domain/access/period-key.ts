@@ -1,0 +1,22 @@
+// The key scope of a day of access records: a name-based UUID (v5) of the day, so the sealing
+// declaration (pure: from the stream name) and the retention task (which shreds it) name the same
+// key scope without any lookup. The scope is not a person: it only groups a day's records under one
+// key, so shredding it ends every record of that day at once.
+
+import { createHash } from 'node:crypto';
+
+const NAMESPACE = Buffer.from('9b1f6c0e2a7d4c58a3e6b0d4f1c2a7e9', 'hex');
+
+function uuidV5(name: string): string {
+  const b = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The key-store subject of a day's access records (`access_log` purpose). */
+export const accessPeriodSubject = (day: string): string => uuidV5(`access-log\n${day}`);
+
+/** The erasure id under which retention shreds a day's key (idempotent per day). */
+export const accessPeriodErasureId = (day: string): string => uuidV5(`access-log-expiry\n${day}`);

@@ -1,0 +1,80 @@
+// The access-records projection: BiometricDataAccessed → one row per subject of the record;
+// AccessRecordsExpired → the day's rows deleted. A record whose personal fields read as erased (its
+// day's key shredded: a replay after retention) adds nothing, so a rebuild equals the live table.
+
+import type pg from 'pg';
+import type { AccessEvent } from '../../domain/access/access-events.js';
+import { ACCESS_STREAM_PREFIX, dayOfAccessStream } from '../../domain/access/access-events.js';
+import { upcast } from '../../domain/upcast.js';
+import { positionToCursor } from '../../eventstore/position.js';
+import { isErased } from '../../privacy/declarations.js';
+import { jsonRows } from '../batch-sql.js';
+import type { Projection } from '../projection.js';
+import { accessRecordsTables } from './tables.js';
+
+interface AccessRow {
+  event_id: string;
+  subject_id: string;
+  accessor_id: string;
+  accessor_role: string;
+  image_ids: string[];
+  fields: string[];
+  route: string;
+  purpose?: string;
+  request_id: string;
+  at: string;
+  day: string;
+  position: string;
+}
+
+export const accessRecordsProjection: Projection = {
+  name: 'access-records',
+  // access-YYYY-MM-DD (records) and access-expiry-YYYY-MM-DD (expiries).
+  filter: { streamPrefixes: [ACCESS_STREAM_PREFIX] },
+  tables: accessRecordsTables,
+  async apply(tx: pg.ClientBase, events) {
+    let rows: AccessRow[] = [];
+    const flush = async () => {
+      if (rows.length === 0) return;
+      await tx.query(
+        `insert into access_records (event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position)
+         select event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position
+           from jsonb_to_recordset($1::jsonb) as r(event_id uuid, subject_id uuid, accessor_id uuid, accessor_role text, image_ids uuid[], fields text[],
+                                                  route text, purpose text, request_id text, at timestamptz, day date, position text)
+         on conflict do nothing`,
+        [jsonRows(rows)],
+      );
+      rows = [];
+    };
+    for (const recorded of events) {
+      const event = upcast(recorded) as AccessEvent;
+      if (event.type === 'AccessRecordsExpired') {
+        // Rows of the day written earlier in this batch first, then the delete.
+        await flush();
+        await tx.query('delete from access_records where day = $1::date', [event.data.day]);
+        continue;
+      }
+      if (event.type !== 'BiometricDataAccessed') continue;
+      const day = dayOfAccessStream(recorded.stream);
+      const { accessor, subjects, purpose } = event.data;
+      if (day === undefined || isErased(accessor) || isErased(subjects) || isErased(purpose)) continue;
+      for (const s of subjects) {
+        rows.push({
+          event_id: recorded.id,
+          subject_id: s.subjectId,
+          accessor_id: accessor.id,
+          accessor_role: accessor.role,
+          image_ids: s.imageIds,
+          fields: event.data.fields,
+          route: event.data.route,
+          ...(purpose === null ? {} : { purpose }),
+          request_id: event.data.requestId,
+          at: recorded.recordedAt.toISOString(),
+          day,
+          position: positionToCursor(recorded.position),
+        });
+      }
+    }
+    await flush();
+  },
+};
