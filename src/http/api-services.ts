@@ -18,6 +18,9 @@ import type { EventStore } from '../eventstore/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Privacy } from '../privacy/start-privacy.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
+import { AccessLog } from '../commands/access/access-log.js';
+import { AccessQuery } from '../queries/access/access-query.js';
+import { ImageOwners } from '../queries/access/image-owners.js';
 import { ReadCache, type CacheObserver } from '../queries/cache/read-cache.js';
 import { CachedAccounts } from '../queries/identity/cached-accounts.js';
 import { revocationMarks, REVOCATION_MARGIN_SECONDS } from '../queries/identity/revocation-marks.js';
@@ -69,6 +72,11 @@ export interface ApiServices {
   images: ImageService;
   imagesQuery: CachedImagesQuery;
   audit: AuditFeed;
+  /** The biometric access log: records reads of someone else's biometric data before they are served (issue 16). */
+  accessLog: AccessLog;
+  accessQuery: AccessQuery;
+  /** Image → owner (the data subject), for audit responses that show faces. */
+  imageOwners: ImageOwners;
   /** Releases what the services hold (the read cache's connection). */
   close(): void;
 }
@@ -112,6 +120,9 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     images: new ImageService(rt.eventStore, blobs),
     imagesQuery: new CachedImagesQuery(rt.pool, readCache, rt.eventStore.localData, rt.privacy.opener),
     audit: new AuditFeed(rt.eventStore),
+    accessLog: new AccessLog({ store: rt.eventStore, keys: rt.privacy.keys, logSelf: rt.config.accessLog.logSelf }),
+    accessQuery: new AccessQuery(rt.pool),
+    imageOwners: new ImageOwners(rt.eventStore),
     close: () => readCache?.close(),
   };
 }

@@ -2,6 +2,7 @@
 // rebuild/verify and the CLI iterate these lists instead of naming features.
 
 import type { EventFilter } from '../eventstore/types.js';
+import { accessRecordsProjection } from './access/access-records.js';
 import { sessionsProjection } from './identity/sessions.js';
 import { usersProjection } from './identity/users.js';
 import { analysisRequests } from './images/analysis-requests.js';
@@ -11,7 +12,7 @@ import type { Projection } from './projection.js';
 import type { Reactor } from './reactor.js';
 
 /** Every read model the projector role keeps up to date. */
-export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection];
+export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection, accessRecordsProjection];
 
 /** Every reactor (the worker role runs them: their jobs go to its queues). */
 export const reactors = [analysisRequests, erasureRequests] as const satisfies readonly Reactor<unknown>[];

@@ -12,7 +12,8 @@ import { boundedReadAllPage } from './0009_bounded_read_all_page.js';
 import { appendWithoutNotify } from './0011_append_without_notify.js';
 import { keyStore } from './0012_key_store.js';
 import { notarySchema } from './0013_notary.js';
+import { accessRecords } from './0014_access_records.js';
 import { filenameByReference } from './0015_filename_by_reference.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, filenameByReference];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, accessRecords, filenameByReference];
