@@ -111,6 +111,25 @@ describe('a lone append through the store (one statement, es.append_one_quiet wh
     expect(await written(s)).toEqual({ n: '3', rev: '2' });
   });
 
+  it('one event whose id is taken: a repeat at the current revision answers the original and leaves the stream row as it was', async () => {
+    const s = `q-one-repeat-${randomUUID()}`;
+    const e = ev();
+    const created = await store.append(s, [e], { expectedRevision: 'no_stream' });
+    const again = await store.append(s, [e], { expectedRevision: 0n });
+    expect(again.nextRevision).toBe(0n);
+    expect(comparePositions(again.position, created.position)).toBe(0);
+    expect(await written(s)).toEqual({ n: '1', rev: '0' });
+    expect((await store.append(s, [ev()], { expectedRevision: 0n })).nextRevision).toBe(1n);
+  });
+
+  it("one event, 'no_stream', its id taken by another stream: duplicate, and the stream is not created", async () => {
+    const id = randomUUID();
+    await store.append(`q-owner-${randomUUID()}`, [ev(id)], { expectedRevision: 'no_stream' });
+    const s = `q-one-dup-${randomUUID()}`;
+    await expect(store.append(s, [ev(id)], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventIdError);
+    expect(await written(s)).toEqual({ n: '0', rev: null });
+  });
+
   it('a wrong expected revision names the actual one and writes nothing', async () => {
     const s = `q-wrong-${randomUUID()}`;
     const missing = await store.append(s, [ev()], { expectedRevision: 3n }).catch((e: unknown) => e);
