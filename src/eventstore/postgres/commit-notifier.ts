@@ -4,18 +4,26 @@
 // One NOTIFY at a time; commits while it is in flight are covered by one more after it. The NOTIFY
 // is only a hint: subscribers read by position and poll (pollIntervalMs) when none comes, e.g. when
 // the process stops between a commit and its NOTIFY, so a lost one only delays them.
+// It goes out on the next turn of the event loop (setImmediate), after the appenders the commit
+// resolved have run: a writer's next append reaches the server before this NOTIFY instead of
+// waiting behind its socket write, and commits resolved in the same turn share one NOTIFY. It is a
+// plain `NOTIFY channel` (simple query protocol: one message, no bind), not `select pg_notify($1, $2)`.
 
 import type pg from 'pg';
 
 export class CommitNotifier {
   private running: Promise<void> | undefined;
   private again = false;
+  private readonly statement: string;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly channel: string,
+    channel: string,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid NOTIFY channel name '${channel}'`);
+    this.statement = `notify ${channel}`;
+  }
 
   /** Call after a commit that wrote events. */
   committed(): void {
@@ -23,9 +31,11 @@ export class CommitNotifier {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => {
-      this.running = undefined;
-    });
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.loop())
+      .finally(() => {
+        this.running = undefined;
+      });
   }
 
   /** Resolves once the notifications owed so far have been sent (or have failed). */
@@ -37,7 +47,7 @@ export class CommitNotifier {
     do {
       this.again = false;
       try {
-        await this.pool.query({ name: 'es_notify_committed', text: 'select pg_notify($1, $2)', values: [this.channel, ''] });
+        await this.pool.query(this.statement);
       } catch (err) {
         this.onError(err as Error);
       }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateEventIdError, WrongExpectedRevisionError, comparePositions, type NewEvent } from '../../../src/eventstore/index.js';
+import { CommitNotifier } from '../../../src/eventstore/postgres/commit-notifier.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 import { take } from './contract.js';
@@ -71,6 +72,34 @@ describe('appends without a NOTIFY in their transaction', () => {
       expect(payloads[1]).toBe('');
       expect((await got).map((x) => x.stream)).toEqual([stream]);
       await sub.close();
+    } finally {
+      await listener.end();
+    }
+  });
+});
+
+describe('CommitNotifier', () => {
+  it('commits reported in one turn of the event loop share one NOTIFY, sent after that turn', async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      let marked: () => void = () => undefined;
+      const marker = new Promise<void>((resolve) => (marked = resolve));
+      listener.on('notification', (n) => {
+        if (n.channel !== 'cn_test') return;
+        payloads.push(n.payload ?? '');
+        if (n.payload === 'marker') marked();
+      });
+      await listener.query('listen cn_test');
+      const notifier = new CommitNotifier(db.pool, 'cn_test', (err) => {
+        throw err;
+      });
+      for (let i = 0; i < 5; i++) notifier.committed();
+      await notifier.idle();
+      await db.pool.query("select pg_notify('cn_test', 'marker')");
+      await marker;
+      expect(payloads).toEqual(['', 'marker']);
     } finally {
       await listener.end();
     }
