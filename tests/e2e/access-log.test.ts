@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/commands/access/access-log.js';
-import { accessStream, utcDayOf } from '../../src/domain/access/access-events.js';
-import { positionToCursor } from '../../src/eventstore/position.js';
+import { accessDayPrefix, utcDayOf } from '../../src/domain/access/access-events.js';
+import { comparePositions, positionToCursor } from '../../src/eventstore/position.js';
+import { eventually } from '../../support/eventually.js';
 import type { Position, RecordedEvent } from '../../src/eventstore/types.js';
 import { runAccessLogRetention } from '../../src/workers/access/access-log-retention.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -43,10 +44,25 @@ async function upload(token: string): Promise<string> {
   return ((await res.json()) as { imageId: string }).imageId;
 }
 
-/** Every access record of a request id (today's stream, opened). */
+/**
+ * A position every append committed so far is visible at: a marker appended now, once readers see
+ * it (PostgreSQL readers see a commit only when every older transaction has ended, so a record
+ * committed before the response may still be behind the head for a moment).
+ */
+async function visibleHead(): Promise<string> {
+  const { position } = await t.runtime.eventStore.append(`test-marker-${randomUUID()}`, [{ type: 'Marker', data: {} }]);
+  await eventually(async () => {
+    const head = await t.runtime.eventStore.headPosition();
+    return head !== undefined && comparePositions(head, position) >= 0;
+  }, 'the marker is visible');
+  return positionToCursor(position);
+}
+
+/** Every access record of a request id (today's streams, opened). */
 async function recordsOf(requestId: string): Promise<RecordedEvent[]> {
+  await visibleHead();
   const out: RecordedEvent[] = [];
-  for await (const e of t.runtime.eventStore.readStream(accessStream(utcDayOf(new Date())))) if ((e.data as { requestId?: string }).requestId === requestId) out.push(e);
+  for await (const e of t.runtime.eventStore.readAll({ filter: { streamPrefixes: [accessDayPrefix(utcDayOf(new Date()))] } })) if ((e.data as { requestId?: string }).requestId === requestId) out.push(e);
   return out;
 }
 
@@ -254,7 +270,7 @@ describe('reading the access log', () => {
   it('/v1/audit/access pages through every record of a subject exactly once, filters by accessor and time; /v1/me/access shows the subject who read', async () => {
     const mine = Array.from({ length: 5 }, rid);
     for (const id of mine) expect((await get(`/v1/images/${image}?consistentWith=${positionToCursor(head)}`, auditor.token, id)).status).toBe(200);
-    const at = positionToCursor((await t.runtime.eventStore.headPosition())!);
+    const at = await visibleHead();
 
     const all: Page['items'] = [];
     let cursor: string | null = null;
@@ -309,7 +325,7 @@ describe('retention', () => {
     await oldLog.record({ accessor: { id: auditor.userId, role: 'auditor' }, subjects: [{ subjectId: alice.userId, imageIds: [image] }], fields: ['faces'], route: 'GET /v1/images/:imageId', purpose: 'old case', requestId: oldId });
     const recent = rid();
     expect((await get(`/v1/images/${image}?consistentWith=${positionToCursor(head)}`, auditor.token, recent)).status).toBe(200);
-    const before = positionToCursor((await t.runtime.eventStore.headPosition())!);
+    const before = await visibleHead();
     const listed = async (at: string) =>
       (await call<Page>(t.baseUrl, 'GET', `/v1/audit/access?subject=${alice.userId}&limit=200&consistentWith=${at}`, { token: auditor.token })).body.items.map((r) => r.requestId);
     const listedBefore = await listed(before);
@@ -318,14 +334,14 @@ describe('retention', () => {
 
     const run = await runAccessLogRetention({ pool: t.runtime.pool, store: t.runtime.eventStore, keys: t.runtime.privacy.keys, retentionDays: 183 });
     expect(run).toEqual({ skipped: 0, expired: 1, keys: 1 });
-    const after = positionToCursor((await t.runtime.eventStore.headPosition())!);
+    const after = await visibleHead();
     const ids = await listed(after);
     expect(ids).not.toContain(oldId);
     expect(ids).toContain(recent);
 
     // The old record is still in the log: clear fields kept, personal fields erased.
     const old: RecordedEvent[] = [];
-    for await (const e of t.runtime.eventStore.readStream(accessStream(oldDay))) old.push(e);
+    for await (const e of t.runtime.eventStore.readAll({ filter: { streamPrefixes: [accessDayPrefix(oldDay)] } })) old.push(e);
     expect(old).toHaveLength(1);
     expect(old[0]!.data).toEqual({ accessor: { $erased: true }, subjects: { $erased: true }, purpose: { $erased: true }, fields: ['faces'], route: 'GET /v1/images/:imageId', requestId: oldId, imageCount: 1 });
     const expiry: RecordedEvent[] = [];

@@ -4,19 +4,21 @@
 // log does not hold (a crash after the append leaves a record of a response that was never sent,
 // never the reverse). A failed append rejects with AccessLogUnavailableError: the request fails.
 //
-// Batching: the records of concurrent requests for the same day go out as ONE append to the day's
-// stream (`access-YYYY-MM-DD`, expected revision `any`: there is no state to decide over). While an
-// append is in flight, new records queue; when it returns, everything queued (up to `maxBatch`
-// records and a byte budget under the store's append limit) goes out in the next one. A lone
-// request waits for nobody (no timer), so batching costs latency only under load, where it is one
-// append round trip at most. The PostgreSQL adapter's own batcher takes one append per stream per
-// transaction, so without this one a day's records would be written one round trip each.
+// Batching: the records of concurrent requests for the same day go out as ONE append per shard
+// stream (`access-YYYY-MM-DD-<n>`, ACCESS_SHARDS of them, expected revision `any`: there is no
+// state to decide over). Each shard has at most one append in flight; a record goes to a free shard
+// at once, or queues while every shard is busy, and a shard that returns takes everything queued
+// (up to `maxBatch` records and a byte budget under the store's append limit) in its next append.
+// A lone request waits for nobody (no timer), so batching costs latency only under load, where it
+// is one append round trip at most. The PostgreSQL adapter's own batcher takes one append per
+// stream per transaction (and two transactions in flight), so one stream per day would write a
+// day's records one round trip at a time; the shards let its batches carry several at once.
 //
 // The day's `access_log` key is ensured before its first append (the sealing store seals the
 // personal fields under it and never creates keys itself), once per day per process.
 
 import type { AccessedSubject, AccessField, Accessor, BiometricDataAccessedData } from '../../domain/access/access-events.js';
-import { accessStream, utcDayOf } from '../../domain/access/access-events.js';
+import { ACCESS_SHARDS, accessStream, utcDayOf } from '../../domain/access/access-events.js';
 import { accessPeriodSubject } from '../../domain/access/period-key.js';
 import type { EventStore, NewEvent } from '../../eventstore/types.js';
 import type { KeyStore } from '../../privacy/key-store.js';
@@ -64,7 +66,8 @@ interface Pending {
 
 interface DayQueue {
   queue: Pending[];
-  flushing: boolean;
+  /** Shards with an append in flight. */
+  busy: boolean[];
 }
 
 /** The subjects of a read, merged per subject and without repeated images; the accessor's own unless logSelf. */
@@ -123,22 +126,23 @@ export class AccessLog {
 
   private enqueue(day: string, event: NewEvent, bytes: number): Promise<void> {
     let q = this.days.get(day);
-    if (!q) this.days.set(day, (q = { queue: [], flushing: false }));
+    if (!q) this.days.set(day, (q = { queue: [], busy: new Array<boolean>(ACCESS_SHARDS).fill(false) }));
     const dayQueue = q;
     return new Promise<void>((resolve, reject) => {
       dayQueue.queue.push({ event, bytes, resolve, reject });
-      if (!dayQueue.flushing) void this.flush(day, dayQueue);
+      const free = dayQueue.busy.indexOf(false);
+      if (free >= 0) void this.flush(day, dayQueue, free);
     });
   }
 
-  private async flush(day: string, q: DayQueue): Promise<void> {
-    q.flushing = true;
+  private async flush(day: string, q: DayQueue, shard: number): Promise<void> {
+    q.busy[shard] = true;
     try {
       while (q.queue.length > 0) {
         const batch = this.take(q);
         try {
           await this.ensureKey(day);
-          await this.deps.store.append(accessStream(day), batch.map((p) => p.event), { expectedRevision: 'any' });
+          await this.deps.store.append(accessStream(day, shard), batch.map((p) => p.event), { expectedRevision: 'any' });
           for (const p of batch) p.resolve();
         } catch (err) {
           const failure = new AccessLogUnavailableError(err);
@@ -146,9 +150,9 @@ export class AccessLog {
         }
       }
     } finally {
-      q.flushing = false;
-      // A day's queue is dropped once drained (the next day gets its own).
-      if (q.queue.length === 0 && this.days.get(day) === q) this.days.delete(day);
+      q.busy[shard] = false;
+      // A day's queue is dropped once drained and idle (the next day gets its own).
+      if (q.queue.length === 0 && !q.busy.includes(true) && this.days.get(day) === q) this.days.delete(day);
     }
   }
 

@@ -3,9 +3,10 @@
 // `BiometricDataAccessed` event per request (per delivered part for streams) in the log itself, so
 // the notary covers access records like every other fact.
 //
-// Streams: one per UTC day, `access-YYYY-MM-DD` (appended with expected revision `any`: a record
-// is a fact with no invariant to decide, and the day's records of concurrent requests go out as one
-// append, see src/commands/access/access-log.ts). The personal fields (who, whose, why) are sealed
+// Streams: a few per UTC day, `access-YYYY-MM-DD-<shard>` (appended with expected revision `any`:
+// a record is a fact with no invariant to decide; the day's records of concurrent requests go out as
+// one append per shard, and the shards let several appends be in flight at once, see
+// src/commands/access/access-log.ts). The personal fields (who, whose, why) are sealed
 // under the day's `access_log` key (personal-data.ts); retention shreds that key once the day is
 // older than ACCESS_LOG_RETENTION_DAYS and records `AccessRecordsExpired` on `access-expiry-<day>`,
 // so the records stay as facts (type, time, route, fields, request id) with erased fields and the
@@ -54,20 +55,24 @@ export type AccessEvent = BiometricDataAccessed | AccessRecordsExpired;
 
 export const ACCESS_STREAM_PREFIX = 'access-';
 export const ACCESS_EXPIRY_PREFIX = 'access-expiry-';
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_STREAM = /^(\d{4}-\d{2}-\d{2})-(\d{1,2})$/;
 
-/** The day's record stream. */
-export const accessStream = (day: string): string => `${ACCESS_STREAM_PREFIX}${day}`;
+/** Record streams per day: appends to different shards may be in flight together. */
+export const ACCESS_SHARDS = 4;
+
+/** One of the day's record streams. */
+export const accessStream = (day: string, shard: number): string => `${ACCESS_STREAM_PREFIX}${day}-${shard}`;
+/** The prefix of every record stream of a day (an EventFilter stream prefix). */
+export const accessDayPrefix = (day: string): string => `${ACCESS_STREAM_PREFIX}${day}-`;
 export const accessExpiryStream = (day: string): string => `${ACCESS_EXPIRY_PREFIX}${day}`;
 
 /** The UTC day (YYYY-MM-DD) of an instant. */
 export const utcDayOf = (at: Date): string => at.toISOString().slice(0, 10);
 
-/** The day of a record stream (`access-2026-12-02` → `2026-12-02`); undefined for any other stream. */
+/** The day of a record stream (`access-2026-12-02-1` → `2026-12-02`); undefined for any other stream. */
 export function dayOfAccessStream(stream: string): string | undefined {
   if (!stream.startsWith(ACCESS_STREAM_PREFIX) || stream.startsWith(ACCESS_EXPIRY_PREFIX)) return undefined;
-  const day = stream.slice(ACCESS_STREAM_PREFIX.length);
-  return DAY.test(day) ? day : undefined;
+  return DAY_STREAM.exec(stream.slice(ACCESS_STREAM_PREFIX.length))?.[1];
 }
 
 /** Longest purpose text a caller may give. */

@@ -11,7 +11,7 @@ export const accessPersonalData: PersonalDataDeclaration = {
     fields: ['accessor', 'subjects', 'purpose'],
     key: (stream) => {
       const day = dayOfAccessStream(stream);
-      if (day === undefined) throw new Error(`BiometricDataAccessed belongs in an access-YYYY-MM-DD stream, not '${stream}'`);
+      if (day === undefined) throw new Error(`BiometricDataAccessed belongs in an access-YYYY-MM-DD-<shard> stream, not '${stream}'`);
       return { purpose: 'access_log', subjectId: accessPeriodSubject(day) };
     },
   },
