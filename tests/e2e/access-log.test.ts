@@ -227,6 +227,29 @@ describe('every biometric read path by a non-subject records exactly one access 
     });
   }
 
+  it('GET /v1/audit/live: the frame with faces is sent only after its access record (one per frame)', async () => {
+    // From just before the analysis: the first frame is the ImageAnalyzed with faces.
+    let before: string | undefined;
+    for await (const e of t.runtime.eventStore.readStream(`image-${image}`)) if (e.type !== 'ImageAnalyzed') before = positionToCursor(e.position);
+    const id = rid();
+    const abort = new AbortController();
+    const res = await fetch(`${t.baseUrl}/v1/audit/live?after=${before}`, { headers: { authorization: `Bearer ${auditor.token}`, ...headers(id) }, signal: abort.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!/event: ImageAnalyzed\ndata: [^\n]*landmarks/.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toMatch(/event: ImageAnalyzed/);
+    const records = await recordsOf(id);
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    expect(records[0]!.data).toMatchObject({ accessor: { id: auditor.userId, role: 'auditor' }, subjects: [{ subjectId: alice.userId, imageIds: [image] }], route: 'GET /v1/audit/live', requestId: id });
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+
   it('the purpose given in X-Access-Purpose is recorded; a bad one is 400 and records nothing', async () => {
     const id = rid();
     expect((await get(`/v1/images/${image}?consistentWith=${positionToCursor(head)}`, auditor.token, id, 'case review 42')).status).toBe(200);
