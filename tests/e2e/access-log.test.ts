@@ -235,7 +235,7 @@ describe('every biometric read path by a non-subject records exactly one access 
     const abort = new AbortController();
     const res = await fetch(`${t.baseUrl}/v1/audit/live?after=${before}`, { headers: { authorization: `Bearer ${auditor.token}`, ...headers(id) }, signal: abort.signal });
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     let text = '';
     while (!/event: ImageAnalyzed\ndata: [^\n]*landmarks/.test(text)) {
       const { value, done } = await reader.read();
