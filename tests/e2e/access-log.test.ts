@@ -216,8 +216,8 @@ describe('every biometric read path by a non-subject records exactly one access 
         const records = await recordsOf(id);
         expect(records, `${c.name} by ${role}`).toHaveLength(1);
         expect(records[0]!.data).toMatchObject({ accessor: { id: who.userId, role }, subjects: [{ subjectId: alice.userId, imageIds: [image] }], fields: c.fields, route: c.route, requestId: id, imageCount: 1 });
-        // Who read is sealed, not in the clear metadata.
-        expect(records[0]!.metadata.actor).toBeUndefined();
+        // Who read is sealed; the clear metadata names only the recorder.
+        expect(records[0]!.metadata.actor).toEqual({ id: 'access-log', kind: 'system' });
       }
       const own = rid();
       if (!c.route.includes('audit')) {

@@ -36,6 +36,9 @@ export interface AccessRequest {
   requestId: string;
 }
 
+/** The recorder named as every access record's actor (the reader is in the sealed `accessor`). */
+export const ACCESS_LOG_ACTOR = { id: 'access-log', kind: 'system' as const };
+
 export class AccessLogUnavailableError extends Error {
   readonly code = 'access_log_unavailable';
   constructor(cause: unknown) {
@@ -118,8 +121,9 @@ export class AccessLog {
       requestId: req.requestId,
       imageCount,
     };
-    // No actor in the metadata: who read is a sealed field, erased with the day's key.
-    const event: NewEvent = { type: 'BiometricDataAccessed', data, metadata: { correlationId: req.requestId, schemaVersion: SCHEMA_VERSION } };
+    // The actor in the clear metadata is the access log itself (every event names its actor): who
+    // read is a sealed field, erased with the day's key, and must not outlive it in the clear.
+    const event: NewEvent = { type: 'BiometricDataAccessed', data, metadata: { correlationId: req.requestId, causationId: req.requestId, actor: ACCESS_LOG_ACTOR, schemaVersion: SCHEMA_VERSION } };
     await this.enqueue(utcDayOf(this.now()), event, JSON.stringify(data).length + 200);
     return { recorded: true };
   }
