@@ -6,7 +6,9 @@
 // facts with erased fields; /v1/me/access and /v1/audit/access page and filter.
 
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'graphql-ws';
 import sharp from 'sharp';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLog } from '../../src/commands/access/access-log.js';
 import { accessDayPrefix, utcDayOf } from '../../src/domain/access/access-events.js';
@@ -248,6 +250,31 @@ describe('every biometric read path by a non-subject records exactly one access 
     expect(records[0]!.data).toMatchObject({ accessor: { id: auditor.userId, role: 'auditor' }, subjects: [{ subjectId: alice.userId, imageIds: [image] }], route: 'GET /v1/audit/live', requestId: id });
     abort.abort();
     await reader.cancel().catch(() => undefined);
+  });
+
+  it('GraphQL subscription imageUpdated { faces }: its message with faces is recorded first (one per message); the owner\'s is not', async () => {
+    const records = async () => {
+      await visibleHead();
+      const out: RecordedEvent[] = [];
+      for await (const e of t.runtime.eventStore.readAll({ filter: { streamPrefixes: [accessDayPrefix(utcDayOf(new Date()))] } })) if ((e.data as { route?: string }).route?.startsWith('graphql subscription')) out.push(e);
+      return out;
+    };
+    const before = (await records()).length;
+    for (const [token, expected] of [
+      [alice.token, 0],
+      [auditor.token, 1],
+    ] as const) {
+      const c = createClient({ url: `${t.baseUrl.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${token}` } });
+      const it = c.iterate<{ imageUpdated: { id: string; faces: { score: number }[] } }>({ query: `subscription { imageUpdated(id: "${image}", consistentWith: "${positionToCursor(head)}") { id faces { score landmarks { x y } } } }` });
+      const first = await it.next();
+      expect(first.done).toBe(false);
+      expect((first.value as { data: { imageUpdated: { faces: unknown[] } } }).data.imageUpdated.faces).toHaveLength(2);
+      await it.return?.();
+      await c.dispose();
+      const now = await records();
+      expect(now.length - before).toBe(expected);
+      if (expected === 1) expect(now.at(-1)!.data).toMatchObject({ accessor: { id: auditor.userId, role: 'auditor' }, subjects: [{ subjectId: alice.userId, imageIds: [image] }], fields: ['faces', 'landmarks'], route: 'graphql subscription Image.faces' });
+    }
   });
 
   it('the purpose given in X-Access-Purpose is recorded; a bad one is 400 and records nothing', async () => {
