@@ -3,11 +3,13 @@
 // side with Emmett PostgreSQL and a single durable insert per commit (bench/eventstore-peers.ts),
 // in interleaved rounds so a noisy machine hits every row alike; then readAll throughput over 100k
 // events. `--rounds=N` (default 3, quick 2), `--seconds=S` per run (default 4, quick 2),
-// `--in-flight=N` the store's append batches in flight (default: the store's).
+// `--in-flight=N` the store's append batches in flight (default: the store's). `--cpu`: the CPU
+// of a lone append against the floor instead (bench/eventstore-cpu.ts), for a busy machine.
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PostgresEventStore } from '../src/eventstore/postgres/postgres-event-store.js';
+import { runCpu } from './eventstore-cpu.js';
 import { appendBatchAppender, emmettAppender, singleInsertAppender, type Appender, type AppendOnce } from './eventstore-peers.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchDatabase, percentile } from './support.js';
@@ -50,6 +52,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const range = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
 
 export async function run(flags: string[]): Promise<void> {
+  if (flags.includes('--cpu')) return runCpu(flags, flagValue);
   const quick = flags.includes('--quick');
   const seconds = flagValue(flags, '--seconds') ?? (quick ? 2 : 4);
   const rounds = flagValue(flags, '--rounds') ?? (quick ? 2 : 3);
