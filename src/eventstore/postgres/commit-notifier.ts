@@ -6,14 +6,23 @@
 // the process stops between a commit and its NOTIFY, so a lost one only delays them.
 // It goes out on the next turn of the event loop (setImmediate), after the appenders the commit
 // resolved have run: a writer's next append reaches the server before this NOTIFY instead of
-// waiting behind its socket write, and commits resolved in the same turn share one NOTIFY. It is a
-// plain `NOTIFY channel` (simple query protocol: one message, no bind), not `select pg_notify($1, $2)`.
+// waiting behind its socket write, and commits resolved in the same turn share one NOTIFY. While
+// commits keep coming, NOTIFYs are at least NOTIFY_MIN_GAP_MS apart (a lone writer commits every
+// 0.3–0.5 ms; a NOTIFY per commit cost it about 30 µs of server and 20–40 µs of Node CPU per
+// append). The first commit after a pause is notified at once, so a waiting subscriber wakes at
+// most that much later, and every commit is still followed by a NOTIFY sent after it.
+// It is a plain `NOTIFY channel` (simple query protocol: one message, no bind), not
+// `select pg_notify($1, $2)`.
 
 import type pg from 'pg';
 
+/** The least time between two NOTIFYs while commits keep coming (the first after a pause: at once). */
+export const NOTIFY_MIN_GAP_MS = 1;
+
 export class CommitNotifier {
   private running: Promise<void> | undefined;
-  private again = false;
+  private owed = false;
+  private lastSent = Number.NEGATIVE_INFINITY;
   private readonly statement: string;
 
   constructor(
@@ -27,15 +36,10 @@ export class CommitNotifier {
 
   /** Call after a commit that wrote events. */
   committed(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.loop())
-      .finally(() => {
-        this.running = undefined;
-      });
+    this.owed = true;
+    this.running ??= this.loop().finally(() => {
+      this.running = undefined;
+    });
   }
 
   /** Resolves once the notifications owed so far have been sent (or have failed). */
@@ -44,13 +48,17 @@ export class CommitNotifier {
   }
 
   private async loop(): Promise<void> {
-    do {
-      this.again = false;
+    while (this.owed) {
+      const wait = this.lastSent + NOTIFY_MIN_GAP_MS - performance.now();
+      await new Promise((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
+      // Commits reported from here on need a NOTIFY sent after them: the next round.
+      this.owed = false;
+      this.lastSent = performance.now();
       try {
         await this.pool.query(this.statement);
       } catch (err) {
         this.onError(err as Error);
       }
-    } while (this.again);
+    }
   }
 }

@@ -104,6 +104,33 @@ describe('CommitNotifier', () => {
       await listener.end();
     }
   });
+  it('a commit right after a NOTIFY (within the least gap) gets one of its own, later, not none', async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const payloads: string[] = [];
+      let marked: () => void = () => undefined;
+      const marker = new Promise<void>((resolve) => (marked = resolve));
+      listener.on('notification', (n) => {
+        if (n.channel !== 'cn_gap') return;
+        payloads.push(n.payload ?? '');
+        if (n.payload === 'marker') marked();
+      });
+      await listener.query('listen cn_gap');
+      const notifier = new CommitNotifier(db.pool, 'cn_gap', (err) => {
+        throw err;
+      });
+      notifier.committed();
+      await notifier.idle();
+      notifier.committed();
+      await notifier.idle();
+      await db.pool.query("select pg_notify('cn_gap', 'marker')");
+      await marker;
+      expect(payloads).toEqual(['', '', 'marker']);
+    } finally {
+      await listener.end();
+    }
+  });
 });
 
 describe('a lone append through the store (one statement, es.append_one_quiet when it cannot decide)', () => {
