@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   'projections:verify': () => import('./cli/projections-verify.js'),
   'projections:status': () => import('./cli/projections-status.js'),
   'privacy:rewrap': () => import('./cli/privacy-rewrap.js'),
+  'audit:verify': () => import('./cli/audit-verify.js'),
 };
 
 function usage(): string {
