@@ -11,6 +11,7 @@ const suites: Record<string, Suite> = {
   'upload-burst': () => import('./upload-burst.js'),
   replay: () => import('./replay.js'),
   reads: () => import('./reads.js'),
+  notary: () => import('./notary.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

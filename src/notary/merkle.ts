@@ -5,22 +5,28 @@
 // Sizes and indexes are plain numbers (< 2^53); no bitwise operators on them, so trees past 2^31
 // leaves behave the same.
 
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export type Hash = Buffer;
 
 export const HASH_BYTES = 32;
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+// One-shot crypto.hash over one buffer is about a third cheaper than createHash().update()… per node.
+const nodeInput = Buffer.alloc(1 + 2 * HASH_BYTES, 0x01);
 
 /** SHA-256(0x00 || canonical). */
 export function leafHash(canonical: Uint8Array): Hash {
-  return createHash('sha256').update(LEAF_PREFIX).update(canonical).digest();
+  const input = Buffer.allocUnsafe(canonical.length + 1);
+  input[0] = 0x00;
+  input.set(canonical, 1);
+  return hash('sha256', input, 'buffer');
 }
 
 /** SHA-256(0x01 || left || right). */
 export function nodeHash(left: Hash, right: Hash): Hash {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) return createHash('sha256').update(Buffer.from([0x01])).update(left).update(right).digest();
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 1 + HASH_BYTES);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 /** MTH of the empty tree: SHA-256 of the empty string. */

@@ -14,8 +14,8 @@
 // not verified: no checkpoint covers them.
 
 import { createPublicKey, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { canonicalEvent, type CanonicalInput } from './canonical.js';
-import { type Hash, HASH_BYTES, MerkleBuilder, leafHash } from './merkle.js';
+import { eventLeafHash, type CanonicalInput } from './canonical.js';
+import { type Hash, HASH_BYTES, MerkleBuilder } from './merkle.js';
 
 export const CHECKPOINT_TYP = 'facetrail-checkpoint+jws';
 
@@ -272,7 +272,7 @@ export async function verifyLog(log: AsyncIterable<LogEntry> | Iterable<LogEntry
     }
     let leaf: Hash;
     try {
-      leaf = leafHash(canonicalEvent(entry.event));
+      leaf = eventLeafHash(entry.event);
     } catch (err) {
       return failure('bad_input', `event has no canonical form: ${(err as Error).message}`, describe(ordinal, entry));
     }

@@ -1,7 +1,8 @@
 // canonicalEvent / canonicalJson: RFC 8785 (JCS) as the notary hashes it.
 
 import { describe, expect, it } from 'vitest';
-import { CanonicalFormError, canonicalEvent, canonicalJson } from '../../../src/notary/canonical.js';
+import { CanonicalFormError, canonicalEvent, canonicalJson, eventLeafHash } from '../../../src/notary/canonical.js';
+import { leafHash } from '../../../src/notary/merkle.js';
 import type { RecordedEvent } from '../../../src/eventstore/types.js';
 
 function event(data: unknown, metadata: Record<string, unknown> = { correlationId: 'c', actor: { id: 'u', role: 'user' } }): RecordedEvent {
@@ -83,6 +84,13 @@ describe('canonicalEvent', () => {
     expect(canonicalEvent({ ...event({ a: 1 }), revision: 4n }).equals(base)).toBe(false);
     expect(canonicalEvent({ ...event({ a: 1 }), recordedAt: new Date('2026-12-02T08:00:00.124Z') }).equals(base)).toBe(false);
     expect(canonicalEvent(event({ a: 1 }, { correlationId: 'd' })).equals(base)).toBe(false);
+  });
+
+  it('eventLeafHash is leafHash(canonicalEvent) (the reused buffer grows for a large event)', () => {
+    for (const data of [{}, { s: 'é€😀"\\' }, { big: 'x'.repeat(100_000) }, { ü: 'ä'.repeat(30_000) }, { a: 1 }]) {
+      const e = event(data);
+      expect(eventLeafHash(e).equals(leafHash(canonicalEvent(e)))).toBe(true);
+    }
   });
 
   it('refuses a revision that is not a decimal integer', () => {
