@@ -16,10 +16,10 @@ import { loadSigningKeys } from '../auth/keys.js';
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
 import { createEventStore } from '../eventstore/create-event-store.js';
-import { positionToCursor } from '../eventstore/position.js';
-import type { EventStore, RecordedEvent } from '../eventstore/types.js';
+import type { EventStore } from '../eventstore/types.js';
 import { readExportFile } from '../notary/export-lines.js';
-import { type CheckpointJson, type LogEntry, type Progress, type VerifyResult, verifyLog } from '../notary/verify-log.js';
+import { storedLog } from '../notary/stored-log.js';
+import { type CheckpointJson, type Progress, type VerifyResult, verifyLog } from '../notary/verify-log.js';
 
 export const summary = 'check the log against the signed Merkle checkpoints: audit:verify [--jwks f] | --export log.ndjson --checkpoint cp.json [--jwks f]';
 
@@ -120,7 +120,7 @@ export async function execute(args: string[], io: AuditVerifyIo): Promise<number
         const checkpoints = await storedCheckpoints(db.pool);
         const { rows } = await db.pool.query<{ size: string }>('select coalesce(max(tree_index) + 1, 0)::text as size from notary.leaves');
         const expectedTreeSize = Number(rows[0]?.size ?? '0');
-        result = await verifyLog(onlineLog(db.store, db.pool), { checkpoints, jwks: keys, expectedTreeSize, onProgress: progressBar(io) });
+        result = await verifyLog(storedLog(db.store, db.pool), { checkpoints, jwks: keys, expectedTreeSize, onProgress: progressBar(io) });
       } finally {
         await db.close();
       }
@@ -174,28 +174,4 @@ async function storedCheckpoints(pool: pg.Pool): Promise<CheckpointJson[]> {
     'select tree_size::text, root_hash, position, signed_at, kid, jws from notary.checkpoints order by tree_size',
   );
   return rows.map((r) => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash.toString('base64url'), position: r.position, signedAt: r.signed_at.toISOString(), kid: r.kid, jws: r.jws }));
-}
-
-const JOIN_CHUNK = 2_000;
-
-/** The raw log in global order with each event's leaf (tree index, recorded hash) from notary.leaves. */
-async function* onlineLog(store: EventStore, pool: pg.Pool): AsyncGenerator<LogEntry> {
-  let chunk: RecordedEvent[] = [];
-  const flush = async function* (): AsyncGenerator<LogEntry> {
-    const { rows } = await pool.query<{ event_id: string; tree_index: string; leaf_hash: Buffer }>(
-      'select event_id::text, tree_index::text, leaf_hash from notary.leaves where event_id = any($1::uuid[])',
-      [chunk.map((e) => e.id)],
-    );
-    const byId = new Map(rows.map((r) => [r.event_id, r]));
-    for (const e of chunk) {
-      const leaf = byId.get(e.id);
-      yield { position: positionToCursor(e.position), treeIndex: leaf ? Number(leaf.tree_index) : undefined, recordedLeaf: leaf?.leaf_hash, event: e };
-    }
-    chunk = [];
-  };
-  for await (const e of store.readAll({})) {
-    chunk.push(e);
-    if (chunk.length >= JOIN_CHUNK) yield* flush();
-  }
-  if (chunk.length > 0) yield* flush();
 }

@@ -14,6 +14,7 @@ import { positionToCursor } from '../../../src/eventstore/position.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { canonicalEvent } from '../../../src/notary/canonical.js';
 import { MerkleBuilder, leafHash } from '../../../src/notary/merkle.js';
+import { storedExportLine, storedLog } from '../../../src/notary/stored-log.js';
 import { CHECKPOINT_TYP } from '../../../src/notary/verify-log.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
 
@@ -148,8 +149,15 @@ describe('audit:verify online', () => {
 
 describe('audit:verify --export (offline)', () => {
   async function exportOf(): Promise<{ lines: Record<string, unknown>[]; cpFiles: string[] }> {
-    const { events, cps } = await notarisedLog();
-    const lines = events.map((e, i) => ({ treeIndex: i, position: positionToCursor(e.position), id: e.id, stream: e.stream, revision: e.revision.toString(), type: e.type, recordedAt: e.recordedAt.toISOString(), data: e.data, metadata: e.metadata }));
+    const { db, cps } = await notarisedLog();
+    // The lines GET /v1/audit/export.ndjson?form=stored serves (src/notary/stored-log.ts), less the
+    // recorded leaf hashes (so an edit is caught by the checkpoint's root, not the leaf).
+    const store = new PostgresEventStore(db.pool, { url: db.url, pollIntervalMs: 50 });
+    const lines: Record<string, unknown>[] = [];
+    for await (const s of storedLog(store, db.pool)) lines.push({ ...(JSON.parse(storedExportLine(s)) as Record<string, unknown>), leafHash: undefined });
+    await store.close();
+    expect(lines).toHaveLength(N);
+    expect(lines.every((l, i) => l['treeIndex'] === i)).toBe(true);
     const cpFiles = cps.map((cp) => {
       const p = join(dir, `cp-${cp.treeSize}-${randomUUID()}.json`);
       writeFileSync(p, JSON.stringify(cp));
@@ -168,6 +176,8 @@ describe('audit:verify --export (offline)', () => {
   it('passes a clean export and names the first bad event of a tampered one', async () => {
     const { lines, cpFiles } = await exportOf();
     expect(await offline(lines, cpFiles)).toMatchObject({ code: 0 });
+    const tailed = [...lines, { ...lines[0]!, treeIndex: undefined, id: randomUUID(), revision: '99' }];
+    expect(await offline(tailed, cpFiles)).toMatchObject({ code: 0, out: expect.stringContaining('1 events at the end not notarised yet') as unknown });
     const edited = lines.map((l, i) => (i === 30 ? { ...l, data: { n: 0 } } : l));
     expect((await offline(edited, cpFiles)).out).toMatch(/^FAIL root_mismatch at position 20, tree index 20, .*\[20, 40\)/);
     expect((await offline(lines.filter((_, i) => i !== 5), cpFiles)).out).toMatch(/^FAIL index_gap at position 5, tree index 5/);

@@ -21,6 +21,8 @@ import type { ImageOwners } from '../../../queries/access/image-owners.js';
 import { AUDIT_FACE_FIELDS, recordAccess, recordedInGroups } from '../../access-log-hook.js';
 import { principalOf } from '../../auth-guard.js';
 import { responses } from '../../schemas.js';
+import type pg from 'pg';
+import { storedExportLine, storedLog, type StoredEntry } from '../../../notary/stored-log.js';
 
 export interface AuditRouteDeps {
   store: EventStore;
@@ -31,6 +33,8 @@ export interface AuditRouteDeps {
   scanBound?: number;
   /** Responses that show ImageAnalyzed faces are access records first (issue 16). */
   access: { log: AccessLog; owners: ImageOwners };
+  /** The raw (sealing-free) store and the pool for export.ndjson?form=stored (src/notary/stored-log.ts). */
+  stored?: { store: EventStore; pool: pg.Pool };
 }
 
 // A cursor is validated by cursorToPosition (400 invalid_cursor), not by the schema.
@@ -146,14 +150,23 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
       schema: {
         tags: ['audit'],
         summary: 'The whole log after a cursor as NDJSON (one event per line), streamed with backpressure',
+        description:
+          'form=stored: each event as stored (sealed fields as ciphertext, no personal content, so not a biometric access) with its notary treeIndex and leafHash ' +
+          '(none yet for an event not notarised): what `facetrail audit:verify --export` and tools/facetrail-verify.mjs check against a checkpoint offline.',
         security,
         produces: ['application/x-ndjson'],
-        querystring: Type.Object({ after: Type.Optional(Cursor) }),
-        response: responses({}, 400, 401, 403),
+        querystring: Type.Object({ after: Type.Optional(Cursor), form: Type.Optional(Type.Union([Type.Literal('opened'), Type.Literal('stored')])) }),
+        response: responses({}, 400, 401, 403, 501),
       },
     },
     async (request, reply) => {
       const after = parseCursor(request.query.after);
+      if (request.query.form === 'stored') {
+        if (!deps.stored) throw new HttpProblem(501, 'stored_export_unavailable', 'Stored-form export unavailable', 'this server has no raw store wired for form=stored');
+        const stored = Readable.from(storedLines(storedLog(deps.stored.store, deps.stored.pool, after)), { objectMode: false, highWaterMark: NDJSON_CHUNK_BYTES });
+        stored.on('error', (err) => request.log.warn({ err }, 'audit stored export aborted'));
+        return reply.type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(stored);
+      }
       const body = Readable.from(ndjsonChunks(recordedInGroups(feed.export(after), (group) => recordFaces(request, group))), { objectMode: false, highWaterMark: NDJSON_CHUNK_BYTES });
       body.on('error', (err) => request.log.warn({ err }, 'audit export aborted'));
       return reply.type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -182,6 +195,19 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
       await serveSse(request, reply, subscription, deps.heartbeatMs ?? SSE_HEARTBEAT_MS, live, (e) => recordFaces(request, [e]));
     },
   );
+}
+
+/** Stored-form export lines joined into chunks of ~64 KiB. */
+async function* storedLines(entries: AsyncIterable<StoredEntry>): AsyncGenerator<string> {
+  let chunk = '';
+  for await (const e of entries) {
+    chunk += storedExportLine(e) + '\n';
+    if (chunk.length >= NDJSON_CHUNK_BYTES) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 /** NDJSON lines joined into chunks of ~64 KiB (one write per chunk, not per event). */
