@@ -7,7 +7,7 @@
 const src = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 
 const GROUND = ['config', 'logger', 'abortable-pause', 'db', 'metrics', 'write-file-once'];
-const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints', 'privacy'];
+const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints', 'privacy', 'notary'];
 const COMPOSITION = ['main', 'runtime', 'commit-hooks', 'cli'];
 
 /** `from` may import only `allowed` (and npm packages, node built-ins, itself). */

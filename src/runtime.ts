@@ -21,11 +21,14 @@ import { instrumentEventStore } from './eventstore/instrumented-event-store.js';
 import { Metrics } from './metrics/metrics.js';
 import { queueNames } from './workers/index.js';
 import type { AppRuntime } from './http/api-services.js';
+import { ed25519CheckpointSigner, type CheckpointSigner } from './notary/checkpoint.js';
 
 /** The shared resources every role is built over (what the HTTP app needs, AppRuntime, and more). */
 export interface Runtime extends AppRuntime {
   /** Told around every read-model commit (cache invalidation, live notices); built on first use. */
   readonly commitHooks: CommitHooks;
+  /** Signs the notary's checkpoints with the service key (the projector role's notary runner). */
+  readonly checkpointSigner: CheckpointSigner;
   close(): Promise<void>;
 }
 
@@ -111,10 +114,12 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     pool,
     redis,
     eventStore,
+    storedEventStore: store,
     tokens,
     checkpoints,
     metrics,
     privacy,
+    checkpointSigner: ed25519CheckpointSigner(keys),
     get commitHooks() {
       return (hooks ??= commitHooks({ config, logger, redis, pool, localData: eventStore.localData, opener: privacy.opener }));
     },

@@ -41,6 +41,11 @@ export interface AppRuntime {
   pool: pg.Pool;
   redis: Redis;
   eventStore: EventStore;
+  /**
+   * The same log as stored: sealed fields as ciphertext, never opened (the notary and its proofs
+   * hash this form). Never serve personal data from it.
+   */
+  storedEventStore: EventStore;
   tokens: TokenService;
   checkpoints: CheckpointWaiter;
   /** This process's Prometheus registry and metrics (GET /metrics). */

@@ -10,6 +10,7 @@ import { imagesProjection } from './images/images.js';
 import { erasureRequests } from './privacy/erasure-requests.js';
 import type { Projection } from './projection.js';
 import type { Reactor } from './reactor.js';
+import { NOTARY_CONSUMER, NOTARY_FILTER } from './notary/notary.js';
 
 /** Every read model the projector role keeps up to date. */
 export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection, accessRecordsProjection];
@@ -20,7 +21,7 @@ export const reactors = [analysisRequests, erasureRequests] as const satisfies r
 export interface ConsumerInfo {
   /** The checkpoint (rm.checkpoints.consumer) and advisory-lock name. */
   name: string;
-  kind: 'projection' | 'reactor';
+  kind: 'projection' | 'reactor' | 'notary';
   filter: EventFilter;
 }
 
@@ -28,4 +29,6 @@ export interface ConsumerInfo {
 export const consumers: readonly ConsumerInfo[] = [
   ...projections.map((p) => ({ name: p.name, kind: 'projection' as const, filter: p.filter })),
   ...reactors.map((r) => ({ name: r.name, kind: 'reactor' as const, filter: r.filter })),
+  // The Merkle tree over the whole log (src/projections/notary; run over the store as stored).
+  { name: NOTARY_CONSUMER, kind: 'notary' as const, filter: NOTARY_FILTER },
 ];

@@ -9,6 +9,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { watchProjectorLag } from './lag-metrics.js';
 import { projections } from './index.js';
 import { ProjectorRunner, type AfterCommitHook } from './runner.js';
+import type { CheckpointSigner } from '../notary/checkpoint.js';
+import { NotaryRunner } from './notary/notary-runner.js';
 
 export interface ProjectorHooks {
   /** Run inside every batch's transaction, just before the commit. */
@@ -18,8 +20,12 @@ export interface ProjectorHooks {
 }
 
 export interface ProjectorDeps {
-  config: Pick<Config, 'databaseUrl'>;
+  config: Pick<Config, 'databaseUrl' | 'notary'>;
   eventStore: EventStore;
+  /** The log as stored (sealed fields not opened): what the notary folds into its tree. */
+  storedEventStore: EventStore;
+  /** Signs the notary's checkpoints. */
+  checkpointSigner: CheckpointSigner;
   logger: Logger;
   pool: pg.Pool;
   /** Exports every consumer's lag when given (the runtime's registry). */
@@ -32,10 +38,14 @@ export interface ProjectorDeps {
   commitHooks?: ProjectorHooks;
 }
 
-/** Starts one runner per read model; `hooks` replaces the deps' commit hooks (tests). */
+/** Starts one runner per read model, and the notary's; `hooks` replaces the deps' commit hooks (tests). */
 export function startProjectors(deps: ProjectorDeps, hooks: ProjectorHooks = {}): ProjectorRunner[] {
   if (deps.metrics) watchProjectorLag(deps.metrics, deps); // the projector role exports every consumer's lag
   const afterCommit = hooks.afterCommit ?? deps.commitHooks?.afterCommit ?? [];
   const beforeCommit = hooks.beforeCommit ?? deps.commitHooks?.beforeCommit ?? [];
-  return projections.map((p) => new ProjectorRunner(deps.config.databaseUrl, deps.eventStore, p, deps.logger, { afterCommit, beforeCommit }).start());
+  const policy = { everyEvents: deps.config.notary.checkpointEveryEvents, everyMs: deps.config.notary.checkpointEveryMs };
+  return [
+    ...projections.map((p) => new ProjectorRunner(deps.config.databaseUrl, deps.eventStore, p, deps.logger, { afterCommit, beforeCommit }).start()),
+    new NotaryRunner(deps.config.databaseUrl, deps.storedEventStore, deps.pool, { signer: deps.checkpointSigner, policy }, deps.logger).start(),
+  ];
 }

@@ -9,13 +9,13 @@ import { jobBridges, maintenanceTasks, queueNames, queueWorkers } from '../../..
 const duplicates = (names: readonly string[]) => names.filter((n, i) => names.indexOf(n) !== i);
 
 describe('registries', () => {
-  it('consumers of the log: every projection and reactor, each name once', () => {
-    expect(consumers.map((c) => c.name)).toEqual([...projections.map((p) => p.name), ...reactors.map((r) => r.name)]);
+  it('consumers of the log: every projection and reactor, and the notary, each name once', () => {
+    expect(consumers.map((c) => c.name)).toEqual([...projections.map((p) => p.name), ...reactors.map((r) => r.name), 'notary']);
     expect(duplicates(consumers.map((c) => c.name))).toEqual([]);
   });
 
   it('checkpoint names never change (stored in rm.checkpoints by deployments)', () => {
-    expect(consumers.map((c) => c.name).sort()).toEqual(['access-records', 'erasure-executor', 'images', 'job-bridge', 'sessions', 'users']);
+    expect(consumers.map((c) => c.name).sort()).toEqual(['access-records', 'erasure-executor', 'images', 'job-bridge', 'notary', 'sessions', 'users']);
   });
 
   it('every reactor has exactly one job bridge, and every bridge runs a listed reactor', () => {
