@@ -39,9 +39,11 @@ export async function writeState(tx: SqlClient, state: NotaryState): Promise<voi
 export async function insertLeaves(tx: SqlClient, leaves: readonly LeafRow[]): Promise<void> {
   if (leaves.length === 0) return;
   await tx.query(
+    // The hashes as one bytea (cut on the server): an array of bytea goes as hex text, escaped per element.
     `insert into notary.leaves (tree_index, event_id, position, leaf_hash)
-     select * from unnest($1::bigint[], $2::uuid[], $3::text[], $4::bytea[])`,
-    [leaves.map((l) => String(l.treeIndex)), leaves.map((l) => l.eventId), leaves.map((l) => l.position), leaves.map((l) => l.leafHash)],
+     select $1::bigint + i - 1, id, pos, substring($4::bytea from (i::int - 1) * 32 + 1 for 32)
+       from unnest($2::uuid[], $3::text[]) with ordinality as l(id, pos, i)`,
+    [String(leaves[0]!.treeIndex), leaves.map((l) => l.eventId), leaves.map((l) => l.position), Buffer.concat(leaves.map((l) => l.leafHash))],
   );
 }
 
