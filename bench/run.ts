@@ -12,6 +12,7 @@ const suites: Record<string, Suite> = {
   replay: () => import('./replay.js'),
   reads: () => import('./reads.js'),
   notary: () => import('./notary.js'),
+  'access-log-reads': () => import('./access-log-reads.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -66,7 +66,7 @@ export async function foldBatch(tx: SqlClient, events: readonly RecordedEvent[],
     const hash = eventLeafHash(event);
     const position = positionToCursor(event.position);
     leaves.push({ treeIndex: builder.size, eventId: event.id, position, leafHash: hash });
-    for (const node of builder.append(hash)) nodes.push(node);
+    for (const node of builder.addLeaf(hash)) nodes.push(node);
     if (builder.size % deps.policy.everyEvents === 0) {
       const cp = await sign(deps, builder.size, builder.root(), position);
       checkpoints.push(cp);

@@ -137,8 +137,8 @@ export class MerkleBuilder {
     return this.#frontier;
   }
 
-  /** Appends a leaf hash; returns every complete subtree completed by it (the leaf itself first, then its parents). */
-  append(leaf: Hash): StoredNode[] {
+  /** Adds a leaf hash; returns every complete subtree completed by it (the leaf itself first, then its parents). */
+  addLeaf(leaf: Hash): StoredNode[] {
     if (leaf.length !== HASH_BYTES) throw new RangeError(`leaf hash of ${leaf.length} bytes, expected ${HASH_BYTES}`);
     if (this.#size >= MAX_SIZE) throw new RangeError('tree is full');
     let index = this.#size;

@@ -280,7 +280,7 @@ export async function verifyLog(log: AsyncIterable<LogEntry> | Iterable<LogEntry
       return failure('data_differs', `event ${entry.event.id} no longer hashes to the leaf the notary recorded at tree index ${idx} (edited)`, describe(ordinal, entry));
     }
     if (expected === lastGood) rangeStart = describe(ordinal, entry);
-    builder.append(leaf);
+    builder.addLeaf(leaf);
     expected++;
     if (sizes[nextCheckpoint] === expected) {
       const cp = byTreeSize.get(expected)!;

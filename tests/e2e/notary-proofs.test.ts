@@ -6,8 +6,13 @@
 // routes' errors are problem+json with codes, staff only.
 
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execute } from '../../src/cli/audit-verify.js';
 import { cursorToPosition } from '../../src/eventstore/position.js';
 import { CHECKPOINT_TYP, type Checkpoint, type CheckpointPayload } from '../../src/notary/checkpoint.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/notary/merkle.js';
@@ -37,6 +42,7 @@ let t: TestApp;
 let executor: ProjectorRunner | undefined;
 let auditor: string;
 const EVERY = 10;
+const VERIFIER = join(import.meta.dirname, '../../tools/facetrail-verify.mjs');
 const h = (s: string) => Buffer.from(s, 'base64url');
 
 async function jwks() {
@@ -157,6 +163,37 @@ describe('notary proofs', () => {
     }
     const { rows: leaves } = await t.runtime.pool.query('select * from notary.leaves order by tree_index');
     before = { checkpoints, proofs, leaves };
+  });
+
+  it('the stored export as served verifies offline, with the standalone verifier and audit:verify, and holds no personal content', async () => {
+    const latest = await notarisedAll();
+    const res = await fetch(`${t.baseUrl}/v1/audit/export.ndjson?form=stored`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const text = await res.text();
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { treeIndex?: number; leafHash?: string });
+    expect(lines.length).toBeGreaterThanOrEqual(latest.treeSize);
+    expect(lines.slice(0, latest.treeSize).every((l, i) => l.treeIndex === i && typeof l.leafHash === 'string')).toBe(true);
+    // Sealed fields travel as ciphertext: the uploaded filename is nowhere in the file.
+    expect(text).not.toContain('notary-secret');
+    expect(text).toContain('$sealed');
+    const dir = mkdtempSync(join(tmpdir(), 'notary-export-'));
+    const files = { log: join(dir, 'log.ndjson'), cp: join(dir, 'cp.json'), jwks: join(dir, 'jwks.json') };
+    writeFileSync(files.log, text);
+    writeFileSync(files.cp, JSON.stringify(latest));
+    writeFileSync(files.jwks, JSON.stringify((await call(t.baseUrl, 'GET', '/.well-known/jwks.json')).body));
+    const standalone = (log: string) => spawnSync(process.execPath, [VERIFIER, 'export', log, '--checkpoint', files.cp, '--jwks', files.jwks], { encoding: 'utf8' });
+    const ok = standalone(files.log);
+    expect(ok.stdout).toMatch(/^OK/m);
+    expect(ok.status).toBe(0);
+    const out: string[] = [];
+    expect(await execute(['--export', files.log, '--checkpoint', files.cp, '--jwks', files.jwks], { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
+    // One changed byte in a notarised event's data is caught, and named.
+    const tampered = join(dir, 'tampered.ndjson');
+    writeFileSync(tampered, text.replace('"type":"ImageUploaded"', '"type":"ImageUploadeD"'));
+    const bad = standalone(tampered);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/FAIL/);
   });
 
   it('a wrong proof, leaf, index or root does not verify', async () => {

@@ -51,7 +51,7 @@ async function notarisedLog() {
   const cps = [];
   for (const [i, e] of events.entries()) {
     const leaf = leafHash(canonicalEvent(e));
-    b.append(leaf);
+    b.addLeaf(leaf);
     await db.pool.query('insert into notary.leaves (tree_index, event_id, position, leaf_hash) values ($1, $2, $3, $4)', [i, e.id, positionToCursor(e.position), leaf]);
     if (b.size === 20 || b.size === N) cps.push(checkpoint(b.size, b.root(), positionToCursor(e.position)));
   }

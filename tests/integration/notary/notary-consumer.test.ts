@@ -49,7 +49,7 @@ function reference(events: readonly RecordedEvent[]) {
   const nodes: StoredNode[] = [];
   const roots = new Map<number, Buffer>();
   for (const e of events) {
-    nodes.push(...builder.append(leafHash(canonicalEvent(e))));
+    nodes.push(...builder.addLeaf(leafHash(canonicalEvent(e))));
     roots.set(builder.size, builder.root());
   }
   return { builder, nodes, roots };

@@ -90,7 +90,7 @@ function build(leafHashes: readonly Hash[]): { builder: MerkleBuilder; store: No
   const store = new NodeMap();
   const roots: Hash[] = [EMPTY_ROOT];
   for (const l of leafHashes) {
-    store.add(builder.append(l));
+    store.add(builder.addLeaf(l));
     roots.push(builder.root());
   }
   return { builder, store, roots };
@@ -158,7 +158,7 @@ describe('RFC 6962 test vectors (transparency-dev/merkle)', () => {
     const mid = build(leafHashes.slice(0, 5)).builder;
     expect(mid.frontier.map((h) => h.toString('hex'))).toEqual([NODE_HASHES[2]![0], NODE_HASHES[0]![4]]);
     const resumed = new MerkleBuilder(mid.size, mid.frontier);
-    for (const l of leafHashes.slice(5)) resumed.append(l);
+    for (const l of leafHashes.slice(5)) resumed.addLeaf(l);
     expect(resumed.root().toString('hex')).toBe(ROOTS[8]!.toString('hex'));
     expect(() => new MerkleBuilder(5, [EMPTY_ROOT])).toThrow(RangeError);
   });

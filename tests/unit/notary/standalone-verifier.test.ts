@@ -48,7 +48,7 @@ const builder = new MerkleBuilder();
 const roots: Hash[] = [];
 const leaves = events.map((e) => leafHash(canonicalEvent(e)));
 for (const l of leaves) {
-  for (const n of builder.append(l)) nodes.set(`${n.level}/${n.index}`, n.hash);
+  for (const n of builder.addLeaf(l)) nodes.set(`${n.level}/${n.index}`, n.hash);
   roots[builder.size] = builder.root();
 }
 const read = (ids: NodeId[]) => Promise.resolve(ids.map((id) => nodes.get(`${id.level}/${id.index}`)!));

@@ -32,7 +32,7 @@ function checkpoints(log: LogEntry[], sizes: number[]): CheckpointJson[] {
   const b = new MerkleBuilder();
   const out: CheckpointJson[] = [];
   for (const e of log) {
-    b.append(leafHash(canonicalEvent(e.event)));
+    b.addLeaf(leafHash(canonicalEvent(e.event)));
     if (sizes.includes(b.size)) out.push(signCheckpoint(key.privateKey, 'k1', b.size, b.root()));
   }
   return out;

@@ -8,7 +8,7 @@ import { proofRoutes } from './proofs.js';
 export const auditRouteGroup: RouteGroup = {
   name: 'audit',
   register(app, s) {
-    auditRoutes(app, { store: s.rt.eventStore, requireRole: s.guards.requireRole, access: { log: s.accessLog, owners: s.imageOwners } });
+    auditRoutes(app, { store: s.rt.eventStore, requireRole: s.guards.requireRole, access: { log: s.accessLog, owners: s.imageOwners }, stored: { store: s.rt.storedEventStore, pool: s.rt.pool } });
     // Proofs read the log as stored (the canonical form hashes ciphertext, never opened data).
     proofRoutes(app, { proofs: new NotaryProofs(s.rt.pool, s.rt.storedEventStore), requireRole: s.guards.requireRole, isRefusal: isProofRefusal });
   },
