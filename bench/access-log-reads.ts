@@ -2,8 +2,9 @@
 // its owner (not recorded) and by an auditor (every request appends a BiometricDataAccessed before
 // it is answered), in the same run over the same app, autocannon with 32 connections (as
 // bench/reads.ts measures cached reads). Also how many records each append carried (the access
-// log's batcher groups concurrent requests into one append). `accessLogReadsRows` is what
-// bench/notary.ts (npm run bench -- notary) calls; `run` runs it alone.
+// log's batcher groups concurrent requests into one append), and the CPU each request cost in
+// this process (load generator included), the database's backends and Redis (bench/process-cpu.ts).
+// `accessLogReadsRows` is what bench/notary.ts (npm run bench -- notary) calls; `run` runs it alone.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { deleteRedisKeys } from '../support/redis-test-prefix.js';
+import { cpuSince, cpuSnapshot } from './process-cpu.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, benchDatabaseName } from './support.js';
 
@@ -68,11 +70,22 @@ async function seed(rt: Runtime, base: string): Promise<{ owner: string; auditor
   return { owner, auditor, imageId, position: `${position!.commit}-${position!.prepare}` };
 }
 
-async function measure(name: string, opts: autocannon.Options, seconds: number): Promise<Row> {
+async function measure(name: string, opts: autocannon.Options, seconds: number, dbName: string): Promise<Row> {
   await autocannon({ ...opts, duration: 1, workers: 1 }); // warm-up (JIT, connections, cache entry)
+  const before = await cpuSnapshot(dbName);
   const r = await autocannon({ ...opts, duration: seconds, workers: 1 });
+  const used = cpuSince(before, await cpuSnapshot(dbName));
   const bad = r.non2xx + r.errors + r.timeouts;
-  return { case: name, n: r.requests.total, 'req/s': r.requests.total / r.duration, 'p50 ms': r.latency.p50, 'p99 ms': r.latency.p99, note: bad === 0 ? 'non-2xx 0' : `NON-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}` };
+  const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, r.requests.total));
+  return {
+    case: name,
+    n: r.requests.total,
+    'req/s': r.requests.total / r.duration,
+    'p50 ms': r.latency.p50,
+    'p99 ms': r.latency.p99,
+    'CPU µs/req node+pg+redis': `${per(used.node)}+${per(used.postgres)}+${per(used.redis)}`,
+    note: bad === 0 ? 'non-2xx 0' : `NON-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+  };
 }
 
 /** Access records and appends (transactions) in the log so far. */
@@ -85,7 +98,8 @@ async function appendStats(rt: Runtime): Promise<{ records: number; appends: num
 export async function accessLogReadsRows(opts: AccessLogReadsOptions = {}): Promise<Row[]> {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 32;
-  const db = await benchDatabase(benchDatabaseName('access_log_reads'));
+  const dbName = benchDatabaseName('access_log_reads');
+  const db = await benchDatabase(dbName);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facetrail-bench-access-'));
   const prefix = `${process.env.BENCH_REDIS_PREFIX ?? 'ft-bench-access-'}${randomBytes(4).toString('hex')}:`;
   const config = benchConfig(db.url, prefix, path.join(dir, 'jwt-dev.json'));
@@ -103,15 +117,15 @@ export async function accessLogReadsRows(opts: AccessLogReadsOptions = {}): Prom
       if (res.status !== 200 || ((await res.json()) as { faces: unknown[] }).faces.length !== 4) throw new Error(`GET image: ${res.status}`);
     }
     const read = (token: string): autocannon.Options => ({ url: `${base}/v1/images/${imageId}`, method: 'GET', headers: { authorization: `Bearer ${token}` }, connections });
-    const ownerRow = await measure('cached GET /v1/images/{id} (4 faces) by the owner (not logged)', read(owner), seconds);
+    const ownerRow = await measure('cached GET /v1/images/{id} (4 faces) by the owner (not logged)', read(owner), seconds, dbName);
     const before = await appendStats(runtime);
-    const auditorRow = await measure('cached GET /v1/images/{id} (4 faces) by an auditor (every request logged)', read(auditor), seconds);
+    const auditorRow = await measure('cached GET /v1/images/{id} (4 faces) by an auditor (every request logged)', read(auditor), seconds, dbName);
     const after = await appendStats(runtime);
     const records = after.records - before.records;
     const appends = after.appends - before.appends;
     // Warm-up requests are logged too: the measured requests are at most the records.
     auditorRow.note = `${auditorRow.note}; ${records} records in ${appends} appends (${(records / Math.max(1, appends)).toFixed(1)} per append)`;
-    const ownerAgain = await measure('cached GET by the owner again (drift check)', read(owner), seconds);
+    const ownerAgain = await measure('cached GET by the owner again (drift check)', read(owner), seconds, dbName);
     const ratio = Number(auditorRow['req/s']) / ((Number(ownerRow['req/s']) + Number(ownerAgain['req/s'])) / 2);
     return [
       ownerRow,

@@ -1,7 +1,7 @@
 // AES-256-GCM for one value: a fresh 96-bit IV per seal, the 128-bit tag appended to the
 // ciphertext, additional data binding the value to where it belongs.
 
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -13,8 +13,28 @@ export interface Sealed {
   ct: Buffer;
 }
 
+// IVs come from the CSPRNG in blocks: one randomFillSync call per IV_POOL_IVS seals instead of one
+// per seal (it was 8 % of the API's CPU under the access log's load); each IV is still 96 fresh
+// random bits, used once, copied out so no two seals share a buffer.
+const IV_POOL_IVS = 1024;
+const ivPool = Buffer.allocUnsafe(IV_BYTES * IV_POOL_IVS);
+let ivNext = IV_POOL_IVS;
+
+function freshIv(): Buffer {
+  if (ivNext === IV_POOL_IVS) {
+    randomFillSync(ivPool);
+    ivNext = 0;
+  }
+  const iv = Buffer.allocUnsafe(IV_BYTES);
+  ivPool.copy(iv, 0, ivNext * IV_BYTES, (ivNext + 1) * IV_BYTES);
+  // Wiped once taken, so the same bytes can never be handed out twice.
+  ivPool.fill(0, ivNext * IV_BYTES, (ivNext + 1) * IV_BYTES);
+  ivNext++;
+  return iv;
+}
+
 export function seal(key: Buffer, plaintext: Buffer, aad: string): Sealed {
-  const iv = randomBytes(IV_BYTES);
+  const iv = freshIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
