@@ -1,7 +1,10 @@
 // `npm run bench -- notary [--quick]`: the notary's Merkle tree over 1 000 000 events (--quick: 100 000).
 //   fold (in memory)      eventLeafHash (= leafHash(canonicalEvent)) + MerkleBuilder.append over RecordedEvents in
 //                         memory (the notary consumer's CPU cost per event, no database)
-//   fold (PostgreSQL)     TODO: the notary consumer (H16b) over a bulk-filled es.events: not measured here yet
+//   readAll (PostgreSQL)  store.readAll() over the same events bulk-filled into es.events, drained: the
+//                         adapter's catch-up read, the floor under the consumer (bench/notary-consumer.ts)
+//   fold (PostgreSQL)     the notary consumer as production runs it (NotaryRunner over the stored store)
+//                         from an empty tree until its checkpoint reaches the head; root checked
 //   audit:verify export   `facetrail audit:verify --export` (src/notary/export-lines.ts + verifyLog)
 //                         over an NDJSON export file written first, against a signed checkpoint
 //   standalone verifier   tools/facetrail-verify.mjs export over the same file (a child process)
@@ -23,6 +26,7 @@ import { eventLeafHash } from '../src/notary/canonical.js';
 import { MerkleBuilder } from '../src/notary/merkle.js';
 import { readExportFile } from '../src/notary/export-lines.js';
 import { CHECKPOINT_TYP, verifyLog } from '../src/notary/verify-log.js';
+import { measureConsumer } from './notary-consumer.js';
 import { printTable, writeResults } from './results-file.js';
 
 const TOOL = path.join(path.dirname(fileURLToPath(import.meta.url)), '../tools/facetrail-verify.mjs');
@@ -81,7 +85,10 @@ export async function run(args: string[]): Promise<void> {
 
   const fold = foldInMemory(n);
   row('fold (in memory): canonical + leaf hash + builder', n, fold.seconds);
-  rows.push({ what: 'fold (PostgreSQL): notary consumer over es.events', events: n, seconds: 'TODO', 'events/s': 'TODO', note: 'TODO(H16b): the notary consumer end to end is not measured by this bench yet' });
+  const pg = await measureConsumer(n, { small: SMALL, large: LARGE, metas: METAS, t0: T0 }, fold.root);
+  const read = Math.min(...pg.readSeconds);
+  row('readAll (PostgreSQL): es.events drained', n, read, `best of ${pg.readSeconds.map((s) => s.toFixed(2)).join(' / ')} s (before / after the consumer); seeded in ${pg.seedSeconds.toFixed(1)} s`);
+  row('fold (PostgreSQL): notary consumer over es.events', n, pg.consumerSeconds, `${(pg.consumerSeconds / read).toFixed(2)}× the read, ${(pg.consumerSeconds / fold.seconds).toFixed(2)}× the in-memory fold; root = in-memory root`);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ft-bench-notary-'));
   try {
