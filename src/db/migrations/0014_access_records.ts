@@ -10,6 +10,7 @@ alter table keys.data_keys drop constraint data_keys_purpose_check;
 alter table keys.data_keys add constraint data_keys_purpose_check check (purpose in ('profile', 'content', 'face_analysis', 'face_recognition', 'access_log'));
 
 create table rm.access_records (
+  record_id     uuid not null,
   event_id      uuid not null,
   subject_id    uuid not null,
   accessor_id   uuid not null,
@@ -22,11 +23,11 @@ create table rm.access_records (
   at            timestamptz not null,
   day           date not null,
   position      text not null,
-  primary key (event_id, subject_id)
+  primary key (record_id, subject_id)
 );
-create index access_records_by_subject on rm.access_records (subject_id, at desc, event_id desc);
-create index access_records_by_accessor on rm.access_records (accessor_id, at desc, event_id desc);
-create index access_records_by_time on rm.access_records (at desc, event_id desc, subject_id desc);
+create index access_records_by_subject on rm.access_records (subject_id, at desc, record_id desc);
+create index access_records_by_accessor on rm.access_records (accessor_id, at desc, record_id desc);
+create index access_records_by_time on rm.access_records (at desc, record_id desc, subject_id desc);
 create index access_records_by_day on rm.access_records (day);
 `,
 };

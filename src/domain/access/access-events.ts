@@ -1,16 +1,19 @@
 // The biometric access log (issue 16 item 5; EU AI Act Art. 12, 19, 26(6)): every read of biometric
 // content by someone other than its data subject is recorded, before the response leaves, as one
-// `BiometricDataAccessed` event per request (per delivered part for streams) in the log itself, so
-// the notary covers access records like every other fact.
+// access record per request (per delivered part for streams) in the log itself, so the notary
+// covers access records like every other fact.
 //
 // Streams: a few per UTC day, `access-YYYY-MM-DD-<shard>` (appended with expected revision `any`:
-// a record is a fact with no invariant to decide; the day's records of concurrent requests go out as
-// one append per shard, and the shards let several appends be in flight at once, see
-// src/commands/access/access-log.ts). The personal fields (who, whose, why) are sealed
-// under the day's `access_log` key (personal-data.ts); retention shreds that key once the day is
-// older than ACCESS_LOG_RETENTION_DAYS and records `AccessRecordsExpired` on `access-expiry-<day>`,
-// so the records stay as facts (type, time, route, fields, request id) with erased fields and the
-// tree over the sealed form is unchanged.
+// a record is a fact with no invariant to decide). The records of concurrent requests go out
+// together as ONE `BiometricDataAccessed` event holding them all (src/commands/access/access-log.ts):
+// per request the log then costs a few microseconds of JSON, not an event's sealing, row, indexes
+// and notary leaf. Each record keeps its own id (`recordId`), so the read side, the API and the
+// tests see one record per request exactly as before; the event's id is what an inclusion proof
+// names. The personal part of every record (who, whose, why) is sealed as one field under the
+// day's `access_log` key (personal-data.ts); retention shreds that key once the day is older than
+// ACCESS_LOG_RETENTION_DAYS and records `AccessRecordsExpired` on `access-expiry-<day>`, so the
+// records stay as facts (record id, time, route, fields, request id) with the parties erased and
+// the tree over the sealed form is unchanged.
 
 import type { DomainEvent } from '../decider.js';
 import type { Erasable } from '../../privacy/declarations.js';
@@ -31,19 +34,45 @@ export interface Accessor {
   role: Role;
 }
 
-export interface BiometricDataAccessedData {
-  /** Sealed: who read. */
-  accessor: Erasable<Accessor>;
-  /** Sealed: whose data, which images. */
-  subjects: Erasable<AccessedSubject[]>;
-  /** Sealed: the purpose the caller gave (X-Access-Purpose / GraphQL accessPurpose), or null. */
-  purpose: Erasable<string | null>;
-  /** Clear: which fields, the route or GraphQL operation, and the request id (also metadata.correlationId). */
+/** The clear part of one access record: what was read and how, never who or whose. */
+export interface AccessRecordFacts {
+  /** Unique per record (a request's access). */
+  recordId: string;
   fields: AccessField[];
+  /** The route pattern or GraphQL operation that served it. */
   route: string;
+  /** The request id (X-Request-Id). */
   requestId: string;
-  /** Clear: how many images the record names (a count, like ImageAnalyzed's faceCount). */
+  /** How many images the record names (a count, like ImageAnalyzed's faceCount). */
   imageCount: number;
+}
+
+/** The personal part of one access record. */
+export interface AccessRecordParties {
+  accessor: Accessor;
+  subjects: AccessedSubject[];
+  /** The purpose the caller gave (X-Access-Purpose), or null. */
+  purpose: string | null;
+}
+
+export interface BiometricDataAccessedData {
+  /** Clear: one entry per access record. */
+  records: AccessRecordFacts[];
+  /** Sealed, as one field: records[i]'s parties are parties[i]. */
+  parties: Erasable<AccessRecordParties[]>;
+}
+
+/** One access record of an event: its facts, and its parties unless the day's key is shredded (null). */
+export interface AccessRecordOf {
+  facts: AccessRecordFacts;
+  parties: AccessRecordParties | null;
+}
+
+/** The records an event holds, in order (parties null once erased; a malformed pairing throws). */
+export function accessRecordsOf(data: BiometricDataAccessedData, isErased: (v: unknown) => boolean): AccessRecordOf[] {
+  const parties = isErased(data.parties) ? null : (data.parties as AccessRecordParties[]);
+  if (parties !== null && parties.length !== data.records.length) throw new Error(`BiometricDataAccessed holds ${data.records.length} records but ${parties.length} parties`);
+  return data.records.map((facts, i) => ({ facts, parties: parties?.[i] ?? null }));
 }
 
 export type BiometricDataAccessed = DomainEvent<'BiometricDataAccessed', BiometricDataAccessedData>;

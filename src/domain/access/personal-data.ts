@@ -1,6 +1,7 @@
-// The access log's personal data (DESIGN.md §9): who read, whose data and why — sealed under the
-// day's `access_log` key (period-key.ts), so retention ends a whole day by shredding one key and
-// the sealed form the notary hashed stays as it was. Fields, route, request id and counts stay clear.
+// The access log's personal data (DESIGN.md §9): who read, whose data and why (`parties`: one
+// sealed field for all the records of an event) — sealed under the day's `access_log` key
+// (period-key.ts), so retention ends a whole day by shredding one key and the sealed form the
+// notary hashed stays as it was. Record ids, fields, routes, request ids and counts stay clear.
 
 import type { PersonalDataDeclaration } from '../../privacy/declarations.js';
 import { dayOfAccessStream } from './access-events.js';
@@ -8,7 +9,7 @@ import { accessPeriodSubject } from './period-key.js';
 
 export const accessPersonalData: PersonalDataDeclaration = {
   BiometricDataAccessed: {
-    fields: ['accessor', 'subjects', 'purpose'],
+    fields: ['parties'],
     key: (stream) => {
       const day = dayOfAccessStream(stream);
       if (day === undefined) throw new Error(`BiometricDataAccessed belongs in an access-YYYY-MM-DD-<shard> stream, not '${stream}'`);

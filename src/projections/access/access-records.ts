@@ -1,10 +1,11 @@
-// The access-records projection: BiometricDataAccessed → one row per subject of the record;
-// AccessRecordsExpired → the day's rows deleted. A record whose personal fields read as erased (its
-// day's key shredded: a replay after retention) adds nothing, so a rebuild equals the live table.
+// The access-records projection: BiometricDataAccessed → one row per (record, subject) of each
+// record the event holds; AccessRecordsExpired → the day's rows deleted. Records whose parties read
+// as erased (the day's key shredded: a replay after retention) add nothing, so a rebuild equals the
+// live table.
 
 import type pg from 'pg';
 import type { AccessEvent } from '../../domain/access/access-events.js';
-import { ACCESS_STREAM_PREFIX, dayOfAccessStream } from '../../domain/access/access-events.js';
+import { ACCESS_STREAM_PREFIX, accessRecordsOf, dayOfAccessStream } from '../../domain/access/access-events.js';
 import { upcast } from '../../domain/upcast.js';
 import { positionToCursor } from '../../eventstore/position.js';
 import { isErased } from '../../privacy/declarations.js';
@@ -13,6 +14,7 @@ import type { Projection } from '../projection.js';
 import { accessRecordsTables } from './tables.js';
 
 interface AccessRow {
+  record_id: string;
   event_id: string;
   subject_id: string;
   accessor_id: string;
@@ -37,9 +39,9 @@ export const accessRecordsProjection: Projection = {
     const flush = async () => {
       if (rows.length === 0) return;
       await tx.query(
-        `insert into access_records (event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position)
-         select event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position
-           from jsonb_to_recordset($1::jsonb) as r(event_id uuid, subject_id uuid, accessor_id uuid, accessor_role text, image_ids uuid[], fields text[],
+        `insert into access_records (record_id, event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position)
+         select record_id, event_id, subject_id, accessor_id, accessor_role, image_ids, fields, route, purpose, request_id, at, day, position
+           from jsonb_to_recordset($1::jsonb) as r(record_id uuid, event_id uuid, subject_id uuid, accessor_id uuid, accessor_role text, image_ids uuid[], fields text[],
                                                   route text, purpose text, request_id text, at timestamptz, day date, position text)
          on conflict do nothing`,
         [jsonRows(rows)],
@@ -56,23 +58,28 @@ export const accessRecordsProjection: Projection = {
       }
       if (event.type !== 'BiometricDataAccessed') continue;
       const day = dayOfAccessStream(recorded.stream);
-      const { accessor, subjects, purpose } = event.data;
-      if (day === undefined || isErased(accessor) || isErased(subjects) || isErased(purpose)) continue;
-      for (const s of subjects) {
-        rows.push({
-          event_id: recorded.id,
-          subject_id: s.subjectId,
-          accessor_id: accessor.id,
-          accessor_role: accessor.role,
-          image_ids: s.imageIds,
-          fields: event.data.fields,
-          route: event.data.route,
-          ...(purpose === null ? {} : { purpose }),
-          request_id: event.data.requestId,
-          at: recorded.recordedAt.toISOString(),
-          day,
-          position: positionToCursor(recorded.position),
-        });
+      if (day === undefined) continue;
+      const at = recorded.recordedAt.toISOString();
+      const position = positionToCursor(recorded.position);
+      for (const { facts, parties } of accessRecordsOf(event.data, isErased)) {
+        if (parties === null) continue;
+        for (const s of parties.subjects) {
+          rows.push({
+            record_id: facts.recordId,
+            event_id: recorded.id,
+            subject_id: s.subjectId,
+            accessor_id: parties.accessor.id,
+            accessor_role: parties.accessor.role,
+            image_ids: s.imageIds,
+            fields: facts.fields,
+            route: facts.route,
+            ...(parties.purpose === null ? {} : { purpose: parties.purpose }),
+            request_id: facts.requestId,
+            at,
+            day,
+            position,
+          });
+        }
       }
     }
     await flush();

@@ -29,6 +29,7 @@ export class InvalidAccessCursorError extends Error {
 export const MAX_ACCESS_PAGE = 200;
 
 interface Row {
+  record_id: string;
   event_id: string;
   subject_id: string;
   accessor_id: string;
@@ -50,8 +51,8 @@ const filterTag = (o: AccessListOptions): string =>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-function encodeCursor(r: Pick<Row, 'at' | 'event_id' | 'subject_id'>, tag: string): string {
-  return Buffer.from(JSON.stringify([r.at.toISOString(), r.event_id, r.subject_id, tag]), 'utf8').toString('base64url');
+function encodeCursor(r: Pick<Row, 'at' | 'record_id' | 'subject_id'>, tag: string): string {
+  return Buffer.from(JSON.stringify([r.at.toISOString(), r.record_id, r.subject_id, tag]), 'utf8').toString('base64url');
 }
 
 function decodeCursor(cursor: string, tag: string): [string, string, string] {
@@ -62,9 +63,9 @@ function decodeCursor(cursor: string, tag: string): [string, string, string] {
     throw new InvalidAccessCursorError('the page cursor is not valid');
   }
   if (Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'string')) {
-    const [at, eventId, subjectId, t] = value as [string, string, string, string];
+    const [at, recordId, subjectId, t] = value as [string, string, string, string];
     if (t !== tag) throw new InvalidAccessCursorError('the page cursor belongs to other filters');
-    if (!Number.isNaN(Date.parse(at)) && UUID.test(eventId) && UUID.test(subjectId)) return [at, eventId, subjectId];
+    if (!Number.isNaN(Date.parse(at)) && UUID.test(recordId) && UUID.test(subjectId)) return [at, recordId, subjectId];
   }
   throw new InvalidAccessCursorError('the page cursor is not valid');
 }
@@ -86,20 +87,21 @@ export class AccessQuery {
     if (o.from !== undefined) where.push(`at >= ${param(o.from)}`);
     if (o.to !== undefined) where.push(`at < ${param(o.to)}`);
     if (o.cursor) {
-      const [at, eventId, subjectId] = decodeCursor(o.cursor, tag);
-      where.push(`(at, event_id, subject_id) < (${param(at)}::timestamptz, ${param(eventId)}::uuid, ${param(subjectId)}::uuid)`);
+      const [at, recordId, subjectId] = decodeCursor(o.cursor, tag);
+      where.push(`(at, record_id, subject_id) < (${param(at)}::timestamptz, ${param(recordId)}::uuid, ${param(subjectId)}::uuid)`);
     }
     const { rows } = await this.pool.query<Row>(
-      `select event_id::text, subject_id::text, accessor_id::text, accessor_role, image_ids::text[], fields, route, purpose, request_id, at, position
+      `select record_id::text, event_id::text, subject_id::text, accessor_id::text, accessor_role, image_ids::text[], fields, route, purpose, request_id, at, position
          from rm.access_records ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
-        order by at desc, event_id desc, subject_id desc limit ${param(limit + 1)}`,
+        order by at desc, record_id desc, subject_id desc limit ${param(limit + 1)}`,
       params,
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
       items: page.map((r) => ({
-        recordId: r.event_id,
+        recordId: r.record_id,
+        eventId: r.event_id,
         subjectId: r.subject_id,
         accessor: { id: r.accessor_id, role: r.accessor_role },
         imageIds: r.image_ids,

@@ -6,8 +6,9 @@ import { ROLES } from '../../domain/identity/roles.js';
 import { DateTime, PositionCursor, Uuid } from '../shapes.js';
 
 export const AccessRecord = Type.Object({
-  /** The BiometricDataAccessed event's id (GET /v1/audit/events/{id}/proof proves it). */
   recordId: Uuid,
+  /** The BiometricDataAccessed event holding the record (with the other records of its batch): GET /v1/audit/events/{eventId}/proof proves it. */
+  eventId: Uuid,
   subjectId: Uuid,
   accessor: Type.Object({ id: Uuid, role: Type.Union(ROLES.map((r) => Type.Literal(r))) }),
   imageIds: Type.Array(Uuid),

@@ -24,7 +24,7 @@ describe('access log configuration', () => {
 describe('access records', () => {
   it('seals who, whose and why under the day key of the stream', () => {
     const decl = accessPersonalData.BiometricDataAccessed!;
-    expect(decl.fields).toEqual(['accessor', 'subjects', 'purpose']);
+    expect(decl.fields).toEqual(['parties']);
     expect(decl.key(accessStream('2026-12-02', 3), {})).toEqual({ purpose: 'access_log', subjectId: accessPeriodSubject('2026-12-02') });
     expect(accessPeriodSubject('2026-12-02')).not.toBe(accessPeriodSubject('2026-12-03'));
     expect(dayOfAccessStream('access-expiry-2026-12-02')).toBeUndefined();
