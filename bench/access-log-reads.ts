@@ -20,11 +20,11 @@ import { buildApp } from '../src/http/app.js';
 import { startProjectors } from '../src/projections/start-projectors.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { deleteRedisKeys } from '../support/redis-test-prefix.js';
+import { autocannonRow, type Row } from './autocannon-row.js';
 import { cpuSince, cpuSnapshot } from './process-cpu.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, benchDatabaseName } from './support.js';
 
-type Row = Record<string, string | number>;
 
 export interface AccessLogReadsOptions {
   /** Seconds per measured case (default 8). */
@@ -75,17 +75,8 @@ async function measure(name: string, opts: autocannon.Options, seconds: number, 
   const before = await cpuSnapshot(dbName);
   const r = await autocannon({ ...opts, duration: seconds, workers: 1 });
   const used = cpuSince(before, await cpuSnapshot(dbName));
-  const bad = r.non2xx + r.errors + r.timeouts;
   const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, r.requests.total));
-  return {
-    case: name,
-    n: r.requests.total,
-    'req/s': r.requests.total / r.duration,
-    'p50 ms': r.latency.p50,
-    'p99 ms': r.latency.p99,
-    'CPU µs/req node+pg+redis': `${per(used.node)}+${per(used.postgres)}+${per(used.redis)}`,
-    note: bad === 0 ? 'non-2xx 0' : `NON-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
-  };
+  return autocannonRow(name, r, { 'CPU µs/req node+pg+redis': `${per(used.node)}+${per(used.postgres)}+${per(used.redis)}` });
 }
 
 /** Access records and appends (transactions) in the log so far. */

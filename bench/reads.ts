@@ -28,10 +28,10 @@ import { CachedImagesQuery } from '../src/queries/images/cached-images-query.js'
 import { ReadCache } from '../src/queries/cache/read-cache.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { deleteRedisKeys } from '../support/redis-test-prefix.js';
+import { autocannonRow, type Row } from './autocannon-row.js';
 import { printTable, writeResults } from './results-file.js';
 import { benchConfig, benchDatabase, benchDatabaseName, percentile } from './support.js';
 
-type Row = Record<string, string | number>;
 
 const GRAPHQL_IMAGE = `query($id: ID!) { image(id: $id) {
   id filename contentType bytes width height sha256 status faceCount analysisMs uploadedAt analyzedAt updatedAt
@@ -43,18 +43,6 @@ async function listen(app: FastifyInstance): Promise<string> {
   const address = app.server.address();
   if (typeof address !== 'object' || address === null) throw new Error('server has no TCP address');
   return `http://127.0.0.1:${address.port}`;
-}
-
-function row(name: string, r: autocannon.Result): Row {
-  const bad = r.non2xx + r.errors + r.timeouts;
-  return {
-    case: name,
-    n: r.requests.total,
-    'req/s': r.requests.total / r.duration,
-    'p50 ms': r.latency.p50,
-    'p99 ms': r.latency.p99,
-    note: bad === 0 ? 'non-2xx 0' : `NON-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
-  };
 }
 
 /** One registered user with one analysed image (the worker's result recorded by its command). */
@@ -122,7 +110,7 @@ async function inProcess(name: string, seconds: number, op: () => Promise<unknow
 
 async function measure(name: string, opts: autocannon.Options, seconds: number): Promise<Row> {
   await autocannon({ ...opts, duration: 1, workers: 1 }); // warm-up (JIT, connections, cache entry)
-  return row(name, await autocannon({ ...opts, duration: seconds, workers: 1 }));
+  return autocannonRow(name, await autocannon({ ...opts, duration: seconds, workers: 1 }));
 }
 
 export async function run(flags: string[]): Promise<void> {
