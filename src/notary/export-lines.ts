@@ -6,7 +6,10 @@
 // canonical form always covers the stored one). An event not notarised yet has no treeIndex.
 // Lines of the form { "checkpoint": <Checkpoint JSON> } are signed checkpoints carried along.
 
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import type { CanonicalInput } from './canonical.js';
+import { fastExportLine, type FastLine } from './canonical-bytes.js';
 import type { CheckpointJson, LogEntry } from './verify-log.js';
 
 export const MAX_EXPORT_LINE_CHARS = 16 * 1024 * 1024;
@@ -68,29 +71,94 @@ export function parseExportLine(text: string, line: number): ExportLine {
   };
 }
 
-/** The events of an export file, in order; checkpoint trailer lines go to `onCheckpoint`. */
-export async function* readExportFile(path: string, onCheckpoint: (cp: CheckpointJson) => void): AsyncGenerator<LogEntry> {
-  // Split the chunks by hand (readline costs more than the JSON.parse of a line).
-  let rest = '';
-  let n = 0;
-  const take = (text: string): ExportLine | undefined => {
-    n++;
-    if (text.length === 0 || text.trim() === '') return undefined;
-    return parseExportLine(text, n);
-  };
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>) {
-    const text = rest + chunk;
-    let start = 0;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      const line = take(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
-      start = nl + 1;
-      if (line?.kind === 'checkpoint') onCheckpoint(line.checkpoint);
-      else if (line) yield line.entry;
-    }
-    rest = text.slice(start);
-    if (rest.length > MAX_EXPORT_LINE_CHARS) throw new ExportLineError(n + 1, `longer than ${MAX_EXPORT_LINE_CHARS} characters`);
+/** A string member's value from its JSON text (with the quotes) in the line. */
+function jsonString(buf: Buffer, from: number, to: number): string {
+  const raw = buf.toString('latin1', from, to);
+  return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+}
+
+/** An event line read by the fast path: the leaf is computed; the fields are decoded when asked for. */
+class FastEvent implements CanonicalInput {
+  constructor(private readonly buf: Buffer, private readonly f: FastLine) {}
+  get id(): string { return jsonString(this.buf, this.f.id0, this.f.id1); }
+  get stream(): string { return jsonString(this.buf, this.f.stream0, this.f.stream1); }
+  get revision(): string { return jsonString(this.buf, this.f.revision0, this.f.revision1); }
+  get type(): string { return jsonString(this.buf, this.f.type0, this.f.type1); }
+  get recordedAt(): string { return jsonString(this.buf, this.f.recordedAt0, this.f.recordedAt1); }
+  get data(): unknown { return JSON.parse(this.buf.toString('latin1', this.f.data0, this.f.data1)) as unknown; }
+  get metadata(): unknown { return JSON.parse(this.buf.toString('latin1', this.f.metadata0, this.f.metadata1)) as unknown; }
+}
+
+class FastEntry implements LogEntry {
+  readonly treeIndex: number | undefined;
+  readonly recordedLeaf: Buffer | undefined;
+  readonly leaf: Buffer;
+  constructor(private readonly buf: Buffer, private readonly f: FastLine) {
+    this.treeIndex = f.treeIndex >= 0 ? f.treeIndex : undefined;
+    this.recordedLeaf = f.leafHash0 >= 0 ? Buffer.from(buf.toString('latin1', f.leafHash0, f.leafHash0 + 43), 'base64url') : undefined;
+    this.leaf = f.leaf;
   }
-  const last = take(rest);
-  if (last?.kind === 'checkpoint') onCheckpoint(last.checkpoint);
-  else if (last) yield last.entry;
+  get position(): string { return jsonString(this.buf, this.f.position0, this.f.position1); }
+  get event(): CanonicalInput { return new FastEvent(this.buf, this.f); }
+}
+
+const CHUNK_BYTES = 4 << 20;
+
+/**
+ * The events of an export file, in order; checkpoint trailer lines go to `onCheckpoint`.
+ * Lines are split as bytes; a line the fast path takes (src/notary/canonical-bytes.ts: plain ASCII
+ * JSON in the form JSON.stringify writes, the common case) comes with its leaf hash computed from
+ * its bytes, any other line is decoded and read by parseExportLine as before: the same entries,
+ * the same errors at the same line numbers.
+ */
+export async function* readExportFile(path: string, onCheckpoint: (cp: CheckpointJson) => void): AsyncGenerator<LogEntry> {
+  const fh = await open(path, 'r');
+  try {
+    let n = 0;
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0;
+    // One line [from, to) of `view` (a trailing CR already cut off): an entry, or undefined (blank, checkpoint).
+    const line = (view: Buffer, from: number, to: number): LogEntry | undefined => {
+      n++;
+      if (to - from <= MAX_EXPORT_LINE_CHARS) {
+        const fast = fastExportLine(view, from, to);
+        if (fast) return new FastEntry(view, fast);
+      }
+      const text = view.toString('utf8', from, to);
+      if (text.length === 0 || text.trim() === '') return undefined;
+      const l = parseExportLine(text, n);
+      if (l.kind === 'checkpoint') {
+        onCheckpoint(l.checkpoint);
+        return undefined;
+      }
+      return l.entry;
+    };
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+      filled += bytesRead;
+      const view = buf.subarray(0, filled);
+      if (bytesRead === 0) {
+        const last = line(view, 0, filled);
+        if (last) yield last;
+        return;
+      }
+      let start = 0;
+      for (let nl = view.indexOf(0x0a, start); nl >= 0; nl = view.indexOf(0x0a, start)) {
+        const entry = line(view, start, nl > start && view[nl - 1] === 0x0d ? nl - 1 : nl);
+        start = nl + 1;
+        if (entry) yield entry;
+      }
+      // The unfinished line moves to the start of a new buffer (entries keep the old one alive).
+      const left = filled - start;
+      if (left > MAX_EXPORT_LINE_CHARS && (left > 3 * MAX_EXPORT_LINE_CHARS || new StringDecoder('utf8').write(view.subarray(start)).length > MAX_EXPORT_LINE_CHARS)) {
+        throw new ExportLineError(n + 1, `longer than ${MAX_EXPORT_LINE_CHARS} characters`);
+      }
+      const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, left * 2));
+      view.copy(next, 0, start, filled);
+      buf = next;
+      filled = left;
+    }
+  } finally {
+    await fh.close();
+  }
 }

@@ -47,6 +47,11 @@ export interface LogEntry {
   recordedLeaf?: Hash | undefined;
   /** What the canonical form covers, as stored (sealed fields as ciphertext). */
   event: CanonicalInput;
+  /**
+   * eventLeafHash(event), when the reader computed it already (the export reader's fast path, from
+   * the line's bytes); otherwise verifyLog computes it.
+   */
+  leaf?: Hash | undefined;
 }
 
 export type FailureReason =
@@ -272,7 +277,7 @@ export async function verifyLog(log: AsyncIterable<LogEntry> | Iterable<LogEntry
     }
     let leaf: Hash;
     try {
-      leaf = eventLeafHash(entry.event);
+      leaf = entry.leaf ?? eventLeafHash(entry.event);
     } catch (err) {
       return failure('bad_input', `event has no canonical form: ${(err as Error).message}`, describe(ordinal, entry));
     }
