@@ -22,7 +22,6 @@
 // The canonical text is kept as a list of byte ranges of the line (reordering an object's members
 // moves ranges, not bytes) and copied once, behind the 0x00, into the buffer that is hashed.
 
-import { isAscii } from 'node:buffer';
 import { hash } from 'node:crypto';
 
 const MAX_DEPTH = 200; // below canonical.ts's 256: deeper documents take the slow path and its error
@@ -64,7 +63,7 @@ const sp = (i: number) => {
 /** The index after the closing quote of the string at i (no backslash or control byte in the line: the next quote). */
 function stringEnd(i: number): number {
   let j = i + 1;
-  const stop = Math.min(end, j + 32);
+  const stop = Math.min(end, j + 72);
   while (j < stop) {
     if (b[j] === 0x22) return j + 1;
     j++;
@@ -230,13 +229,16 @@ function object(i: number, depth: number): number {
   return i + 1;
 }
 
+const order: number[] = [];
+
 /**
  * Rewrites the ranges of the members mem[first .. nm) in name order, with commas between (each
  * member's ranges start with its name's, the commas are ranges of their own); false on a duplicate name.
  */
 function reorder(first: number, comma: number): boolean {
   const count = nm - first;
-  const idx: number[] = [];
+  const idx = order;
+  idx.length = 0;
   for (let k = 0; k < count; k++) idx.push(first + k);
   for (let k = 1; k < count; k++) {
     const v = idx[k]!;
@@ -256,7 +258,7 @@ function reorder(first: number, comma: number): boolean {
   const base = mem[4 * first + 2]!;
   const n = ns - base;
   if (tmpSeg.length < 2 * n) tmpSeg = new Int32Array(2 * n * 2);
-  tmpSeg.set(seg.subarray(2 * base, 2 * ns));
+  for (let k = 0; k < 2 * n; k++) tmpSeg[k] = seg[2 * base + k]!;
   ns = base;
   for (let k = 0; k < count; k++) {
     const x = idx[k]!;
@@ -333,20 +335,21 @@ function putSpan(s: number, e: number, w: number): number {
   return w;
 }
 
-const plainByte = (c: number) => c >= 0x20 && c !== 0x5c;
+const plainByte = (c: number) => c >= 0x20 && c < 0x80 && c !== 0x5c;
 
-/** True when no byte of [s, e) is below 0x20 or a backslash (the caller has checked it is ASCII). */
+/** True when every byte of [s, e) is ASCII, not a control byte (< 0x20) and not a backslash. */
 function plainBytes(s: number, e: number): boolean {
   let k = s;
   while (k < e && ((b.byteOffset + k) & 3) !== 0) if (!plainByte(b[k++]!)) return false;
   if (e - k >= 8) {
     const words = new Uint32Array(b.buffer, b.byteOffset + k, (e - k) >>> 2);
-    // four ASCII bytes at a time: any byte < 0x20 is (x - 0x20202020) & ~x & 0x80808080, any byte
-    // 0x5c the same test for a zero byte of x ^ 0x5c5c5c5c (both exact as to "any")
+    // four bytes at a time: a byte >= 0x80 has its top bit set; in a word of ASCII bytes, a byte
+    // < 0x20 sets the top bit of (x - 0x20202020) & ~x, a byte 0x5c that of (y - 0x01010101) & ~y
+    // for y = x ^ 0x5c5c5c5c (both exact as to "any")
     for (let w = 0; w < words.length; w++) {
       const x = words[w]!;
       const y = x ^ 0x5c5c5c5c;
-      if ((((x - 0x20202020) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) return false;
+      if ((x | ((x - 0x20202020) & ~x) | ((y - 0x01010101) & ~y)) & 0x80808080) return false;
     }
     k += words.length * 4;
   }
@@ -360,7 +363,6 @@ function plainBytes(s: number, e: number): boolean {
  */
 export function fastExportLine(line: Buffer, start: number, stop: number): FastLine | undefined {
   if (stop - start < 2) return undefined;
-  if (!isAscii(line.subarray(start, stop))) return undefined;
   b = line;
   end = stop;
   ns = 0;
@@ -525,14 +527,13 @@ function top(i: number): FastLine | undefined {
     recordedAt0: s[T_REC]!, recordedAt1: e[T_REC]!,
     data0: jd0, data1: jd1,
     metadata0: jm0, metadata1: jm1,
-    leaf: hash('sha256', fin.subarray(0, w), 'buffer'),
+    leaf: hash('sha256', new Uint8Array(fin.buffer, fin.byteOffset, w), 'buffer'),
   };
 }
 
 /** The canonical text of one JSON value by the fast path's rules (for tests), or undefined where it gives up. */
 export function fastCanonicalJson(text: string): string | undefined {
   const bytes = Buffer.from(text, 'utf8');
-  if (!isAscii(bytes)) return undefined;
   b = bytes;
   end = bytes.length;
   ns = 0;

@@ -104,6 +104,14 @@ class FastEntry implements LogEntry {
 
 const CHUNK_BYTES = 4 << 20;
 
+/** An unfinished line longer than the limit (in characters, as the text reader counted them). */
+function tooLong(part: Buffer, line: number): void {
+  const n = part.length;
+  if (n > MAX_EXPORT_LINE_CHARS && (n > 3 * MAX_EXPORT_LINE_CHARS || new StringDecoder('utf8').write(part).length > MAX_EXPORT_LINE_CHARS)) {
+    throw new ExportLineError(line, `longer than ${MAX_EXPORT_LINE_CHARS} characters`);
+  }
+}
+
 /**
  * The events of an export file, in order; checkpoint trailer lines go to `onCheckpoint`.
  * Lines are split as bytes; a line the fast path takes (src/notary/canonical-bytes.ts: plain ASCII
@@ -113,10 +121,9 @@ const CHUNK_BYTES = 4 << 20;
  */
 export async function* readExportFile(path: string, onCheckpoint: (cp: CheckpointJson) => void): AsyncGenerator<LogEntry> {
   const fh = await open(path, 'r');
+  let reading: Promise<Buffer> | undefined;
   try {
     let n = 0;
-    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
-    let filled = 0;
     // One line [from, to) of `view` (a trailing CR already cut off): an entry, or undefined (blank, checkpoint).
     const line = (view: Buffer, from: number, to: number): LogEntry | undefined => {
       n++;
@@ -133,32 +140,55 @@ export async function* readExportFile(path: string, onCheckpoint: (cp: Checkpoin
       }
       return l.entry;
     };
+    const cut = (view: Buffer, from: number, nl: number) => (nl > from && view[nl - 1] === 0x0d ? nl - 1 : nl);
+    // Chunks are read at explicit offsets, the next one while this one is worked on; every chunk is
+    // a buffer of its own (entries keep theirs alive), a line across two is joined in a third.
+    let pos = 0;
+    const read = async (): Promise<Buffer> => {
+      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, pos);
+      pos += bytesRead;
+      return buf.subarray(0, bytesRead);
+    };
+    let carry: Buffer | undefined; // the unfinished line at the end of the last chunk
+    reading = read();
     for (;;) {
-      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
-      filled += bytesRead;
-      const view = buf.subarray(0, filled);
-      if (bytesRead === 0) {
-        const last = line(view, 0, filled);
-        if (last) yield last;
+      const chunk = await reading;
+      reading = undefined;
+      if (chunk.length === 0) {
+        if (carry) {
+          const last = line(carry, 0, carry.length);
+          if (last) yield last;
+        }
         return;
       }
+      reading = read();
       let start = 0;
-      for (let nl = view.indexOf(0x0a, start); nl >= 0; nl = view.indexOf(0x0a, start)) {
-        const entry = line(view, start, nl > start && view[nl - 1] === 0x0d ? nl - 1 : nl);
+      if (carry) {
+        const nl = chunk.indexOf(0x0a);
+        if (nl < 0) {
+          carry = Buffer.concat([carry, chunk]);
+          tooLong(carry, n + 1);
+          continue;
+        }
+        const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
+        carry = undefined;
+        start = nl + 1;
+        const entry = line(joined, 0, joined.length > 0 && joined[joined.length - 1] === 0x0d ? joined.length - 1 : joined.length);
+        if (entry) yield entry;
+      }
+      for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+        const entry = line(chunk, start, cut(chunk, start, nl));
         start = nl + 1;
         if (entry) yield entry;
       }
-      // The unfinished line moves to the start of a new buffer (entries keep the old one alive).
-      const left = filled - start;
-      if (left > MAX_EXPORT_LINE_CHARS && (left > 3 * MAX_EXPORT_LINE_CHARS || new StringDecoder('utf8').write(view.subarray(start)).length > MAX_EXPORT_LINE_CHARS)) {
-        throw new ExportLineError(n + 1, `longer than ${MAX_EXPORT_LINE_CHARS} characters`);
+      if (start < chunk.length) {
+        carry = chunk.subarray(start);
+        tooLong(carry, n + 1);
       }
-      const next = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, left * 2));
-      view.copy(next, 0, start, filled);
-      buf = next;
-      filled = left;
     }
   } finally {
+    await reading?.catch(() => undefined);
     await fh.close();
   }
 }

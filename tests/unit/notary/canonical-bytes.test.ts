@@ -246,7 +246,8 @@ describe('readExportFile: the same entries as the line-by-line slow path', () =>
       for (let i = 0; i < 6000; i++) {
         if (i % 1000 === 7) lines.push('');
         if (i % 1500 === 9) lines.push(JSON.stringify({ checkpoint: { treeSize: i } }));
-        lines.push(i % 97 === 3 ? exportLine(i, r, { type: 'Caf\u00e9 "quoted"\n' }) : i % 89 === 5 ? exportLine(i, r).replace(/:/g, ': ') : exportLine(i, r));
+        if (i === 4000) lines.push(exportLine(i, r, { stored: { data: { big: 'x'.repeat(9 << 20) }, metadata: {} } })); // across three chunks
+        else lines.push(i % 97 === 3 ? exportLine(i, r, { type: 'Caf\u00e9 "quoted"\n' }) : i % 89 === 5 ? exportLine(i, r).replace(/:/g, ': ') : exportLine(i, r));
       }
       const file = path.join(dir, 'log.ndjson');
       await writeFile(file, lines.map((l, i) => (i % 3 === 0 ? l + '\r' : l)).join('\n'));
