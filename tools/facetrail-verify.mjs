@@ -22,7 +22,11 @@
 // verifies. Leaf = SHA-256(0x00 || canonical), node = SHA-256(0x01 || left || right) (RFC 6962);
 // canonical = UTF-8 of the RFC 8785 JSON of { id, stream, revision (string), type, data, metadata,
 // recordedAt (ISO) } with data and metadata as stored (sealed fields as ciphertext).
+//
+// Written to be read rather than to be fast: an export is checked line by line with JSON.parse and
+// a direct RFC 8785 serialiser (audit:verify takes a byte-level shortcut this file does without).
 
+import * as crypto from 'node:crypto';
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -37,7 +41,16 @@ const sha = (...parts) => { const h = createHash('sha256'); for (const p of part
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 const leafHash = (bytes) => sha(LEAF, bytes);
-const nodeHash = (l, r) => sha(NODE, l, r);
+// SHA-256(0x00 || UTF-8 of text): one call where crypto.hash exists (Node >= 20.12), else streamed.
+const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
+const leafOfText = (text) => (oneShot ? oneShot('sha256', '\u0000' + text, 'buffer') : createHash('sha256').update(LEAF).update(text, 'utf8').digest());
+const nodeInput = Buffer.alloc(65, 1);
+const nodeHash = (l, r) => {
+  if (!oneShot || l.length !== 32 || r.length !== 32) return sha(NODE, l, r);
+  nodeInput.set(l, 1);
+  nodeInput.set(r, 33);
+  return oneShot('sha256', nodeInput, 'buffer');
+};
 const EMPTY = sha();
 const b64u = (s, what) => {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) throw new Fail(`${what} is not base64url`);
@@ -46,25 +59,40 @@ const b64u = (s, what) => {
 const hash32 = (s, what) => { const b = b64u(s, what); if (b.length !== 32) throw new Fail(`${what} is not 32 bytes`); return b; };
 
 // ---------- RFC 8785 canonical JSON ----------
+// Members sorted by UTF-16 code units (Array#sort on strings), no whitespace, strings and numbers
+// as JSON.stringify writes them (a string with nothing to escape is written as is).
+// eslint-disable-next-line no-control-regex
+const ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const str = (s) => (ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"');
 function jcs(v) {
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return str(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') { if (!Number.isFinite(v)) throw new Fail('non-finite number'); return JSON.stringify(v); }
-  if (Array.isArray(v)) return '[' + v.map((x) => (x === undefined ? 'null' : jcs(x))).join(',') + ']';
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + (v[i] === undefined ? 'null' : jcs(v[i]));
+    return out + ']';
+  }
   if (typeof v === 'object') {
-    const parts = [];
-    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) parts.push(JSON.stringify(k) + ':' + jcs(v[k]));
-    return '{' + parts.join(',') + '}';
+    let out = '{';
+    for (const k of Object.keys(v).sort()) if (v[k] !== undefined) out += (out.length > 1 ? ',' : '') + str(k) + ':' + jcs(v[k]);
+    return out + '}';
   }
   throw new Fail(`a ${typeof v} has no JSON form`);
 }
-function canonical(e) {
+function canonicalText(e) {
   const revision = String(e.revision);
   if (!/^(0|[1-9][0-9]*)$/.test(revision)) throw new Fail('revision is not a decimal integer');
   const form = e.stored ?? e;
-  return Buffer.from(jcs({ id: e.id, stream: e.stream, revision, type: e.type, data: form.data, metadata: form.metadata, recordedAt: e.recordedAt }), 'utf8');
+  // jcs of { id, stream, revision, type, data, metadata, recordedAt }, its members in sorted order
+  // (one that is undefined left out, as jcs leaves it out)
+  const members = [['data', form.data], ['id', e.id], ['metadata', form.metadata], ['recordedAt', e.recordedAt], ['revision', revision], ['stream', e.stream], ['type', e.type]];
+  let out = '{';
+  for (const [k, x] of members) if (x !== undefined) out += (out.length > 1 ? ',"' : '"') + k + '":' + jcs(x);
+  return out + '}';
 }
+const canonical = (e) => Buffer.from(canonicalText(e), 'utf8');
 
 // ---------- checkpoints ----------
 function loadKeys(path) {
@@ -126,8 +154,32 @@ function verifyConsistency(m, n, rootM, rootN, proof) {
 // ---------- incremental tree over an export ----------
 class Tree {
   size = 0; frontier = [];
-  append(leaf) { let h = leaf; let i = this.size; while (i % 2 === 1) { h = nodeHash(this.frontier.pop(), h); i = (i - 1) / 2; } this.frontier.push(h); this.size++; }
+  addLeaf(leaf) { let h = leaf; let i = this.size; while (i % 2 === 1) { h = nodeHash(this.frontier.pop(), h); i = (i - 1) / 2; } this.frontier.push(h); this.size++; }
   root() { if (this.frontier.length === 0) return EMPTY; let h = this.frontier[this.frontier.length - 1]; for (let i = this.frontier.length - 2; i >= 0; i--) h = nodeHash(this.frontier[i], h); return h; }
+}
+
+// The lines of a file as readline gives them (LF, CRLF or a lone CR ends a line), split by hand: cheaper.
+async function* lines(file) {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + chunk;
+    if (text.indexOf('\r') >= 0) {
+      // a CR at the very end may be the first half of a CRLF: it waits for the next chunk
+      const cr = text.endsWith('\r');
+      const parts = (cr ? text.slice(0, -1) : text).split(/\r\n|\r|\n/);
+      rest = parts.pop() + (cr ? '\r' : '');
+      yield* parts;
+      continue;
+    }
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      yield text.slice(start, nl);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest.endsWith('\r')) yield rest.slice(0, -1);
+  else if (rest !== '') yield rest;
 }
 
 async function verifyExport(file, cps) {
@@ -137,8 +189,7 @@ async function verifyExport(file, cps) {
   const tree = new Tree();
   let lastGood = 0, rangeStart = null, n = 0, line = 0, untreed = null, tail = 0;
   const at = (ord, e, idx = e.treeIndex) => `position ${ord} (tree index ${idx ?? 'none'}, event ${e.id}, ${e.stream}@${e.revision}, cursor ${e.position})`;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
-  for await (const text of rl) {
+  for await (const text of lines(file)) {
     line++;
     if (text.trim() === '') continue;
     let e;
@@ -150,10 +201,10 @@ async function verifyExport(file, cps) {
     const expected = tree.size;
     if (e.treeIndex < expected) throw new Fail(`unexpected event at ${at(ord, e)}: tree index ${e.treeIndex} again (duplicated or forged)`);
     if (e.treeIndex > expected) throw new Fail(`index gap at ${at(ord, e, expected)}: tree index ${expected} is missing, the next event has ${e.treeIndex} (deleted or reordered)`);
-    const leaf = leafHash(canonical(e));
+    const leaf = leafOfText(canonicalText(e));
     if (e.leafHash !== undefined && !hash32(e.leafHash, 'leafHash').equals(leaf)) throw new Fail(`data differs at ${at(ord, e)}: the event no longer hashes to its recorded leaf (edited)`);
     if (expected === lastGood) rangeStart = at(ord, e);
-    tree.append(leaf);
+    tree.addLeaf(leaf);
     if (sizes[next] === tree.size) {
       if (!tree.root().equals(bySize.get(tree.size).root)) throw new Fail(`root mismatch at checkpoint ${tree.size}: a leaf in [${lastGood}, ${tree.size}) was rewritten; the range starts at ${rangeStart}`);
       lastGood = tree.size; next++;
