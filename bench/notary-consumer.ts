@@ -40,7 +40,7 @@ const CHUNK = 100_000;
  * metadata and recorded times as eventAt(i)), in order, CHUNK per transaction, and es.streams with
  * their revisions.
  */
-async function seed(pool: pg.Pool, n: number, log: SyntheticLog): Promise<void> {
+export async function seed(pool: pg.Pool, n: number, log: SyntheticLog): Promise<void> {
   for (let from = 0; from < n; from += CHUNK) {
     await pool.query(
       `insert into es.events (id, stream, revision, type, data, metadata, recorded_at)
