@@ -6,10 +6,17 @@
 // canonical form always covers the stored one). An event not notarised yet has no treeIndex.
 // Lines of the form { "checkpoint": <Checkpoint JSON> } are signed checkpoints carried along.
 
+import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { StringDecoder } from 'node:string_decoder';
 import type { CanonicalInput } from './canonical.js';
 import { fastExportLine, type FastLine } from './canonical-bytes.js';
+import { LINE_INTS, type ThreadJob, type ThreadReply } from './export-thread-protocol.js';
 import type { CheckpointJson, LogEntry } from './verify-log.js';
 
 export const MAX_EXPORT_LINE_CHARS = 16 * 1024 * 1024;
@@ -104,11 +111,135 @@ class FastEntry implements LogEntry {
 
 const CHUNK_BYTES = 4 << 20;
 
+function fastLineOf(v: Float64Array, q: number, leaf: Buffer): FastLine {
+  return {
+    treeIndex: v[q + 3]!, leafHash0: v[q + 4]!,
+    position0: v[q + 5]!, position1: v[q + 6]!,
+    id0: v[q + 7]!, id1: v[q + 8]!,
+    stream0: v[q + 9]!, stream1: v[q + 10]!,
+    revision0: v[q + 11]!, revision1: v[q + 12]!,
+    type0: v[q + 13]!, type1: v[q + 14]!,
+    recordedAt0: v[q + 15]!, recordedAt1: v[q + 16]!,
+    data0: v[q + 17]!, data1: v[q + 18]!,
+    metadata0: v[q + 19]!, metadata1: v[q + 20]!,
+    leaf,
+  };
+}
+
 /** An unfinished line longer than the limit (in characters, as the text reader counted them). */
 function tooLong(part: Buffer, line: number): void {
   const n = part.length;
   if (n > MAX_EXPORT_LINE_CHARS && (n > 3 * MAX_EXPORT_LINE_CHARS || new StringDecoder('utf8').write(part).length > MAX_EXPORT_LINE_CHARS)) {
     throw new ExportLineError(line, `longer than ${MAX_EXPORT_LINE_CHARS} characters`);
+  }
+}
+
+// ---------- the helper thread ----------
+// On a machine with two cores or more, a file of THREAD_MIN_BYTES or more may be read by two
+// threads (src/notary/export-thread.ts): of a chunk (a SharedArrayBuffer), the main thread takes
+// the first lines and the worker the rest (the same fast path); the entries still come in order.
+// The worker only hashes: any line it does not take, and every decision, is the main thread's; if
+// it fails, the main thread reads its lines itself. Whether it pays is measured as it goes (see
+// wantThread): on a machine whose other core is busy it does not, and chunks are read alone.
+
+const THREAD_MIN_BYTES = 2 * CHUNK_BYTES;
+// The main thread's share of a chunk, adjusted chunk by chunk so that neither thread waits long for
+// the other (it also runs verifyLog and the tree; on a busy machine the worker may get little CPU).
+const MAIN_SHARE = 0.45;
+const PROBE_EVERY = 16;
+
+const entryIsTs = import.meta.url.endsWith('.ts');
+const THREAD_BOOT = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsxApiUrl) (await import(workerData.tsxApiUrl)).register();
+  await import(workerData.entryUrl);
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+function tsxEsmApiUrl(): string {
+  const pkgFile = createRequire(import.meta.url).resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
+}
+
+class HelperThread {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, { resolve: (r: ThreadReply) => void; reject: (e: Error) => void }>();
+  #next = 1;
+  #failed: Error | undefined;
+  #ready = false;
+  #onReady: () => void = () => undefined;
+  /** Settles when the thread has booted (or failed). */
+  readonly booted = new Promise<void>((resolve) => {
+    this.#onReady = resolve;
+  });
+  /** The main thread's share of the next chunk. */
+  share = MAIN_SHARE;
+
+  /** always: share every chunk once booted (tests), no probing. */
+  constructor(private readonly always = false) {
+    const entryUrl = new URL(`./export-thread.${entryIsTs ? 'ts' : 'js'}`, import.meta.url).href;
+    this.#worker = new Worker(THREAD_BOOT, { eval: true, workerData: { entryUrl, tsxApiUrl: entryIsTs ? tsxEsmApiUrl() : undefined } });
+    this.#worker.unref();
+    this.#worker.on('message', (r: ThreadReply | { ready: true }) => {
+      if ('ready' in r) {
+        this.#ready = true;
+        this.#onReady();
+        return;
+      }
+      const w = this.#waiting.get(r.id);
+      this.#waiting.delete(r.id);
+      w?.resolve(r);
+    });
+    const fail = (err: Error) => {
+      this.#failed = err;
+      this.#onReady();
+      for (const w of this.#waiting.values()) w.reject(err);
+      this.#waiting.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`export thread exited (${code})`)));
+  }
+
+  // Whether the thread pays is measured, not assumed (another process may hold the other core): of
+  // every PROBE_EVERY chunks one is read alone and one with the thread, the others the faster way.
+  #chunks = 0;
+  #soloRate = 0;
+  #threadRate = 0;
+
+  wantThread(): boolean {
+    if (this.always) return true;
+    const k = this.#chunks++ % PROBE_EVERY;
+    if (k === 0) return false;
+    if (k === 1) return true;
+    return this.#threadRate >= this.#soloRate;
+  }
+
+  record(threaded: boolean, bytes: number, ms: number): void {
+    if (ms <= 0) return;
+    if (threaded) this.#threadRate = bytes / ms;
+    else this.#soloRate = bytes / ms;
+  }
+
+  /** Booted and not failed: worth a job. */
+  get usable(): boolean {
+    return this.#ready && this.#failed === undefined;
+  }
+
+  run(sab: SharedArrayBuffer, length: number, from: number, to: number): Promise<ThreadReply> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#next++;
+    const job: ThreadJob = { id, sab, length, from, to };
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#worker.removeAllListeners('exit');
+    await this.#worker.terminate();
   }
 }
 
@@ -119,10 +250,14 @@ function tooLong(part: Buffer, line: number): void {
  * its bytes, any other line is decoded and read by parseExportLine as before: the same entries,
  * the same errors at the same line numbers.
  */
-export async function* readExportFile(path: string, onCheckpoint: (cp: CheckpointJson) => void): AsyncGenerator<LogEntry> {
-  const fh = await open(path, 'r');
+export async function* readExportFile(file: string, onCheckpoint: (cp: CheckpointJson) => void, opts: { thread?: boolean; threadAlways?: boolean } = {}): AsyncGenerator<LogEntry> {
+  const fh = await open(file, 'r');
   let reading: Promise<Buffer> | undefined;
+  let helper: HelperThread | undefined;
   try {
+    const useThread = opts.thread ?? (os.availableParallelism() > 1 && (await fh.stat()).size >= THREAD_MIN_BYTES);
+    if (useThread) helper = new HelperThread(opts.threadAlways === true);
+    if (helper && opts.threadAlways) await helper.booted;
     let n = 0;
     // One line [from, to) of `view` (a trailing CR already cut off): an entry, or undefined (blank, checkpoint).
     const line = (view: Buffer, from: number, to: number): LogEntry | undefined => {
@@ -145,7 +280,7 @@ export async function* readExportFile(path: string, onCheckpoint: (cp: Checkpoin
     // a buffer of its own (entries keep theirs alive), a line across two is joined in a third.
     let pos = 0;
     const read = async (): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      const buf = helper ? Buffer.from(new SharedArrayBuffer(CHUNK_BYTES)) : Buffer.allocUnsafe(CHUNK_BYTES);
       const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, pos);
       pos += bytesRead;
       return buf.subarray(0, bytesRead);
@@ -177,11 +312,63 @@ export async function* readExportFile(path: string, onCheckpoint: (cp: Checkpoin
         const entry = line(joined, 0, joined.length > 0 && joined[joined.length - 1] === 0x0d ? joined.length - 1 : joined.length);
         if (entry) yield entry;
       }
-      for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      // with the helper: its share of the chunk's whole lines goes to it first
+      let job: Promise<ThreadReply | undefined> | undefined;
+      let split = chunk.length;
+      let jobEnd = 0;
+      let mainStarted = 0;
+      let mainStartByte = 0;
+      const chunkStarted = performance.now();
+      const threaded = helper?.usable === true && chunk.buffer instanceof SharedArrayBuffer && helper.wantThread();
+      if (threaded && helper && chunk.buffer instanceof SharedArrayBuffer) {
+        jobEnd = chunk.lastIndexOf(0x0a) + 1;
+        mainStarted = performance.now();
+        const at = jobEnd > start ? chunk.indexOf(0x0a, start + Math.floor((jobEnd - start) * helper.share)) : -1;
+        if (at >= 0 && at + 1 < jobEnd) {
+          split = at + 1;
+          job = helper.run(chunk.buffer, chunk.length, split, jobEnd).catch(() => undefined);
+          mainStartByte = start;
+        }
+      }
+      for (let nl = chunk.indexOf(0x0a, start); nl >= 0 && nl < split; nl = chunk.indexOf(0x0a, start)) {
         const entry = line(chunk, start, cut(chunk, start, nl));
         start = nl + 1;
         if (entry) yield entry;
       }
+      if (job && helper) {
+        const mainMs = performance.now() - mainStarted;
+        const r = await job;
+        if (r) {
+          // balance: the share that would have made both finish together, smoothed
+          const mainRate = mainMs > 0 ? (split - mainStartByte) / mainMs : 0;
+          const threadRate = r.ms > 0 ? (jobEnd - split) / r.ms : 0;
+          if (mainRate > 0 && threadRate > 0) {
+            const best = mainRate / (mainRate + threadRate);
+            helper.share = Math.min(0.95, Math.max(0.2, 0.7 * helper.share + 0.3 * best));
+          }
+          const ints = new Float64Array(r.ints);
+          const leaves = Buffer.from(r.leaves, r.leavesOffset, r.count * 32);
+          for (let k = 0; k < r.count; k++) {
+            const q = k * LINE_INTS;
+            let entry: LogEntry | undefined;
+            if (ints[q + 2] === 1) {
+              n++;
+              entry = new FastEntry(chunk, fastLineOf(ints, q, leaves.subarray(k * 32, k * 32 + 32)));
+            } else {
+              entry = line(chunk, ints[q]!, ints[q + 1]!);
+            }
+            if (entry) yield entry;
+          }
+          start = jobEnd;
+        }
+        // (no reply: the thread failed; the lines it had are read below)
+        for (let nl = chunk.indexOf(0x0a, start); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+          const entry = line(chunk, start, cut(chunk, start, nl));
+          start = nl + 1;
+          if (entry) yield entry;
+        }
+      }
+      if (helper?.usable) helper.record(threaded, chunk.length, performance.now() - chunkStarted);
       if (start < chunk.length) {
         carry = chunk.subarray(start);
         tooLong(carry, n + 1);
@@ -189,6 +376,7 @@ export async function* readExportFile(path: string, onCheckpoint: (cp: Checkpoin
     }
   } finally {
     await reading?.catch(() => undefined);
+    await helper?.close();
     await fh.close();
   }
 }

@@ -237,7 +237,7 @@ describe('fastExportLine', () => {
 });
 
 describe('readExportFile: the same entries as the line-by-line slow path', () => {
-  it('over chunk boundaries, CRLF, blank and checkpoint lines, lines the fast path leaves', async () => {
+  it('over chunk boundaries, CRLF, blank and checkpoint lines, lines the fast path leaves; with and without the helper thread', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ft-canonical-bytes-'));
     try {
       const r = prng(5);
@@ -251,15 +251,18 @@ describe('readExportFile: the same entries as the line-by-line slow path', () =>
       }
       const file = path.join(dir, 'log.ndjson');
       await writeFile(file, lines.map((l, i) => (i % 3 === 0 ? l + '\r' : l)).join('\n'));
-      const cps: unknown[] = [];
-      const got = [];
-      for await (const e of readExportFile(file, (cp) => cps.push(cp))) {
-        got.push({ treeIndex: e.treeIndex, position: e.position, id: e.event.id, stream: e.event.stream, revision: String(e.event.revision), type: e.event.type, recordedAt: String(e.event.recordedAt), data: e.event.data, metadata: e.event.metadata, leaf: (e.leaf ?? eventLeafHash(e.event)).toString('hex'), recordedLeaf: e.recordedLeaf?.toString('hex') });
-      }
       const want = lines.filter((l) => l !== '').map(slow).filter((s) => !('checkpoint' in s));
-      expect(cps).toHaveLength(4);
-      expect(got).toHaveLength(6000);
-      expect(got).toEqual(want);
+      // on the main thread alone, and with the helper thread (every chunk shared: no probing)
+      for (const thread of [false, true] as const) {
+        const cps: unknown[] = [];
+        const got = [];
+        for await (const e of readExportFile(file, (cp) => cps.push(cp), { thread, threadAlways: thread })) {
+          got.push({ treeIndex: e.treeIndex, position: e.position, id: e.event.id, stream: e.event.stream, revision: String(e.event.revision), type: e.event.type, recordedAt: String(e.event.recordedAt), data: e.event.data, metadata: e.event.metadata, leaf: (e.leaf ?? eventLeafHash(e.event)).toString('hex'), recordedLeaf: e.recordedLeaf?.toString('hex') });
+        }
+        expect(cps).toHaveLength(4);
+        expect(got).toHaveLength(6000);
+        expect(got).toEqual(want);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
