@@ -142,7 +142,8 @@ function tooLong(part: Buffer, line: number): void {
 // it fails, the main thread reads its lines itself. Whether it pays is measured as it goes (see
 // wantThread): on a machine whose other core is busy it does not, and chunks are read alone.
 
-const THREAD_MIN_BYTES = 2 * CHUNK_BYTES;
+// (its start costs a few hundred ms of CPU under tsx: not worth it for a small file)
+const THREAD_MIN_BYTES = 128 << 20;
 // The main thread's share of a chunk, adjusted chunk by chunk so that neither thread waits long for
 // the other (it also runs verifyLog and the tree; on a busy machine the worker may get little CPU).
 const MAIN_SHARE = 0.45;
