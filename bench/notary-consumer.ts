@@ -61,6 +61,8 @@ export interface ConsumerFigures {
   seedSeconds: number;
   readSeconds: number[];
   consumerSeconds: number;
+  /** This process's CPU while the consumer ran (the runner is in process): its share of the wall time says whether Node's thread is the limit. */
+  consumerCpuSeconds: number;
 }
 
 /** Seeds n events, reads them all, runs the notary consumer over them; checks its root against `root`. */
@@ -87,6 +89,7 @@ export async function measureConsumer(n: number, log: SyntheticLog, root: Buffer
       const keys = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
       const signer = ed25519CheckpointSigner({ privateKey: keys.privateKey, kid: 'bench' });
       t = performance.now();
+      const cpu = process.cpuUsage();
       // The production defaults (config NOTARY_CHECKPOINT_EVERY_EVENTS / _MS) and runner options.
       const runner = new NotaryRunner(db.url, store, db.pool, { signer, policy: { everyEvents: 1_000, everyMs: 60_000 } }, logger).start();
       try {
@@ -95,13 +98,15 @@ export async function measureConsumer(n: number, log: SyntheticLog, root: Buffer
         await runner.stop();
       }
       const consumerSeconds = (performance.now() - t) / 1000;
+      const used = process.cpuUsage(cpu);
+      const consumerCpuSeconds = (used.user + used.system) / 1e6;
       const { rows } = await db.pool.query<{ tree_size: string; frontier: Buffer[] }>('select tree_size::text, frontier from notary.state');
       const state = rows[0];
       if (!state || Number(state.tree_size) !== n) throw new Error(`notary tree of ${state?.tree_size} leaves, expected ${n}`);
       const got = new MerkleBuilder(n, state.frontier).root();
       if (!got.equals(root)) throw new Error('the notary consumer built a different root than the in-memory fold');
       readSeconds.push(await readAll());
-      return { seedSeconds, readSeconds, consumerSeconds };
+      return { seedSeconds, readSeconds, consumerSeconds, consumerCpuSeconds };
     } finally {
       await waiter.close();
       await store.close();

@@ -88,7 +88,7 @@ export async function run(args: string[]): Promise<void> {
   const pg = await measureConsumer(n, { small: SMALL, large: LARGE, metas: METAS, t0: T0 }, fold.root);
   const read = Math.min(...pg.readSeconds);
   row('readAll (PostgreSQL): es.events drained', n, read, `best of ${pg.readSeconds.map((s) => s.toFixed(2)).join(' / ')} s (before / after the consumer); seeded in ${pg.seedSeconds.toFixed(1)} s`);
-  row('fold (PostgreSQL): notary consumer over es.events', n, pg.consumerSeconds, `${(pg.consumerSeconds / read).toFixed(2)}× the read, ${(pg.consumerSeconds / fold.seconds).toFixed(2)}× the in-memory fold; root = in-memory root`);
+  row('fold (PostgreSQL): notary consumer over es.events', n, pg.consumerSeconds, `${(pg.consumerSeconds / read).toFixed(2)}× the read, ${(pg.consumerSeconds / fold.seconds).toFixed(2)}× the in-memory fold; Node CPU ${Math.round((100 * pg.consumerCpuSeconds) / pg.consumerSeconds)} % of wall; root = in-memory root`);
 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ft-bench-notary-'));
   try {
