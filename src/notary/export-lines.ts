@@ -111,17 +111,19 @@ class FastEntry implements LogEntry {
 
 const CHUNK_BYTES = 4 << 20;
 
-function fastLineOf(v: Float64Array, q: number, leaf: Buffer): FastLine {
+/** The FastLine of line record q of a thread's reply, its offsets moved by `at` (where its bytes start in the chunk). */
+function fastLineOf(v: Float64Array, q: number, at: number, leaf: Buffer): FastLine {
+  const o = (k: number) => at + v[q + k]!;
   return {
-    treeIndex: v[q + 3]!, leafHash0: v[q + 4]!,
-    position0: v[q + 5]!, position1: v[q + 6]!,
-    id0: v[q + 7]!, id1: v[q + 8]!,
-    stream0: v[q + 9]!, stream1: v[q + 10]!,
-    revision0: v[q + 11]!, revision1: v[q + 12]!,
-    type0: v[q + 13]!, type1: v[q + 14]!,
-    recordedAt0: v[q + 15]!, recordedAt1: v[q + 16]!,
-    data0: v[q + 17]!, data1: v[q + 18]!,
-    metadata0: v[q + 19]!, metadata1: v[q + 20]!,
+    treeIndex: v[q + 3]!, leafHash0: v[q + 4]! >= 0 ? o(4) : -1,
+    position0: o(5), position1: o(6),
+    id0: o(7), id1: o(8),
+    stream0: o(9), stream1: o(10),
+    revision0: o(11), revision1: o(12),
+    type0: o(13), type1: o(14),
+    recordedAt0: o(15), recordedAt1: o(16),
+    data0: o(17), data1: o(18),
+    metadata0: o(19), metadata1: o(20),
     leaf,
   };
 }
@@ -136,8 +138,8 @@ function tooLong(part: Buffer, line: number): void {
 
 // ---------- the helper thread ----------
 // On a machine with two cores or more, a file of THREAD_MIN_BYTES or more may be read by two
-// threads (src/notary/export-thread.ts): of a chunk (a SharedArrayBuffer), the main thread takes
-// the first lines and the worker the rest (the same fast path); the entries still come in order.
+// threads (src/notary/export-thread.ts): of a chunk, the main thread takes the first lines and the
+// worker a copy of the rest (the same fast path); the entries still come in order.
 // The worker only hashes: any line it does not take, and every decision, is the main thread's; if
 // it fails, the main thread reads its lines itself. Whether it pays is measured as it goes (see
 // wantThread): on a machine whose other core is busy it does not, and chunks are read alone.
@@ -228,13 +230,15 @@ class HelperThread {
     return this.#ready && this.#failed === undefined;
   }
 
-  run(sab: SharedArrayBuffer, length: number, from: number, to: number): Promise<ThreadReply> {
+  /** Hands over a copy of `lines` (whole lines). */
+  run(lines: Uint8Array): Promise<ThreadReply> {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#next++;
-    const job: ThreadJob = { id, sab, length, from, to };
+    const bytes = new Uint8Array(lines);
+    const job: ThreadJob = { id, bytes };
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
-      this.#worker.postMessage(job);
+      this.#worker.postMessage(job, [bytes.buffer]);
     });
   }
 
@@ -281,7 +285,7 @@ export async function* readExportFile(file: string, onCheckpoint: (cp: Checkpoin
     // a buffer of its own (entries keep theirs alive), a line across two is joined in a third.
     let pos = 0;
     const read = async (): Promise<Buffer> => {
-      const buf = helper ? Buffer.from(new SharedArrayBuffer(CHUNK_BYTES)) : Buffer.allocUnsafe(CHUNK_BYTES);
+      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
       const { bytesRead } = await fh.read(buf, 0, CHUNK_BYTES, pos);
       pos += bytesRead;
       return buf.subarray(0, bytesRead);
@@ -320,14 +324,14 @@ export async function* readExportFile(file: string, onCheckpoint: (cp: Checkpoin
       let mainStarted = 0;
       let mainStartByte = 0;
       const chunkStarted = performance.now();
-      const threaded = helper?.usable === true && chunk.buffer instanceof SharedArrayBuffer && helper.wantThread();
-      if (threaded && helper && chunk.buffer instanceof SharedArrayBuffer) {
+      const threaded = helper?.usable === true && helper.wantThread();
+      if (threaded && helper) {
         jobEnd = chunk.lastIndexOf(0x0a) + 1;
         mainStarted = performance.now();
         const at = jobEnd > start ? chunk.indexOf(0x0a, start + Math.floor((jobEnd - start) * helper.share)) : -1;
         if (at >= 0 && at + 1 < jobEnd) {
           split = at + 1;
-          job = helper.run(chunk.buffer, chunk.length, split, jobEnd).catch(() => undefined);
+          job = helper.run(chunk.subarray(split, jobEnd)).catch(() => undefined);
           mainStartByte = start;
         }
       }
@@ -354,9 +358,9 @@ export async function* readExportFile(file: string, onCheckpoint: (cp: Checkpoin
             let entry: LogEntry | undefined;
             if (ints[q + 2] === 1) {
               n++;
-              entry = new FastEntry(chunk, fastLineOf(ints, q, leaves.subarray(k * 32, k * 32 + 32)));
+              entry = new FastEntry(chunk, fastLineOf(ints, q, split, leaves.subarray(k * 32, k * 32 + 32)));
             } else {
-              entry = line(chunk, ints[q]!, ints[q + 1]!);
+              entry = line(chunk, split + ints[q]!, split + ints[q + 1]!);
             }
             if (entry) yield entry;
           }

@@ -1,5 +1,5 @@
-// Worker-thread side of readExportFile (src/notary/export-lines.ts): the fast path over a range of
-// whole lines of a chunk the main thread shares (a SharedArrayBuffer), so two cores hash an export.
+// Worker-thread side of readExportFile (src/notary/export-lines.ts): the fast path over whole lines
+// of a chunk (a copy the main thread hands over), so two cores hash an export.
 // Per line it answers the line's bounds and, when the fast path took it, the FastLine fields and
 // the leaf; lines it does not take the main thread reads itself (the slow path, its errors).
 
@@ -11,11 +11,11 @@ const port = parentPort!;
 
 port.on('message', (job: ThreadJob) => {
   const t0 = performance.now();
-  const buf = Buffer.from(job.sab, 0, job.length);
+  const buf = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
   const lines: number[] = [];
   const leaves: Buffer[] = [];
-  let start = job.from;
-  for (let nl = buf.indexOf(0x0a, start); nl >= 0 && nl < job.to; nl = buf.indexOf(0x0a, start)) {
+  let start = 0;
+  for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
     const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
     const f = fastExportLine(buf, start, end);
     if (f) {
