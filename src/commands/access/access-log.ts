@@ -131,7 +131,7 @@ export class AccessLog {
    * Records the access if it reads anyone else's data (or logSelf); resolves once durable. `recorded`
    * false: nothing to record (the accessor's own data only). Rejects with AccessLogUnavailableError.
    */
-  async record(req: AccessRequest): Promise<{ recorded: boolean; recordId?: string }> {
+  async record(req: AccessRequest): Promise<{ recorded: boolean }> {
     const subjects = subjectsToRecord(req, this.deps.logSelf);
     if (subjects.length === 0) return { recorded: false };
     const imageCount = subjects.reduce((n, s) => n + s.imageIds.length, 0);
@@ -141,7 +141,7 @@ export class AccessLog {
     // Clear JSON of both parts, plus the keys and separators around them.
     const bytes = 128 + req.route.length + req.requestId.length + (req.purpose?.length ?? 0) * 6 + imageCount * 39 + subjects.length * 60;
     await this.enqueue(utcDayOf(this.now()), { facts, parties, bytes });
-    return { recorded: true, recordId: facts.recordId };
+    return { recorded: true };
   }
 
   private enqueue(day: string, record: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {

@@ -16,7 +16,7 @@
 // the tree over the sealed form is unchanged.
 
 import type { DomainEvent } from '../decider.js';
-import type { Erasable } from '../../privacy/declarations.js';
+import { isErased, type Erasable } from '../../privacy/declarations.js';
 import type { Role } from '../identity/roles.js';
 
 /** What of an image's biometric content a response held. */
@@ -69,8 +69,8 @@ export interface AccessRecordOf {
 }
 
 /** The records an event holds, in order (parties null once erased; a malformed pairing throws). */
-export function accessRecordsOf(data: BiometricDataAccessedData, isErased: (v: unknown) => boolean): AccessRecordOf[] {
-  const parties = isErased(data.parties) ? null : (data.parties as AccessRecordParties[]);
+export function accessRecordsOf(data: BiometricDataAccessedData): AccessRecordOf[] {
+  const parties = isErased(data.parties) ? null : data.parties;
   if (parties !== null && parties.length !== data.records.length) throw new Error(`BiometricDataAccessed holds ${data.records.length} records but ${parties.length} parties`);
   return data.records.map((facts, i) => ({ facts, parties: parties?.[i] ?? null }));
 }

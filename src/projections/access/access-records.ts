@@ -8,7 +8,6 @@ import type { AccessEvent } from '../../domain/access/access-events.js';
 import { ACCESS_STREAM_PREFIX, accessRecordsOf, dayOfAccessStream } from '../../domain/access/access-events.js';
 import { upcast } from '../../domain/upcast.js';
 import { positionToCursor } from '../../eventstore/position.js';
-import { isErased } from '../../privacy/declarations.js';
 import { jsonRows } from '../batch-sql.js';
 import type { Projection } from '../projection.js';
 import { accessRecordsTables } from './tables.js';
@@ -61,7 +60,7 @@ export const accessRecordsProjection: Projection = {
       if (day === undefined) continue;
       const at = recorded.recordedAt.toISOString();
       const position = positionToCursor(recorded.position);
-      for (const { facts, parties } of accessRecordsOf(event.data, isErased)) {
+      for (const { facts, parties } of accessRecordsOf(event.data)) {
         if (parties === null) continue;
         for (const s of parties.subjects) {
           rows.push({
