@@ -10,6 +10,7 @@ import { IdentityService } from '../../src/commands/identity/identity-service.js
 import { DEFAULT_MODELS_DIR } from '../../src/inference/conversion/model-files.js';
 import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
 import type { RecordedEvent } from '../../src/eventstore/types.js';
+import { faceIdOf } from '../../src/domain/images/face-id.js';
 import { collect, take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
@@ -25,6 +26,7 @@ interface Registered {
   token: string;
 }
 interface FaceBody {
+  faceId?: string;
   box: { x: number; y: number; width: number; height: number };
   score: number;
   landmarks: [number, number][];
@@ -130,7 +132,9 @@ describe('time travel', () => {
       expect(f.landmarks).toHaveLength(68);
       expect(f.descriptor).toHaveLength(128);
     }
-    expect(analysed.body.faces).toEqual((first.data as { faces: FaceBody[] }).faces);
+    // Each face with its stable id (image, model, place in the analysis).
+    const firstModel = (first.data as { model: { sha256: string } }).model.sha256;
+    expect(analysed.body.faces).toEqual((first.data as { faces: FaceBody[] }).faces.map((f, i) => ({ faceId: faceIdOf(id, firstModel, i), ...f })));
     const withoutDescriptors = await imageAsOf(alice.token, id, firstAt);
     expect(withoutDescriptors.body.faces[0]).not.toHaveProperty('descriptor');
 
@@ -144,6 +148,8 @@ describe('time travel', () => {
     const current = await call<ImageBody>(t.baseUrl, 'GET', `/v1/images/${id}?consistentWith=${secondAt}`, { token: alice.token });
     const { asOf: _asOf, revision: _revision, ...latestView } = latest.body;
     expect(current.body).toEqual(latestView);
+    // The re-analysis ran the same model: its faces keep their ids.
+    expect(latest.body.faces.map((f) => f.faceId)).toEqual(analysed.body.faces.map((f) => f.faceId));
 
     // By time: the first result's own timestamp, in UTC and with an offset; a millisecond before the upload.
     const uploaded = (await collect(t.runtime.eventStore.readStream(`image-${id}`)))[0]!;

@@ -11,7 +11,7 @@
 // The receipt is the completed erasure as a compact JWS signed with the service's Ed25519 key (the
 // JWT key; verify it against GET /.well-known/jwks.json), header typ `erasure-receipt+jwt`.
 
-import { createHash } from 'node:crypto';
+import { nameBasedUuid } from '../../domain/name-based-id.js';
 import type { JWTPayload } from 'jose';
 import type { TokenService } from '../../auth/tokens.js';
 import type { BlobStore } from '../../blobs/blob-store.js';
@@ -80,16 +80,12 @@ export interface ErasureServiceDeps {
   failAfter?: (step: ErasureStep, erasureId: string) => void;
 }
 
-const ERASURE_NAMESPACE = Buffer.from('3e0b8f4a9c2d4e71b6a5f0c1d2e3f405', 'hex');
+const ERASURE_NAMESPACE = '3e0b8f4a9c2d4e71b6a5f0c1d2e3f405';
 
 /** The erasure id of a target (name-based UUID v5): the same target always gets the same erasure. */
 export function erasureIdFor(target: ErasureTargetData): string {
   const name = [target.scope, target.subjectId, target.imageId ?? '', target.purpose ?? '', target.withdrawal ?? ''].join('\n');
-  const b = createHash('sha1').update(ERASURE_NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x50;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return nameBasedUuid(ERASURE_NAMESPACE, name);
 }
 
 /** The erasure executor's consumer name (src/projections/privacy/erasure-requests.ts). */

@@ -3,17 +3,10 @@
 // key scope without any lookup. The scope is not a person: it only groups a day's records under one
 // key, so shredding it ends every record of that day at once.
 
-import { createHash } from 'node:crypto';
+import { nameBasedUuid } from '../name-based-id.js';
 
-const NAMESPACE = Buffer.from('9b1f6c0e2a7d4c58a3e6b0d4f1c2a7e9', 'hex');
-
-function uuidV5(name: string): string {
-  const b = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest().subarray(0, 16);
-  b[6] = (b[6]! & 0x0f) | 0x50;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = b.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+const NAMESPACE = '9b1f6c0e2a7d4c58a3e6b0d4f1c2a7e9';
+const uuidV5 = (name: string): string => nameBasedUuid(NAMESPACE, name);
 
 /** The key-store subject of a day's access records (`access_log` purpose). */
 export const accessPeriodSubject = (day: string): string => uuidV5(`access-log\n${day}`);

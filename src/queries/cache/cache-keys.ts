@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 /** Bump when the shape of a cached value changes. */
-export const CACHE_SCHEMA_VERSION = 1;
+export const CACHE_SCHEMA_VERSION = 2;
 
 /** What a cached read was for (the metrics label); 'graphql' is the GraphQL response memo. */
 export type CacheName = 'image' | 'gallery' | 'account' | 'graphql';

@@ -12,6 +12,7 @@ import { foldView } from '../../domain/view-fold.js';
 import type { EventStore, RecordedEvent } from '../../eventstore/types.js';
 import { prefixAsOf, type AsOf } from '../time-travel.js';
 import { imageViewOf, type FaceView, type ImageView } from './images-query.js';
+import { faceIdOf } from '../../domain/images/face-id.js';
 
 export interface ImageSnapshot {
   image: ImageView;
@@ -45,7 +46,8 @@ export function imageVisibleTo(viewer: Viewer, current: Pick<ImageSnapshot, 'ima
 export function imageResponse(snap: ImageSnapshot, includeDescriptor: boolean): ImageView & { faces: FaceView[] } {
   return {
     ...snap.image,
-    faces: snap.faces.map((f) => ({
+    faces: snap.faces.map((f, index) => ({
+      faceId: faceIdOf(snap.image.imageId, snap.image.model?.sha256 ?? '', index),
       box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height },
       score: f.score,
       landmarks: f.landmarks,

@@ -11,6 +11,7 @@ import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import type { LocalEventData } from '../../eventstore/types.js';
 import { imagesTable, type ImageRowFields } from '../../projections/images/tables.js';
 import { imageStream } from '../../domain/images/image-events.js';
+import { faceIdOf } from '../../domain/images/face-id.js';
 import { isErased } from '../../privacy/declarations.js';
 import { textOrTombstone } from '../../domain/privacy/tombstone.js';
 import type { Face, Image, ImageStatus as ImageStatusShape } from './shapes.js';
@@ -55,6 +56,7 @@ export function imageViewOf(f: ImageFields): ImageView {
 /** A face out of rm.faces' array (or the event's it refers to). */
 interface FaceRow {
   image_id: string;
+  face_id: string;
   box: FaceView['box'];
   score: number;
   landmarks: [number, number][];
@@ -85,6 +87,7 @@ export function float32Shortest(x: number): number {
 
 function faceView(r: FaceRow, includeDescriptor: boolean): FaceView {
   return {
+    faceId: r.face_id,
     box: { x: r.box.x, y: r.box.y, width: r.box.width, height: r.box.height },
     score: r.score,
     landmarks: r.landmarks,
@@ -296,8 +299,8 @@ export class ImagesQuery {
   private async faceRows(includeDescriptor: boolean, where: string, values: unknown[]): Promise<FaceRow[]> {
     // The array is sealed in the log (src/privacy): read it whole and open it here, one key lookup
     // per image (cached), then shape it as the read model always answered.
-    const { rows } = await this.pool.query<{ image_id: string; event_id: string | null; faces: unknown }>(
-      `select rf.image_id, rf.event_id, ${this.facesArray} as faces from rm.faces rf where ${where}`,
+    const { rows } = await this.pool.query<{ image_id: string; event_id: string | null; model_sha256: string; faces: unknown }>(
+      `select rf.image_id, rf.event_id, i.model_sha256, ${this.facesArray} as faces from rm.faces rf join rm.images i using (image_id) where ${where}`,
       values,
     );
     const opened = this.opener
@@ -307,9 +310,10 @@ export class ImagesQuery {
     for (const [i, row] of rows.entries()) {
       const faces = opened[i];
       if (!Array.isArray(faces)) continue; // erased: no faces to show
-      for (const f of faces as StoredFace[]) {
+      for (const [index, f] of (faces as StoredFace[]).entries()) {
         out.push({
           image_id: row.image_id,
+          face_id: faceIdOf(row.image_id, row.model_sha256, index),
           box: f.box,
           score: f.score,
           landmarks: f.landmarks,

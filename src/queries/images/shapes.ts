@@ -10,6 +10,7 @@ export const ImageStatus = Type.Union([Type.Literal('pending'), Type.Literal('an
 export const Box = Type.Object({ x: Type.Number(), y: Type.Number(), width: Type.Number(), height: Type.Number() });
 
 export const Face = Type.Object({
+  faceId: Type.String({ format: 'uuid', description: 'Stable id of the face: the same for every read, rebuild and re-analysis with the same model' }),
   box: Box,
   score: Type.Number(),
   landmarks: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { description: '68 points in iBUG/dlib order, image pixels' }),

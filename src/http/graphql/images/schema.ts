@@ -81,6 +81,8 @@ export const imagesTypeDefs = /* GraphQL */ `
   }
 
   type Face {
+    "Stable id of the face: the same for every read, rebuild and re-analysis with the same model."
+    faceId: ID!
     box: Box!
     score: Float!
     "68 points in iBUG/dlib order, image pixels."
