@@ -75,6 +75,16 @@ export interface Config {
     /** NOTARY_CHECKPOINT_EVERY_MS: and this long after the last one when the tree grew meanwhile. */
     checkpointEveryMs: number;
   };
+  /** Face search and verification (issue 17; src/queries/recognition). */
+  recognition: {
+    /**
+     * RECOGNITION_MATCH_THRESHOLD: the largest descriptor distance that counts as the same person
+     * (default 0.45; ARCHITECTURE.md "Recognition" has the measurements behind it).
+     */
+    matchThreshold: number;
+    /** FACE_INDEX_MAX_FACES: most faces an API process keeps in memory for search (least recently searched owners dropped first). */
+    maxFacesInMemory: number;
+  };
   images: {
     /** Largest accepted upload in bytes. */
     maxUploadBytes: number;
@@ -200,6 +210,16 @@ class Reader {
     return fallback;
   }
 
+  decimal(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name}='${v}' must be a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
   int(name: string, fallback: number, min: number, max: number): number {
     const v = this.raw(name);
     if (v === undefined) return fallback;
@@ -237,6 +257,9 @@ function withDefaultUser(url: string, env: Env): string {
 
 /** The AI Act's floor for the logs of a biometric system: six months (Art. 19(1), 26(6)). */
 export const MIN_ACCESS_LOG_RETENTION_DAYS = 183;
+
+/** The default RECOGNITION_MATCH_THRESHOLD (ARCHITECTURE.md "Recognition": measured same/different-person distances). */
+export const DEFAULT_MATCH_THRESHOLD = 0.45;
 
 function accessLogRetentionDays(r: Reader): number {
   const days = r.int('ACCESS_LOG_RETENTION_DAYS', MIN_ACCESS_LOG_RETENTION_DAYS, 0, 36_500);
@@ -293,6 +316,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     notary: {
       checkpointEveryEvents: r.int('NOTARY_CHECKPOINT_EVERY_EVENTS', 1_000, 1, 100_000_000),
       checkpointEveryMs: r.int('NOTARY_CHECKPOINT_EVERY_MS', 60_000, 10, 86_400_000),
+    },
+    recognition: {
+      matchThreshold: r.decimal('RECOGNITION_MATCH_THRESHOLD', DEFAULT_MATCH_THRESHOLD, 0, 2),
+      maxFacesInMemory: r.int('FACE_INDEX_MAX_FACES', 2_000_000, 1_000, 100_000_000),
     },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -20,6 +20,8 @@ import { commitHooks, type CommitHooks } from './commit-hooks.js';
 import { instrumentEventStore } from './eventstore/instrumented-event-store.js';
 import { Metrics } from './metrics/metrics.js';
 import { queueNames } from './workers/index.js';
+import { AnalyzerPool } from './workers/images/analyzer-pool.js';
+import type { PhotoAnalyzer } from './inference/types.js';
 import type { AppRuntime } from './http/api-services.js';
 import { ed25519CheckpointSigner, type CheckpointSigner } from './notary/checkpoint.js';
 
@@ -108,6 +110,18 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const checkpoints = new CheckpointWaiter(pool, config.databaseUrl, (err) => logger.warn({ err: err.message }, 'checkpoint listener error'));
 
   let hooks: CommitHooks | undefined;
+  // A photo searched with is analysed here, in the API process, on a thread of its own (started on
+  // the first such search, so a process that never gets one never loads the models).
+  let searchPool: Promise<AnalyzerPool> | undefined;
+  const searchAnalyzer: PhotoAnalyzer = {
+    analyze: async (bytes, options) => {
+      const pool = (searchPool ??= AnalyzerPool.create({ size: 1, threads: config.workers.inferenceThreads || undefined }).catch((err: unknown) => {
+        searchPool = undefined;
+        throw err;
+      }));
+      return (await pool).analyze(bytes, options);
+    },
+  };
   return {
     config,
     logger,
@@ -124,7 +138,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       return (hooks ??= commitHooks({ config, logger, redis, pool, localData: eventStore.localData, opener: privacy.opener }));
     },
     queueNames,
+    searchAnalyzer,
     async close() {
+      if (searchPool) await (await searchPool.catch(() => undefined))?.close().catch((err: unknown) => logger.error({ err }, 'closing the search analyzer failed'));
       await metrics.close().catch((err: unknown) => logger.error({ err }, 'closing the metrics collectors failed'));
       await checkpoints.close().catch((err: unknown) => logger.error({ err }, 'closing the checkpoint listener failed'));
       await eventStore.close().catch((err: unknown) => logger.error({ err }, 'closing the event store failed'));

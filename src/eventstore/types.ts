@@ -150,6 +150,14 @@ export interface DataKeys {
   ensureKey(scope: { purpose: 'profile' | 'content' | 'face_analysis' | 'face_recognition'; subjectId: string; imageId?: string; consentWithdrawals?: number }): Promise<string>;
   /** A keyed hash of `value` under a named, stable system secret (e.g. an e-mail claim's stream name). */
   keyedHash(secretName: string, value: string): Promise<string>;
+  /**
+   * A read model's copies of personal data, sealed under the live key of the scope they were read
+   * from (src/privacy/sealed-copies.ts): shredding that key ends the copies too. Undefined when the
+   * scope has no live key (erased since the event was read): keep nothing.
+   */
+  sealCopies(scope: { purpose: 'face_analysis'; imageId: string }, items: readonly { aad: string; plaintext: Buffer }[]): Promise<{ kid: string; sealed: Buffer[] } | undefined>;
+  /** The copies' plaintexts (null: the key is shredded). */
+  openCopies(items: readonly { kid: string; sealed: Buffer; aad: string }[]): Promise<(Buffer | null)[]>;
 }
 
 /** Where a query runs: the caller's transaction (a client) or a pool. */

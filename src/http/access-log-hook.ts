@@ -35,11 +35,12 @@ export async function recordAccess(
   subjects: readonly AccessedSubject[],
   fields: readonly AccessField[],
   route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+  opts: { identification?: boolean } = {},
 ): Promise<void> {
   const purpose = accessPurposeOf(request);
   if (subjects.length === 0) return;
   try {
-    await log.record({ accessor: { id: principal.userId, role: principal.role }, subjects, fields, route, purpose, requestId: request.id });
+    await log.record({ accessor: { id: principal.userId, role: principal.role }, subjects, fields, route, purpose, requestId: request.id, ...(opts.identification ? { identification: true } : {}) });
   } catch (err) {
     if (err instanceof AccessLogUnavailableError) throw accessLogUnavailable(err);
     throw err;

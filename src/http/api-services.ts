@@ -14,7 +14,8 @@ import type { AccessChanges } from '../commands/identity/identity-service.js';
 import { ErasureService } from '../commands/privacy/erasure-service.js';
 import { eraseOnConsentWithdrawn, requireWithdrawalErased } from '../commands/privacy/consent-withdrawal.js';
 import type { Config } from '../config.js';
-import type { EventStore } from '../eventstore/types.js';
+import type { DataKeys, EventStore } from '../eventstore/types.js';
+import type { PhotoAnalyzer } from '../inference/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Privacy } from '../privacy/start-privacy.js';
 import { AuditFeed } from '../queries/audit/audit-feed.js';
@@ -32,6 +33,9 @@ import { UsersQuery } from '../queries/identity/users-query.js';
 import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
 import { ImageHistory } from '../queries/images/image-history.js';
 import { createGuards } from './auth-guard.js';
+import { FaceGalleries } from '../queries/recognition/face-galleries.js';
+import { FaceSearch } from '../queries/recognition/face-search.js';
+import { DescriptorScan } from '../inference/descriptor-scan.js';
 import { createConsistency, type EnsureConsistent } from './consistency.js';
 
 /** What the app is built over: the process's shared resources (src/runtime.ts provides them). */
@@ -54,6 +58,8 @@ export interface AppRuntime {
   queueNames: readonly string[];
   /** The key store and the opener of sealed personal fields (src/privacy). */
   privacy: Privacy;
+  /** Analyses a photo searched with (POST /v1/faces/search with a file): one analysis thread, started on first use. */
+  searchAnalyzer: PhotoAnalyzer;
 }
 
 export interface ApiServices {
@@ -82,8 +88,25 @@ export interface ApiServices {
   accessQuery: AccessQuery;
   /** Image → owner (the data subject), for audit responses that show faces. */
   imageOwners: ImageOwners;
+  /** Face search and verification over each user's gallery (issue 17). */
+  faceSearch: FaceSearch;
   /** Releases what the services hold (the read cache's connection). */
   close(): void;
+}
+
+/** The store's data keys: the runtime always seals (src/privacy), so they are there. */
+function dataKeysOf(store: EventStore): DataKeys {
+  if (!store.dataKeys) throw new Error('the API needs an event store that seals personal data (src/privacy)');
+  return store.dataKeys;
+}
+
+/** The coarse scan's onnxruntime session, made on the first search (not at start: most processes never search). */
+function descriptorScan(): () => Promise<DescriptorScan> {
+  let scan: Promise<DescriptorScan> | undefined;
+  return () => (scan ??= DescriptorScan.create().catch((err: unknown) => {
+    scan = undefined;
+    throw err;
+  }));
 }
 
 export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheObserver | undefined } = {}): ApiServices {
@@ -128,6 +151,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     accessLog: new AccessLog({ store: rt.eventStore, keys: rt.privacy.keys, logSelf: rt.config.accessLog.logSelf }),
     accessQuery: new AccessQuery(rt.pool),
     imageOwners: new ImageOwners(rt.eventStore),
+    faceSearch: new FaceSearch(new FaceGalleries(rt.pool, dataKeysOf(rt.eventStore), { maxFaces: rt.config.recognition.maxFacesInMemory }), descriptorScan()),
     close: () => readCache?.close(),
   };
 }

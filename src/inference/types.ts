@@ -26,3 +26,8 @@ export type AnalyzeOptions = {
   /** Maximum number of faces returned, highest scores first (default 100). */
   maxFaces?: number;
 };
+
+/** What analyses one photo (FaceAnalyzer, or a pool of them on threads). */
+export interface PhotoAnalyzer {
+  analyze(bytes: Uint8Array, options?: AnalyzeOptions): Promise<AnalysisResult>;
+}

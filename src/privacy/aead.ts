@@ -34,7 +34,11 @@ function freshIv(): Buffer {
 }
 
 export function seal(key: Buffer, plaintext: Buffer, aad: string): Sealed {
-  const iv = freshIv();
+  return sealWithIv(key, freshIv(), plaintext, aad);
+}
+
+/** Seals under a nonce the caller guarantees is never used twice with this key for another value (sealed-copies.ts). */
+export function sealWithIv(key: Buffer, iv: Buffer, plaintext: Buffer, aad: string): Sealed {
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);

@@ -18,6 +18,7 @@ import { ERASED, isSealed, type PersonalDataDeclaration, type PersonalFields, ty
 import { SealIntegrityError } from './errors.js';
 import type { KeyStore } from './key-store.js';
 import { readyChunks } from './ready-chunks.js';
+import { openCopies, sealCopies } from './sealed-copies.js';
 import { comparePositions } from '../eventstore/position.js';
 import { decorateEventStore } from '../eventstore/decorate.js';
 
@@ -180,7 +181,12 @@ export function sealEventStore(inner: EventStore, keys: KeyStore, registry: Pers
   }
 
   const sealing: Pick<EventStore, 'append' | 'readStream' | 'readAll' | 'subscribe' | 'dataKeys'> = {
-    dataKeys: { ensureKey: (scope) => keys.ensureKey(scope), keyedHash: (name, value) => keys.keyedHash(name, value) },
+    dataKeys: {
+      ensureKey: (scope) => keys.ensureKey(scope),
+      keyedHash: (name, value) => keys.keyedHash(name, value),
+      sealCopies: (scope, items) => sealCopies(keys, scope, items),
+      openCopies: (items) => openCopies(keys, items),
+    },
     async append(stream, events, opts) {
       const sealed = await Promise.all(events.map((e) => sealEvent(stream, e)));
       return inner.append(stream, sealed, opts);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { EventFilter, LocalEventData, RecordedEvent } from '../eventstore/types.js';
+import type { DataKeys, EventFilter, LocalEventData, RecordedEvent } from '../eventstore/types.js';
 
 /** A read model: which events it reads and how a batch of them changes its tables. */
 export interface Projection {
@@ -22,6 +22,8 @@ export interface Projection {
 export interface ApplyContext {
   /** The stored events, when the log is in this database (EventStore.localData): a read model may refer to them. */
   localData: LocalEventData | undefined;
+  /** The store's data keys, when it seals personal data: a read model seals its copies of it with them (the face index). */
+  dataKeys?: DataKeys | undefined;
 }
 
 export interface ReadModelTables {

@@ -87,7 +87,7 @@ async function replay(
     }
     if (batch.length > 0) yield batch;
   }
-  const context = { localData: deps.store.localData };
+  const context = { localData: deps.store.localData, dataKeys: deps.store.dataKeys };
   let applied = 0;
   const it = batches();
   let next = it.next();

@@ -127,7 +127,7 @@ export class ProjectorRunner {
         const last = events.at(-1)!.position;
         await this.transaction(client, async () => {
           await enterSchema(client, this.projection, LIVE_SCHEMA);
-          await this.projection.apply(client, events, { localData: this.store.localData });
+          await this.projection.apply(client, events, { localData: this.store.localData, dataKeys: this.store.dataKeys });
           await writeCheckpoint(client, name, last, events.length);
           for (const hook of this.opts.beforeCommit) {
             await hook(name, events).catch((err: unknown) => this.logger.warn({ err, projection: name }, 'beforeCommit hook failed'));

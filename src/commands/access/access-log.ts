@@ -40,6 +40,8 @@ export interface AccessRequest {
   route: string;
   purpose: string | null;
   requestId: string;
+  /** An identification (a face search or verification, issue 17): recorded also when it searches the accessor's own gallery. */
+  identification?: boolean;
 }
 
 /** The recorder named as every access record's actor (the reader is in the sealed `accessor`). */
@@ -83,10 +85,10 @@ interface DayQueue {
 }
 
 /** The subjects of a read, merged per subject and without repeated images; the accessor's own unless logSelf. */
-export function subjectsToRecord(req: Pick<AccessRequest, 'accessor' | 'subjects'>, logSelf: boolean): AccessedSubject[] {
+export function subjectsToRecord(req: Pick<AccessRequest, 'accessor' | 'subjects' | 'identification'>, logSelf: boolean): AccessedSubject[] {
   const bySubject = new Map<string, Set<string>>();
   for (const s of req.subjects) {
-    if (!logSelf && s.subjectId === req.accessor.id) continue;
+    if (!logSelf && !req.identification && s.subjectId === req.accessor.id) continue;
     let images = bySubject.get(s.subjectId);
     if (!images) bySubject.set(s.subjectId, (images = new Set()));
     for (const id of s.imageIds) images.add(id);

@@ -14,6 +14,7 @@ import { keyStore } from './0012_key_store.js';
 import { notarySchema } from './0013_notary.js';
 import { accessRecords } from './0014_access_records.js';
 import { filenameByReference } from './0015_filename_by_reference.js';
+import { faceIndex } from './0016_face_index.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, accessRecords, filenameByReference];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, accessRecords, filenameByReference, faceIndex];

@@ -10,8 +10,8 @@ export const int = (v: number): Attr => ({ int: v });
 export const float = (v: number): Attr => ({ float: v });
 export const ints = (...v: number[]): Attr => ({ ints: v });
 
-/** A graph value with its shape (NCHW for images); a string dimension is symbolic (e.g. batch). */
-export type Value = { name: string; shape: (number | string)[] };
+/** A graph value with its shape (NCHW for images); a string dimension is symbolic (e.g. batch). Float unless `elemType` says otherwise (DataType). */
+export type Value = { name: string; shape: (number | string)[]; elemType?: number };
 
 type NodeRecord = { opType: string; input: string[]; output: string[]; name: string; attribute: object[] };
 type TensorRecord = { name: string; dims: number[]; dataType: number; rawData: Uint8Array };
@@ -46,8 +46,8 @@ export class GraphBuilder {
     return name;
   }
 
-  input(name: string, shape: (number | string)[]): Value {
-    const v = { name: this.fresh(name), shape };
+  input(name: string, shape: (number | string)[], elemType?: number): Value {
+    const v: Value = { name: this.fresh(name), shape, ...(elemType === undefined ? {} : { elemType }) };
     this.inputs.push(v);
     return v;
   }
@@ -80,9 +80,9 @@ export class GraphBuilder {
   }
 
   /** Adds a node with one output whose shape the caller states. */
-  op(opType: string, inputs: (Value | string)[], shape: (number | string)[], attrs: Record<string, Attr> = {}, outName?: string): Value {
+  op(opType: string, inputs: (Value | string)[], shape: (number | string)[], attrs: Record<string, Attr> = {}, outName?: string, elemType?: number): Value {
     const [out] = this.opMulti(opType, inputs, [shape], attrs, outName === undefined ? undefined : [outName]);
-    return out!;
+    return elemType === undefined ? out! : { ...out!, elemType };
   }
 
   /** Adds a node with several outputs. */
@@ -104,7 +104,7 @@ export class GraphBuilder {
       name: v.name,
       type: {
         tensorType: {
-          elemType: DataType.FLOAT,
+          elemType: v.elemType ?? DataType.FLOAT,
           shape: { dim: v.shape.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) },
         },
       },

@@ -74,7 +74,7 @@ const root = protobuf.Root.fromJSON(schema);
 export const ModelProtoType: protobuf.Type = root.lookupType('onnx.ModelProto');
 
 /** onnx.TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** onnx.AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;

@@ -73,7 +73,8 @@ export async function readUploadBody(request: FastifyRequest, limits: Pick<Uploa
   return { filename: cleanFilename(upload.filename), data: upload.data };
 }
 
-const asProblem = (err: unknown): unknown =>
+/** An image the pipeline refuses as a 415 or 422 problem; anything else unchanged. */
+export const asProblem = (err: unknown): unknown =>
   err instanceof InferenceInputError ? new HttpProblem(err.code === 'unsupported_format' ? 415 : 422, err.code, 'Unprocessable image', err.message) : err;
 
 /**

@@ -1,0 +1,161 @@
+// One owner's faces of one model in memory, for search (issue 17): the float32 descriptors (what
+// distances are computed on), their 8-bit copy for the coarse scan, and the squared norms. Exact
+// answers: the scan (descriptor-scan.ts) picks the RERANK nearest candidates by its approximate
+// distance, and those are ranked again on float32 — the ten nearest of 100 000 faces are all among
+// the scan's hundred nearest (bench search measures the recall against a full float scan). A
+// gallery of at most RERANK faces is ranked on float32 directly.
+
+import { quantiseGalleryInto, quantiseQuery, innerProducts, SCAN_DIMENSIONS, type DescriptorScan } from '../../inference/descriptor-scan.js';
+
+const D = SCAN_DIMENSIONS;
+/** Candidates the float32 ranking looks at (at least 10 per requested match). */
+export const RERANK = 100;
+
+export interface GalleryMatch {
+  faceId: string;
+  imageId: string;
+  distance: number;
+}
+
+/** The `count` smallest of `keys` (indices), unordered: a bounded max-heap. */
+function smallest(keys: Float32Array, count: number): Int32Array {
+  const heap = new Int32Array(count);
+  let size = 0;
+  const greater = (a: number, b: number) => keys[heap[a]!]! > keys[heap[b]!]!;
+  const swap = (a: number, b: number) => {
+    const t = heap[a]!;
+    heap[a] = heap[b]!;
+    heap[b] = t;
+  };
+  for (let i = 0; i < keys.length; i++) {
+    if (size < count) {
+      heap[size] = i;
+      let c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!greater(c, p)) break;
+        swap(c, p);
+        c = p;
+      }
+    } else if (keys[i]! < keys[heap[0]!]!) {
+      heap[0] = i;
+      let p = 0;
+      for (;;) {
+        const l = 2 * p + 1;
+        const r = l + 1;
+        let m = p;
+        if (l < size && greater(l, m)) m = l;
+        if (r < size && greater(r, m)) m = r;
+        if (m === p) break;
+        swap(p, m);
+        p = m;
+      }
+    }
+  }
+  return heap.subarray(0, size);
+}
+
+export class FaceGallery {
+  private faceIds: string[] = [];
+  private imageIds: string[] = [];
+  private readonly slots = new Map<string, number>();
+  private values = new Float32Array(0);
+  private bytes = new Uint8Array(0);
+  private norms = new Float32Array(0);
+
+  constructor(readonly modelSha256: string) {}
+
+  get size(): number {
+    return this.faceIds.length;
+  }
+
+  /** Bytes held per face by the arrays (descriptors, their 8-bit copy, norm; ids not counted). */
+  static readonly BYTES_PER_FACE = D * 4 + D + 4;
+
+  add(faceId: string, imageId: string, descriptor: Float32Array): void {
+    if (this.slots.has(faceId)) return;
+    const slot = this.faceIds.length;
+    if (slot === this.norms.length) this.grow(Math.max(64, slot * 2));
+    this.values.set(descriptor.subarray(0, D), slot * D);
+    quantiseGalleryInto(this.values, slot * D, this.bytes, slot * D);
+    let n = 0;
+    for (let i = 0; i < D; i++) n += descriptor[i]! * descriptor[i]!;
+    this.norms[slot] = n;
+    this.faceIds.push(faceId);
+    this.imageIds.push(imageId);
+    this.slots.set(faceId, slot);
+  }
+
+  private grow(capacity: number): void {
+    const values = new Float32Array(capacity * D);
+    values.set(this.values);
+    const bytes = new Uint8Array(capacity * D);
+    bytes.set(this.bytes);
+    const norms = new Float32Array(capacity);
+    norms.set(this.norms);
+    this.values = values;
+    this.bytes = bytes;
+    this.norms = norms;
+  }
+
+  /** The face's descriptor (a copy) and image, or undefined when it is not in this gallery. */
+  face(faceId: string): { imageId: string; descriptor: Float32Array } | undefined {
+    const slot = this.slots.get(faceId);
+    if (slot === undefined) return undefined;
+    return { imageId: this.imageIds[slot]!, descriptor: this.values.slice(slot * D, slot * D + D) };
+  }
+
+  /**
+   * The `k` nearest faces (Euclidean, exact on float32), nearest first; `exclude` is left out. With
+   * several query descriptors of one face (a photo and its mirror image), a face's distance is the
+   * least of its distances to them: the k nearest by that are among the k nearest to each query
+   * (a face nearer to its best query than f is nearer than f by the least too).
+   */
+  async nearest(scan: DescriptorScan, queries: readonly Float32Array[], k: number, exclude?: string): Promise<GalleryMatch[]> {
+    const best = new Map<string, GalleryMatch>();
+    for (const query of queries) {
+      for (const m of await this.nearestTo(scan, query, k, exclude)) {
+        const seen = best.get(m.faceId);
+        if (!seen || m.distance < seen.distance) best.set(m.faceId, m);
+      }
+    }
+    return [...best.values()].sort(byDistance).slice(0, k);
+  }
+
+  private async nearestTo(scan: DescriptorScan, query: Float32Array, k: number, exclude: string | undefined): Promise<GalleryMatch[]> {
+    const n = this.size;
+    const wanted = Math.min(n, Math.max(RERANK, k * 10));
+    let candidates: ArrayLike<number>;
+    if (n <= wanted) {
+      candidates = Int32Array.from({ length: n }, (_v, i) => i);
+    } else {
+      const { q, sum } = quantiseQuery(query);
+      const products = await scan.products(this.bytes, n, q);
+      const approx = new Float32Array(n);
+      innerProducts(products, sum, approx);
+      for (let i = 0; i < n; i++) approx[i] = this.norms[i]! - 2 * approx[i]!;
+      candidates = smallest(approx, wanted);
+    }
+    const out: GalleryMatch[] = [];
+    for (let c = 0; c < candidates.length; c++) {
+      const slot = candidates[c]!;
+      const faceId = this.faceIds[slot]!;
+      if (faceId === exclude) continue;
+      out.push({ faceId, imageId: this.imageIds[slot]!, distance: distanceAt(this.values, slot * D, query) });
+    }
+    return out.sort(byDistance).slice(0, k);
+  }
+}
+
+/** Nearest first; equal distances by face id, so answers do not depend on load order. */
+const byDistance = (a: GalleryMatch, b: GalleryMatch) => a.distance - b.distance || (a.faceId < b.faceId ? -1 : a.faceId > b.faceId ? 1 : 0);
+
+/** Euclidean distance between `values[offset…offset+128)` and `query`, summed in order in float64. */
+export function distanceAt(values: Float32Array, offset: number, query: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < D; i++) {
+    const d = values[offset + i]! - query[i]!;
+    s += d * d;
+  }
+  return Math.sqrt(s);
+}
