@@ -13,6 +13,7 @@ const suites: Record<string, Suite> = {
   reads: () => import('./reads.js'),
   notary: () => import('./notary.js'),
   'access-log-reads': () => import('./access-log-reads.js'),
+  search: () => import('./search.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -39,18 +39,27 @@ export function quantiseQuery(values: Float32Array): { q: Int8Array; sum: number
   return { q, sum };
 }
 
-/** Turns a scan's integer products into approximate inner products x̂·ŷ (in place, as float). */
-export function innerProducts(raw: Int32Array, querySum: number, out: Float32Array): void {
-  const offset = 128 * querySum;
-  const scale = 1 / (STEPS_PER_UNIT * STEPS_PER_UNIT);
-  for (let i = 0; i < raw.length; i++) out[i] = (raw[i]! - offset) * scale;
+/**
+ * A scan's integer products (`columns` queries wide, row-major as the scan returns them) as
+ * approximate squared distances without the query's own norm: `out[b][i]` = norms[i] − 2·x̂ᵢ·ŷ_b.
+ * One pass over the rows in order (reading a column at a stride misses the cache on every row).
+ */
+export function approximateDistances(raw: Int32Array, norms: Float32Array, querySums: readonly number[], out: readonly Float32Array[]): void {
+  const columns = querySums.length;
+  const scale = 2 / (STEPS_PER_UNIT * STEPS_PER_UNIT);
+  const offsets = querySums.map((s) => 128 * s);
+  const n = out[0]?.length ?? 0;
+  for (let i = 0, at = 0; i < n; i++) {
+    const norm = norms[i]!;
+    for (let b = 0; b < columns; b++, at++) out[b]![i] = norm - (raw[at]! - offsets[b]!) * scale;
+  }
 }
 
 function scanModel(): Uint8Array {
   const b = new GraphBuilder('descriptor_scan');
   const gallery = b.input('gallery', ['n', SCAN_DIMENSIONS], DataType.UINT8);
-  const query = b.input('query', [SCAN_DIMENSIONS, 1], DataType.INT8);
-  b.output(b.op('MatMulInteger', [gallery, query], ['n', 1], {}, 'products', DataType.INT32));
+  const query = b.input('query', [SCAN_DIMENSIONS, 'b'], DataType.INT8);
+  b.output(b.op('MatMulInteger', [gallery, query], ['n', 'b'], {}, 'products', DataType.INT32));
   return b.toBytes({ purpose: 'facetrail face search coarse scan' });
 }
 
@@ -63,12 +72,19 @@ export class DescriptorScan {
     return new DescriptorScan(session);
   }
 
-  /** Σ u·q for each of the first `count` gallery rows (uint8, 128 per row). */
-  async products(gallery: Uint8Array, count: number, query: Int8Array): Promise<Int32Array> {
-    if (count === 0) return new Int32Array(0);
+  /**
+   * Σ u·q of each of the first `count` gallery rows (uint8, 128 per row) with each query: row i's
+   * product with query b at [i × queries.length + b]. Several queries at once read the gallery once
+   * (a GEMM, not a GEMV per query).
+   */
+  async products(gallery: Uint8Array, count: number, queries: readonly Int8Array[]): Promise<Int32Array> {
+    if (count === 0 || queries.length === 0) return new Int32Array(0);
+    const b = queries.length;
+    const query = new Int8Array(SCAN_DIMENSIONS * b);
+    for (let j = 0; j < b; j++) for (let i = 0; i < SCAN_DIMENSIONS; i++) query[i * b + j] = queries[j]![i]!;
     const out = await this.session.run({
       gallery: new ort.Tensor('uint8', gallery.subarray(0, count * SCAN_DIMENSIONS), [count, SCAN_DIMENSIONS]),
-      query: new ort.Tensor('int8', query, [SCAN_DIMENSIONS, 1]),
+      query: new ort.Tensor('int8', query, [SCAN_DIMENSIONS, b]),
     });
     return out.products!.data as Int32Array;
   }

@@ -252,6 +252,9 @@ describe('face search', () => {
     expect(del.status).toBe(202);
     const gone = await call<{ code: string }>(t.baseUrl, 'POST', '/v1/faces/search', { token: alice.token, body: { faceId: s6.faces[0]!.faceId, consistentWith: del.body.position } });
     expect([gone.status, gone.body.code]).toEqual([404, 'face_not_found']);
+    // Its rows are gone from the index (and their copies were sealed under the image's key, now shredded).
+    const rows = await t.runtime.pool.query<{ n: string }>('select count(*)::text as n from rm.face_index where image_id = $1', [s6.imageId]);
+    expect(rows.rows[0]!.n).toBe('0');
     const others = await call<SearchBody>(t.baseUrl, 'POST', '/v1/faces/search', { token: alice.token, body: { faceId: originals.get(1)!.faces[0]!.faceId, threshold: 2, k: 100 } });
     const total = ALICE_SAMPLES.reduce((n, s) => n + originals.get(s)!.faces.length, 0);
     expect(others.body.gallerySize).toBe(total - s6.faces.length);

@@ -5,11 +5,13 @@
 // the scan's hundred nearest (bench search measures the recall against a full float scan). A
 // gallery of at most RERANK faces is ranked on float32 directly.
 
-import { quantiseGalleryInto, quantiseQuery, innerProducts, SCAN_DIMENSIONS, type DescriptorScan } from '../../inference/descriptor-scan.js';
+import { approximateDistances, quantiseGalleryInto, quantiseQuery, SCAN_DIMENSIONS, type DescriptorScan } from '../../inference/descriptor-scan.js';
 
 const D = SCAN_DIMENSIONS;
 /** Candidates the float32 ranking looks at (at least 10 per requested match). */
 export const RERANK = 100;
+/** Queries one scan takes at once (an automatic assignment's batch of new faces). */
+const SCAN_BATCH = 64;
 
 export interface GalleryMatch {
   faceId: string;
@@ -113,8 +115,8 @@ export class FaceGallery {
    */
   async nearest(scan: DescriptorScan, queries: readonly Float32Array[], k: number, exclude?: string): Promise<GalleryMatch[]> {
     const best = new Map<string, GalleryMatch>();
-    for (const query of queries) {
-      for (const m of await this.nearestTo(scan, query, k, exclude)) {
+    for (const matches of await this.nearestEach(scan, queries, k, exclude)) {
+      for (const m of matches) {
         const seen = best.get(m.faceId);
         if (!seen || m.distance < seen.distance) best.set(m.faceId, m);
       }
@@ -122,20 +124,29 @@ export class FaceGallery {
     return [...best.values()].sort(byDistance).slice(0, k);
   }
 
-  private async nearestTo(scan: DescriptorScan, query: Float32Array, k: number, exclude: string | undefined): Promise<GalleryMatch[]> {
+  /** The `k` nearest faces to each query, nearest first; one scan per SCAN_BATCH queries. */
+  async nearestEach(scan: DescriptorScan, queries: readonly Float32Array[], k: number, exclude?: string): Promise<GalleryMatch[][]> {
     const n = this.size;
     const wanted = Math.min(n, Math.max(RERANK, k * 10));
-    let candidates: ArrayLike<number>;
+    const out: GalleryMatch[][] = [];
     if (n <= wanted) {
-      candidates = Int32Array.from({ length: n }, (_v, i) => i);
-    } else {
-      const { q, sum } = quantiseQuery(query);
-      const products = await scan.products(this.bytes, n, q);
-      const approx = new Float32Array(n);
-      innerProducts(products, sum, approx);
-      for (let i = 0; i < n; i++) approx[i] = this.norms[i]! - 2 * approx[i]!;
-      candidates = smallest(approx, wanted);
+      const all = Int32Array.from({ length: n }, (_v, i) => i);
+      for (const query of queries) out.push(this.ranked(all, query, k, exclude));
+      return out;
     }
+    const approx = Array.from({ length: Math.min(SCAN_BATCH, queries.length) }, () => new Float32Array(n));
+    for (let from = 0; from < queries.length; from += SCAN_BATCH) {
+      const batch = queries.slice(from, from + SCAN_BATCH);
+      const quantised = batch.map(quantiseQuery);
+      const products = await scan.products(this.bytes, n, quantised.map((q) => q.q));
+      approximateDistances(products, this.norms.subarray(0, n), quantised.map((q) => q.sum), approx.slice(0, batch.length));
+      for (const [b, query] of batch.entries()) out.push(this.ranked(smallest(approx[b]!, wanted), query, k, exclude));
+    }
+    return out;
+  }
+
+  /** The candidates ranked on float32, the `k` nearest. */
+  private ranked(candidates: ArrayLike<number>, query: Float32Array, k: number, exclude: string | undefined): GalleryMatch[] {
     const out: GalleryMatch[] = [];
     for (let c = 0; c < candidates.length; c++) {
       const slot = candidates[c]!;

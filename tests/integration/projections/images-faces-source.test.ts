@@ -14,6 +14,7 @@ import { enterSchema, LIVE_SCHEMA } from '../../../src/projections/runner.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
 import { collect } from '../eventstore/contract.js';
 import { createTestDatabase, type TestDatabase } from '../../../support/database.js';
+import { faceIdOf } from '../../../src/domain/images/face-id.js';
 
 let db: TestDatabase;
 let store: PostgresEventStore;
@@ -58,8 +59,8 @@ async function applyInTransaction(events: RecordedEvent[]): Promise<void> {
   }
 }
 
-/** Faces as the read side answers them (descriptors as float32). */
-const asServed = (faces: FaceRecord[]) => faces.map((f) => ({ ...f, descriptor: f.descriptor.map((d) => Math.fround(d)) }));
+/** Faces as the read side answers them (with their ids; descriptors as float32). */
+const asServed = (imageId: string, faces: FaceRecord[]) => faces.map((f, i) => ({ faceId: faceIdOf(imageId, model.sha256, i), ...f, descriptor: f.descriptor.map((d) => Math.fround(d)) }));
 
 async function storedFaces(imageId: string) {
   const { rows } = await db.pool.query<{ face_count: number | null; by_value: boolean | null; event_id: string | null }>(
@@ -79,7 +80,7 @@ describe('images projection: faces', () => {
     const slim = await collect(store.readAll({ filter: { ...imagesProjection.filter, streamPrefixes: [`image-${imageId}`] } }));
     expect((slim[1]!.data as { faces?: unknown }).faces).toBeUndefined(); // the PostgreSQL store did omit them
     await applyInTransaction(slim);
-    expect(await storedFaces(imageId)).toEqual({ face_count: 2, by_value: false, event_id: delivered[1]!.id, faces: asServed(faces) });
+    expect(await storedFaces(imageId)).toEqual({ face_count: 2, by_value: false, event_id: delivered[1]!.id, faces: asServed(imageId, faces) });
   });
 
   it('takes the delivered faces when the event is not in es.events', async () => {
@@ -96,7 +97,7 @@ describe('images projection: faces', () => {
       recordedAt: new Date(),
     }));
     await applyInTransaction(events);
-    expect(await storedFaces(imageId)).toEqual({ face_count: 1, by_value: true, event_id: null, faces: asServed(faces) });
+    expect(await storedFaces(imageId)).toEqual({ face_count: 1, by_value: true, event_id: null, faces: asServed(imageId, faces) });
   });
 
   it('fails the batch when omitted faces are not in es.events', async () => {

@@ -2,7 +2,7 @@
 // traffic (readers never fail), verify at the live position (and catching a tampered row),
 // --to building the past, status listing the consumers.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../../../src/cli/projections-common.js';
 import { execute as rebuildCommand } from '../../../src/cli/projections-rebuild.js';
@@ -10,7 +10,11 @@ import { execute as statusCommand } from '../../../src/cli/projections-status.js
 import { execute as verifyCommand } from '../../../src/cli/projections-verify.js';
 import { positionToCursor, type Position } from '../../../src/eventstore/position.js';
 import { PostgresEventStore } from '../../../src/eventstore/postgres/postgres-event-store.js';
-import type { NewEvent } from '../../../src/eventstore/types.js';
+import type { EventStore, NewEvent } from '../../../src/eventstore/types.js';
+import { personalData } from '../../../src/domain/personal-data.js';
+import { parseKekFile } from '../../../src/privacy/kek.js';
+import { KeyStore } from '../../../src/privacy/key-store.js';
+import { personalDataRegistry, sealEventStore } from '../../../src/privacy/sealing-event-store.js';
 import { CheckpointWaiter } from '../../../src/checkpoints/checkpoint-waiter.js';
 import { projections } from '../../../src/projections/index.js';
 import { ProjectorRunner } from '../../../src/projections/runner.js';
@@ -19,7 +23,10 @@ import { testLogger } from '../../support/silent-logger.js';
 import { until } from '../../support/until.js';
 
 let db: TestDatabase;
-let store: PostgresEventStore;
+let bare: PostgresEventStore;
+let keys: KeyStore;
+/** Sealed, as every role runs it: the face index seals its descriptors under the image keys. */
+let store: EventStore;
 let waiter: CheckpointWaiter;
 let runners: ProjectorRunner[];
 let last: Position;
@@ -44,6 +51,7 @@ async function append(stream: string, events: NewEvent[]): Promise<Position> {
 /** A user with a session and `images` analysed images; returns the image ids. */
 async function userWithImages(images: number, opts: { deleteOne?: boolean } = {}): Promise<string[]> {
   const userId = randomUUID();
+  await store.dataKeys!.ensureKey({ purpose: 'profile', subjectId: userId });
   await append(`user-${userId}`, [
     { type: 'UserRegistered', data: { userId, email: `${userId}@example.com`, displayName: 'U', passwordHash: 'x', role: 'user' } },
     { type: 'UserRoleChanged', data: { role: 'auditor', previousRole: 'user' } },
@@ -56,9 +64,11 @@ async function userWithImages(images: number, opts: { deleteOne?: boolean } = {}
   for (let i = 0; i < images; i++) {
     const imageId = randomUUID();
     const uploadId = randomUUID();
+    for (const purpose of ['content', 'face_analysis'] as const) await store.dataKeys!.ensureKey({ purpose, subjectId: userId, imageId });
     await append(`image-${imageId}`, [
       { id: uploadId, type: 'ImageUploaded', data: { imageId, ownerId: userId, filename: `p${i}.jpg`, contentType: 'image/jpeg', bytes: 1000 + i, width: 640, height: 480, sha256: 'cd'.repeat(32) } },
-      { type: 'ImageAnalyzed', data: { requestId: uploadId, model, faces: Array.from({ length: 1 + (i % 3) }, (_, k) => face(i * 10 + k)), durationMs: 12.4 } },
+      // faceCount as the decider records it (sealed faces have no length the images projection could read).
+      { type: 'ImageAnalyzed', data: { requestId: uploadId, model, faces: Array.from({ length: 1 + (i % 3) }, (_, k) => face(i * 10 + k)), faceCount: 1 + (i % 3), durationMs: 12.4 } },
     ]);
     ids.push(imageId);
   }
@@ -78,7 +88,9 @@ async function caughtUp(): Promise<void> {
 
 beforeAll(async () => {
   db = await createTestDatabase('rebuild');
-  store = new PostgresEventStore(db.pool, { url: db.url, pollIntervalMs: 50 });
+  bare = new PostgresEventStore(db.pool, { url: db.url, pollIntervalMs: 50 });
+  keys = new KeyStore(db.pool, parseKekFile(JSON.stringify({ active: 'k1', keys: { k1: randomBytes(32).toString('base64') } }), 'test KEK', 'file'), { cacheEntries: 1_000, cacheTtlMs: 60_000 });
+  store = sealEventStore(bare, keys, personalDataRegistry(...personalData));
   waiter = new CheckpointWaiter(db.pool, db.url);
   for (let u = 0; u < 8; u++) await userWithImages(6, { deleteOne: u % 2 === 0 });
   runners = projections.map((p) => new ProjectorRunner(db.url, store, p, testLogger, { batchSize: 20, idleCheckpointMs: 30 }).start());
@@ -89,6 +101,7 @@ afterAll(async () => {
   await Promise.all(runners.map((r) => r.stop()));
   await waiter.close();
   await store.close();
+  await keys.close();
   await db.drop();
 });
 
@@ -140,6 +153,10 @@ describe('projections:rebuild / verify / status', () => {
     expect(await verifyCommand(['all'], verify)).toBe(0);
     const out = verify.stdout.join('\n');
     for (const table of ['rm.users', 'rm.sessions', 'rm.images', 'rm.faces', 'rm.daily_stats']) expect(out).toMatch(new RegExp(`^ok ${table.replace('.', '\\.')} rows=\\d+`, 'm'));
+    // The face index too, its sealed descriptors byte for byte (synthetic IVs: src/privacy/sealed-copies.ts).
+    const faces = await db.pool.query<{ n: string }>('select count(*)::text as n from rm.face_index');
+    expect(Number(faces.rows[0]!.n)).toBeGreaterThan(50);
+    expect(out).toMatch(new RegExp(`^ok rm\\.face_index rows=${faces.rows[0]!.n} `, 'm'));
   });
 
   it('verify fails on a tampered live row, naming the table and showing the row; a rebuild repairs it', async () => {
@@ -175,14 +192,14 @@ describe('projections:rebuild / verify / status', () => {
     expect(await rebuildCommand(['all', '--to', positionToCursor(before)], ctx)).toBe(0);
     const schema = ctx.stdout.at(-1)!;
     expect(schema).toBe(`rm_at_${before.commit}_${before.prepare}`);
-    const past = await db.pool.query<{ deleted: boolean; faces: string; filename: string }>(
-      // the filename by reference to its upload (migration 0015; this log is unsealed)
-      `select deleted_at is not null as deleted, (select e.data ->> 'filename' from es.events e where e.id = i.filename_event) as filename,
+    const past = await db.pool.query<{ deleted: boolean; faces: string; filename_sealed: boolean }>(
+      // the filename by reference to its upload (migration 0015), sealed there
+      `select deleted_at is not null as deleted, (select (e.data -> 'filename') ? '$sealed' from es.events e where e.id = i.filename_event) as filename_sealed,
               (select count(*) from ${schema}.faces where image_id = $1)::text as faces
          from ${schema}.images i where image_id = $1`,
       [imageId],
     );
-    expect(past.rows[0]).toEqual({ deleted: false, faces: '1', filename: 'p0.jpg' });
+    expect(past.rows[0]).toEqual({ deleted: false, faces: '1', filename_sealed: true });
     await db.pool.query(`drop schema ${schema} cascade`);
   });
 
