@@ -51,9 +51,9 @@ async function measuredSpread(): Promise<{ mean: Float64Array; between: Float64A
       originals.push(...faces.map((f) => f.descriptor));
       const copies = [
         sharp(bytes).flop().jpeg(),
-        sharp(bytes).resize(Math.round(width! * 0.6)).jpeg(),
+        sharp(bytes).resize(Math.round(width * 0.6)).jpeg(),
         sharp(bytes).jpeg({ quality: 60 }),
-        sharp(bytes).extract({ left: Math.round(width! * 0.05), top: Math.round(height! * 0.05), width: Math.round(width! * 0.9), height: Math.round(height! * 0.9) }).jpeg(),
+        sharp(bytes).extract({ left: Math.round(width * 0.05), top: Math.round(height * 0.05), width: Math.round(width * 0.9), height: Math.round(height * 0.9) }).jpeg(),
       ];
       for (const copy of copies) {
         for (const f of (await analyzer.analyze(await copy.toBuffer())).faces) {
