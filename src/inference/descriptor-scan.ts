@@ -1,17 +1,21 @@
-// The coarse pass of face search (issue 17): the inner product of one query descriptor with every
-// descriptor of a gallery, in 8-bit integers on onnxruntime's integer GEMM (MatMulInteger: MLAS's
-// vectorised u8×s8 kernels). A float32 gallery of 100 000 faces is 51 MB that every query must
-// stream from memory (~9 ms here at best); its 8-bit copy is 12.8 MB (~2.3 ms). The scan only picks
-// candidates: the caller ranks them again on the float32 values (face-gallery.ts), so the distances
-// it answers are exact.
+// The coarse pass of face search (issue 17): the inner products of a few query descriptors with
+// every descriptor of a gallery, in 8-bit integers on onnxruntime's integer GEMM (MatMulInteger:
+// MLAS's vectorised u8×s8 kernels). A float32 gallery of 100 000 faces is 51 MB that every query
+// must stream from memory (~9 ms here at best); its 8-bit copy is 12.8 MB. The scan only picks candidates: the caller ranks them again on the float32
+// values (src/queries/recognition/face-gallery.ts), so the distances it answers are exact.
+//
+// Layout: the gallery is a [128, capacity] int8 matrix, one column per face (appending a face
+// writes its column; unused columns are never candidates); the queries a [b, 128] uint8 matrix with
+// zero point 128. The products become ranking keys and the k smallest are selected (TopK) in the
+// same graph: 64 queries over 100 000 faces take ~24 ms here, one ~1.3 ms.
 //
 // Quantisation: one fixed step for every value (descriptors of the face_recognition model lie within
-// ±0.45; a value beyond ±QUANT_RANGE is clamped, which only makes its candidate rank less exact).
-// Gallery values are stored as uint8 with zero point 128, the query as int8, so
-//   Σ u·q = 256·Σ x̂·ŷ + 128·Σ q    →    x̂·ŷ = (Σ u·q − 128·Σ q) / 256².
+// ±0.46 on the samples; a value beyond ±QUANT_RANGE is clamped, which only makes its candidate rank
+// less exact). With g = round(256·x) and u = round(256·y) + 128:
+//   Σ u·g = 256²·x̂·ŷ + 128·Σ g    →    x̂·ŷ = (Σ u·g − 128·Σ g) / 256².
 
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder } from './conversion/onnx-builder.js';
+import { GraphBuilder, int } from './conversion/onnx-builder.js';
 import { DataType } from './conversion/onnx-proto.js';
 
 export const SCAN_DIMENSIONS = 128;
@@ -19,47 +23,40 @@ const STEPS_PER_UNIT = 256;
 /** Values quantise exactly within ±QUANT_RANGE. */
 export const QUANT_RANGE = 127 / STEPS_PER_UNIT;
 
-/** Writes the gallery (uint8, zero point 128) form of `values[from…from+128)` at `out[offset…]`. */
-export function quantiseGalleryInto(values: Float32Array, from: number, out: Uint8Array, offset: number): void {
+/** The gallery (int8) value of a descriptor value. */
+export function quantiseGalleryValue(value: number): number {
+  const v = Math.round(value * STEPS_PER_UNIT);
+  return v < -127 ? -127 : v > 127 ? 127 : v;
+}
+
+/** Writes the query (uint8, zero point 128) form of a descriptor at `out[offset…offset+128)`. */
+export function quantiseQueryInto(values: Float32Array, out: Uint8Array, offset: number): void {
   for (let i = 0; i < SCAN_DIMENSIONS; i++) {
-    const v = Math.round(values[from + i]! * STEPS_PER_UNIT) + 128;
+    const v = Math.round(values[i]! * STEPS_PER_UNIT) + 128;
     out[offset + i] = v < 1 ? 1 : v > 255 ? 255 : v;
   }
 }
 
-/** The query (int8) form of a descriptor, and the sum of its values the scan corrects by. */
-export function quantiseQuery(values: Float32Array): { q: Int8Array; sum: number } {
-  const q = new Int8Array(SCAN_DIMENSIONS);
-  let sum = 0;
-  for (let i = 0; i < SCAN_DIMENSIONS; i++) {
-    const v = Math.round(values[i]! * STEPS_PER_UNIT);
-    q[i] = v < -127 ? -127 : v > 127 ? 127 : v;
-    sum += q[i]!;
-  }
-  return { q, sum };
-}
-
 /**
- * A scan's integer products (`columns` queries wide, row-major as the scan returns them) as
- * approximate squared distances without the query's own norm: `out[b][i]` = norms[i] − 2·x̂ᵢ·ŷ_b.
- * One pass over the rows in order (reading a column at a stride misses the cache on every row).
+ * The ranking key of gallery face i for a query: |x̂ᵢ|² − 2·x̂ᵢ·ŷ (the squared distance less the
+ * query's own norm) = base[i] − KEY_SCALE · Σ u·g, where base[i] = |xᵢ|² + Σ gᵢ / 256 (keyBase).
+ * An unused column's base is +∞: it is never a candidate.
  */
-export function approximateDistances(raw: Int32Array, norms: Float32Array, querySums: readonly number[], out: readonly Float32Array[]): void {
-  const columns = querySums.length;
-  const scale = 2 / (STEPS_PER_UNIT * STEPS_PER_UNIT);
-  const offsets = querySums.map((s) => 128 * s);
-  const n = out[0]?.length ?? 0;
-  for (let i = 0, at = 0; i < n; i++) {
-    const norm = norms[i]!;
-    for (let b = 0; b < columns; b++, at++) out[b]![i] = norm - (raw[at]! - offsets[b]!) * scale;
-  }
-}
+const KEY_SCALE = 2 / (STEPS_PER_UNIT * STEPS_PER_UNIT);
+export const keyBase = (norm: number, quantisedSum: number): number => norm + (2 * 128 * quantisedSum) / (STEPS_PER_UNIT * STEPS_PER_UNIT);
 
+/** products → keys → the k smallest, all in onnxruntime (a JavaScript pass over 100 000 keys per query cost 0.8 ms here; TopK costs a fraction). */
 function scanModel(): Uint8Array {
   const b = new GraphBuilder('descriptor_scan');
-  const gallery = b.input('gallery', ['n', SCAN_DIMENSIONS], DataType.UINT8);
-  const query = b.input('query', [SCAN_DIMENSIONS, 'b'], DataType.INT8);
-  b.output(b.op('MatMulInteger', [gallery, query], ['n', 'b'], {}, 'products', DataType.INT32));
+  const queries = b.input('queries', ['b', SCAN_DIMENSIONS], DataType.UINT8);
+  const gallery = b.input('gallery', [SCAN_DIMENSIONS, 'n'], DataType.INT8);
+  const base = b.input('base', [1, 'n']);
+  const k = b.input('k', [1], DataType.INT64);
+  const products = b.op('MatMulInteger', [queries, gallery], ['b', 'n'], {}, undefined, DataType.INT32);
+  const asFloat = b.op('Cast', [products], ['b', 'n'], { to: int(DataType.FLOAT) });
+  const keys = b.op('Add', [b.op('Mul', [asFloat, b.constant('minus_key_scale', [1], [-KEY_SCALE])], ['b', 'n']), base], ['b', 'n']);
+  const [, nearest] = b.opMulti('TopK', [keys, k], [['b', 'k'], ['b', 'k']], { axis: int(-1), largest: int(0), sorted: int(0) }, ['keys', 'candidates']);
+  b.output({ ...nearest!, elemType: DataType.INT64 });
   return b.toBytes({ purpose: 'facetrail face search coarse scan' });
 }
 
@@ -73,20 +70,18 @@ export class DescriptorScan {
   }
 
   /**
-   * Σ u·q of each of the first `count` gallery rows (uint8, 128 per row) with each query: row i's
-   * product with query b at [i × queries.length + b]. Several queries at once read the gallery once
-   * (a GEMM, not a GEMV per query).
+   * For each of `count` queries (`queries`: count × 128, uint8), the `k` gallery columns with the
+   * smallest keys, unordered: [b × k + j]. `gallery` is 128 × capacity (int8), `base` capacity
+   * keys bases (+∞ for unused columns); k ≤ the columns in use.
    */
-  async products(gallery: Uint8Array, count: number, queries: readonly Int8Array[]): Promise<Int32Array> {
-    if (count === 0 || queries.length === 0) return new Int32Array(0);
-    const b = queries.length;
-    const query = new Int8Array(SCAN_DIMENSIONS * b);
-    for (let j = 0; j < b; j++) for (let i = 0; i < SCAN_DIMENSIONS; i++) query[i * b + j] = queries[j]![i]!;
+  async candidates(gallery: Int8Array, base: Float32Array, capacity: number, queries: Uint8Array, count: number, k: number): Promise<BigInt64Array> {
     const out = await this.session.run({
-      gallery: new ort.Tensor('uint8', gallery.subarray(0, count * SCAN_DIMENSIONS), [count, SCAN_DIMENSIONS]),
-      query: new ort.Tensor('int8', query, [SCAN_DIMENSIONS, b]),
+      queries: new ort.Tensor('uint8', queries.subarray(0, count * SCAN_DIMENSIONS), [count, SCAN_DIMENSIONS]),
+      gallery: new ort.Tensor('int8', gallery.subarray(0, SCAN_DIMENSIONS * capacity), [SCAN_DIMENSIONS, capacity]),
+      base: new ort.Tensor('float32', base.subarray(0, capacity), [1, capacity]),
+      k: new ort.Tensor('int64', BigInt64Array.of(BigInt(k)), [1]),
     });
-    return out.products!.data as Int32Array;
+    return out.candidates!.data as BigInt64Array;
   }
 
   async close(): Promise<void> {

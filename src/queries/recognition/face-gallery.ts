@@ -5,7 +5,7 @@
 // the scan's hundred nearest (bench search measures the recall against a full float scan). A
 // gallery of at most RERANK faces is ranked on float32 directly.
 
-import { approximateDistances, quantiseGalleryInto, quantiseQuery, SCAN_DIMENSIONS, type DescriptorScan } from '../../inference/descriptor-scan.js';
+import { keyBase, quantiseGalleryValue, quantiseQueryInto, SCAN_DIMENSIONS, type DescriptorScan } from '../../inference/descriptor-scan.js';
 
 const D = SCAN_DIMENSIONS;
 /** Candidates the float32 ranking looks at (at least 10 per requested match). */
@@ -19,51 +19,16 @@ export interface GalleryMatch {
   distance: number;
 }
 
-/** The `count` smallest of `keys` (indices), unordered: a bounded max-heap. */
-function smallest(keys: Float32Array, count: number): Int32Array {
-  const heap = new Int32Array(count);
-  let size = 0;
-  const greater = (a: number, b: number) => keys[heap[a]!]! > keys[heap[b]!]!;
-  const swap = (a: number, b: number) => {
-    const t = heap[a]!;
-    heap[a] = heap[b]!;
-    heap[b] = t;
-  };
-  for (let i = 0; i < keys.length; i++) {
-    if (size < count) {
-      heap[size] = i;
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (!greater(c, p)) break;
-        swap(c, p);
-        c = p;
-      }
-    } else if (keys[i]! < keys[heap[0]!]!) {
-      heap[0] = i;
-      let p = 0;
-      for (;;) {
-        const l = 2 * p + 1;
-        const r = l + 1;
-        let m = p;
-        if (l < size && greater(l, m)) m = l;
-        if (r < size && greater(r, m)) m = r;
-        if (m === p) break;
-        swap(p, m);
-        p = m;
-      }
-    }
-  }
-  return heap.subarray(0, size);
-}
-
 export class FaceGallery {
   private faceIds: string[] = [];
   private imageIds: string[] = [];
   private readonly slots = new Map<string, number>();
   private values = new Float32Array(0);
-  private bytes = new Uint8Array(0);
-  private norms = new Float32Array(0);
+  /** The 8-bit copy, one column per face: [128, capacity]. */
+  private columns = new Int8Array(0);
+  /** Per face: |x|² + Σ g / 256 (keyBase); +∞ for unused columns. */
+  private base = new Float32Array(0);
+  private capacity = 0;
 
   constructor(readonly modelSha256: string) {}
 
@@ -71,33 +36,42 @@ export class FaceGallery {
     return this.faceIds.length;
   }
 
-  /** Bytes held per face by the arrays (descriptors, their 8-bit copy, norm; ids not counted). */
+  /** Bytes held per face by the arrays (descriptors, their 8-bit copy, key base; ids not counted). */
   static readonly BYTES_PER_FACE = D * 4 + D + 4;
 
   add(faceId: string, imageId: string, descriptor: Float32Array): void {
     if (this.slots.has(faceId)) return;
     const slot = this.faceIds.length;
-    if (slot === this.norms.length) this.grow(Math.max(64, slot * 2));
+    if (slot === this.capacity) this.grow(Math.max(1024, Math.ceil(slot * 1.25)));
     this.values.set(descriptor.subarray(0, D), slot * D);
-    quantiseGalleryInto(this.values, slot * D, this.bytes, slot * D);
-    let n = 0;
-    for (let i = 0; i < D; i++) n += descriptor[i]! * descriptor[i]!;
-    this.norms[slot] = n;
+    let norm = 0;
+    let sum = 0;
+    for (let i = 0; i < D; i++) {
+      const x = this.values[slot * D + i]!;
+      norm += x * x;
+      const g = quantiseGalleryValue(x);
+      this.columns[i * this.capacity + slot] = g;
+      sum += g;
+    }
+    this.base[slot] = keyBase(norm, sum);
     this.faceIds.push(faceId);
     this.imageIds.push(imageId);
     this.slots.set(faceId, slot);
   }
 
+  /** Room for `capacity` faces; the columns laid out again (unused ones are zero: the scan's products for them are ignored). */
   private grow(capacity: number): void {
     const values = new Float32Array(capacity * D);
     values.set(this.values);
-    const bytes = new Uint8Array(capacity * D);
-    bytes.set(this.bytes);
-    const norms = new Float32Array(capacity);
-    norms.set(this.norms);
+    const columns = new Int8Array(capacity * D);
+    const n = this.faceIds.length;
+    for (let i = 0; i < D; i++) columns.set(this.columns.subarray(i * this.capacity, i * this.capacity + n), i * capacity);
+    const base = new Float32Array(capacity).fill(Infinity); // unused columns: never candidates
+    base.set(this.base);
     this.values = values;
-    this.bytes = bytes;
-    this.norms = norms;
+    this.columns = columns;
+    this.base = base;
+    this.capacity = capacity;
   }
 
   /** The face's descriptor (a copy) and image, or undefined when it is not in this gallery. */
@@ -134,13 +108,16 @@ export class FaceGallery {
       for (const query of queries) out.push(this.ranked(all, query, k, exclude));
       return out;
     }
-    const approx = Array.from({ length: Math.min(SCAN_BATCH, queries.length) }, () => new Float32Array(n));
+    const quantised = new Uint8Array(Math.min(SCAN_BATCH, queries.length) * D);
     for (let from = 0; from < queries.length; from += SCAN_BATCH) {
       const batch = queries.slice(from, from + SCAN_BATCH);
-      const quantised = batch.map(quantiseQuery);
-      const products = await scan.products(this.bytes, n, quantised.map((q) => q.q));
-      approximateDistances(products, this.norms.subarray(0, n), quantised.map((q) => q.sum), approx.slice(0, batch.length));
-      for (const [b, query] of batch.entries()) out.push(this.ranked(smallest(approx[b]!, wanted), query, k, exclude));
+      for (const [b, query] of batch.entries()) quantiseQueryInto(query, quantised, b * D);
+      const candidates = await scan.candidates(this.columns, this.base, this.capacity, quantised, batch.length, wanted);
+      for (const [b, query] of batch.entries()) {
+        const slots = new Int32Array(wanted);
+        for (let j = 0; j < wanted; j++) slots[j] = Number(candidates[b * wanted + j]);
+        out.push(this.ranked(slots, query, k, exclude));
+      }
     }
     return out;
   }
