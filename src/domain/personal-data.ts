@@ -6,5 +6,6 @@ import type { PersonalDataDeclaration } from '../privacy/declarations.js';
 import { accessPersonalData } from './access/personal-data.js';
 import { identityPersonalData } from './identity/personal-data.js';
 import { imagesPersonalData } from './images/personal-data.js';
+import { peoplePersonalData } from './people/personal-data.js';
 
-export const personalData: readonly PersonalDataDeclaration[] = [identityPersonalData, imagesPersonalData, accessPersonalData];
+export const personalData: readonly PersonalDataDeclaration[] = [identityPersonalData, imagesPersonalData, accessPersonalData, peoplePersonalData];

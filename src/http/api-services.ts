@@ -35,6 +35,8 @@ import { ImageHistory } from '../queries/images/image-history.js';
 import { createGuards } from './auth-guard.js';
 import { FaceGalleries } from '../queries/recognition/face-galleries.js';
 import { FaceSearch } from '../queries/recognition/face-search.js';
+import { PeopleService } from '../commands/people/people-service.js';
+import { PeopleQuery } from '../queries/people/people-query.js';
 import { DescriptorScan } from '../inference/descriptor-scan.js';
 import { createConsistency, type EnsureConsistent } from './consistency.js';
 
@@ -90,6 +92,8 @@ export interface ApiServices {
   imageOwners: ImageOwners;
   /** Face search and verification over each user's gallery (issue 17). */
   faceSearch: FaceSearch;
+  people: PeopleService;
+  peopleQuery: PeopleQuery;
   /** Releases what the services hold (the read cache's connection). */
   close(): void;
 }
@@ -130,6 +134,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     timeoutMs: rt.config.http.consistencyTimeoutMs,
   });
   const blobs = new BlobStore(rt.pool);
+  const peopleQuery = new PeopleQuery(rt.pool, rt.eventStore);
   const erasures = new ErasureService({ store: rt.eventStore, keys: rt.privacy.keys, blobs, signer: rt.tokens, checkpoints: rt.checkpoints });
   return {
     rt,
@@ -151,7 +156,9 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     accessLog: new AccessLog({ store: rt.eventStore, keys: rt.privacy.keys, logSelf: rt.config.accessLog.logSelf }),
     accessQuery: new AccessQuery(rt.pool),
     imageOwners: new ImageOwners(rt.eventStore),
-    faceSearch: new FaceSearch(new FaceGalleries(rt.pool, dataKeysOf(rt.eventStore), { maxFaces: rt.config.recognition.maxFacesInMemory }), descriptorScan()),
+    faceSearch: new FaceSearch(new FaceGalleries(rt.pool, dataKeysOf(rt.eventStore), { maxFaces: rt.config.recognition.maxFacesInMemory }), descriptorScan(), peopleQuery),
+    people: new PeopleService(rt.eventStore, peopleQuery),
+    peopleQuery,
     close: () => readCache?.close(),
   };
 }

@@ -10,7 +10,8 @@ import { identityRouteGroup } from './routes/identity/index.js';
 import { imagesRouteGroup } from './routes/images/index.js';
 import { privacyRouteGroup } from './routes/privacy/index.js';
 import { recognitionRouteGroup } from './routes/recognition/index.js';
+import { peopleRouteGroup } from './routes/people/index.js';
 import { queueBoardRouteGroup } from './routes/ops/index.js';
 import { subjectExportRouteGroup } from './routes/privacy/subject-export.js';
 
-export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, recognitionRouteGroup, privacyRouteGroup, auditRouteGroup, accessRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, recognitionRouteGroup, peopleRouteGroup, privacyRouteGroup, auditRouteGroup, accessRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];

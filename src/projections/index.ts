@@ -9,12 +9,13 @@ import { analysisRequests } from './images/analysis-requests.js';
 import { imagesProjection } from './images/images.js';
 import { erasureRequests } from './privacy/erasure-requests.js';
 import { faceIndexProjection } from './recognition/face-index.js';
+import { peopleProjection } from './people/people.js';
 import type { Projection } from './projection.js';
 import type { Reactor } from './reactor.js';
 import { NOTARY_CONSUMER, NOTARY_FILTER } from './notary/notary.js';
 
 /** Every read model the projector role keeps up to date. */
-export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection, accessRecordsProjection, faceIndexProjection];
+export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection, accessRecordsProjection, faceIndexProjection, peopleProjection];
 
 /** Every reactor (the worker role runs them: their jobs go to its queues). */
 export const reactors = [analysisRequests, erasureRequests] as const satisfies readonly Reactor<unknown>[];

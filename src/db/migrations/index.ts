@@ -15,6 +15,7 @@ import { notarySchema } from './0013_notary.js';
 import { accessRecords } from './0014_access_records.js';
 import { filenameByReference } from './0015_filename_by_reference.js';
 import { faceIndex } from './0016_face_index.js';
+import { people } from './0017_people.js';
 
 /** Every migration, in order. Append only: never edit or reorder a migration that has shipped. */
-export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, accessRecords, filenameByReference, faceIndex];
+export const migrations: readonly Migration[] = [eventStoreSchema, identityReadModels, imagesSchema, scalablePlans, facesPerImage, eventPayloadLz4, facesByReference, checkpointSource, boundedReadAllPage, appendOne, appendWithoutNotify, keyStore, notarySchema, accessRecords, filenameByReference, faceIndex, people];

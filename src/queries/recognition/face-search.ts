@@ -12,7 +12,7 @@ import { distanceAt, type FaceGallery, type GalleryMatch } from './face-gallery.
 export const MAX_MATCHES = 100;
 
 export interface MatchView extends GalleryMatch {
-  /** The person the face is assigned to (people arrive with the people module), else null. */
+  /** The person the face is assigned to, else null. */
   personId: string | null;
 }
 
@@ -40,6 +40,8 @@ export class FaceSearch {
   constructor(
     private readonly galleries: FaceGalleries,
     private readonly scan: () => Promise<DescriptorScan>,
+    /** The person each face belongs to now (the people read model). */
+    private readonly people: { personsOf(faceIds: readonly string[]): Promise<Map<string, string>> },
   ) {}
 
   /** The face among the owner's galleries, with the gallery of its model. */
@@ -75,7 +77,9 @@ export class FaceSearch {
 
   private async within(gallery: FaceGallery, descriptors: readonly Float32Array[], opts: { k: number; threshold: number }, exclude?: string): Promise<SearchResult> {
     const nearest = await gallery.nearest(await this.scan(), descriptors, Math.min(opts.k, MAX_MATCHES), exclude);
-    const matches = nearest.filter((m) => m.distance <= opts.threshold).map((m) => ({ ...m, personId: null }));
+    const within = nearest.filter((m) => m.distance <= opts.threshold);
+    const persons = await this.people.personsOf(within.map((m) => m.faceId));
+    const matches = within.map((m) => ({ ...m, personId: persons.get(m.faceId) ?? null }));
     return { matches, unknown: matches.length === 0, threshold: opts.threshold, modelSha256: gallery.modelSha256, gallerySize: gallery.size };
   }
 
