@@ -84,6 +84,8 @@ export interface Config {
     matchThreshold: number;
     /** FACE_INDEX_MAX_FACES: most faces an API process keeps in memory for search (least recently searched owners dropped first). */
     maxFacesInMemory: number;
+    /** PEOPLE_MIN_FACES: faces with no person, of different photos, within the threshold of each other that make a new person automatically (default 3, as Immich). */
+    peopleMinFaces: number;
   };
   images: {
     /** Largest accepted upload in bytes. */
@@ -320,6 +322,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     recognition: {
       matchThreshold: r.decimal('RECOGNITION_MATCH_THRESHOLD', DEFAULT_MATCH_THRESHOLD, 0, 2),
       maxFacesInMemory: r.int('FACE_INDEX_MAX_FACES', 2_000_000, 1_000, 100_000_000),
+      peopleMinFaces: r.int('PEOPLE_MIN_FACES', 3, 2, 100),
     },
     images: {
       maxUploadBytes: r.int('MAX_UPLOAD_BYTES', 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

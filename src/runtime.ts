@@ -22,6 +22,10 @@ import { Metrics } from './metrics/metrics.js';
 import { queueNames } from './workers/index.js';
 import { AnalyzerPool } from './workers/images/analyzer-pool.js';
 import type { PhotoAnalyzer } from './inference/types.js';
+import { DescriptorScan } from './inference/descriptor-scan.js';
+import { FaceGalleries } from './queries/recognition/face-galleries.js';
+import { PeopleQuery } from './queries/people/people-query.js';
+import type { WorkerRoleDeps } from './workers/worker-role.js';
 import type { AppRuntime } from './http/api-services.js';
 import { ed25519CheckpointSigner, type CheckpointSigner } from './notary/checkpoint.js';
 
@@ -31,6 +35,8 @@ export interface Runtime extends AppRuntime {
   readonly commitHooks: CommitHooks;
   /** Signs the notary's checkpoints with the service key (the projector role's notary runner). */
   readonly checkpointSigner: CheckpointSigner;
+  /** What the people reactor looks up (worker role): the face index, the people read model, their checkpoints. */
+  readonly recognition: NonNullable<WorkerRoleDeps['recognition']>;
   close(): Promise<void>;
 }
 
@@ -110,6 +116,34 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const checkpoints = new CheckpointWaiter(pool, config.databaseUrl, (err) => logger.warn({ err: err.message }, 'checkpoint listener error'));
 
   let hooks: CommitHooks | undefined;
+  // One in-memory face index per process, shared by face search (API) and the people reactor (worker).
+  if (!eventStore.dataKeys) throw new Error('the event store does not seal personal data (src/privacy)');
+  const galleries = new FaceGalleries(pool, eventStore.dataKeys, { maxFaces: config.recognition.maxFacesInMemory });
+  let scan: Promise<DescriptorScan> | undefined;
+  const recognitionIndex = {
+    galleries,
+    // The coarse scan's onnxruntime session, made on first use (most processes never search).
+    scan: () =>
+      (scan ??= DescriptorScan.create().catch((err: unknown) => {
+        scan = undefined;
+        throw err;
+      })),
+  };
+  const peopleLookups = new PeopleQuery(pool, eventStore);
+  const recognition: Runtime['recognition'] = {
+    lookups: peopleLookups,
+    neighbours: {
+      async nearestEach(ownerId, modelSha256, descriptors, k) {
+        const gallery = (await galleries.of(ownerId)).get(modelSha256);
+        return gallery ? gallery.nearestEach(await recognitionIndex.scan(), descriptors, k) : descriptors.map(() => []);
+      },
+    },
+    async caughtUp(position) {
+      if (!(await checkpoints.waitFor(['face-index', 'people'], position, config.http.consistencyTimeoutMs))) {
+        throw new Error('the face index or the people read model is behind the analysis; retrying');
+      }
+    },
+  };
   // A photo searched with is analysed here, in the API process, on a thread of its own (started on
   // the first such search, so a process that never gets one never loads the models).
   let searchPool: Promise<AnalyzerPool> | undefined;
@@ -139,6 +173,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     },
     queueNames,
     searchAnalyzer,
+    recognitionIndex,
+    recognition,
     async close() {
       if (searchPool) await (await searchPool.catch(() => undefined))?.close().catch((err: unknown) => logger.error({ err }, 'closing the search analyzer failed'));
       await metrics.close().catch((err: unknown) => logger.error({ err }, 'closing the metrics collectors failed'));

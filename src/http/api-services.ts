@@ -14,7 +14,7 @@ import type { AccessChanges } from '../commands/identity/identity-service.js';
 import { ErasureService } from '../commands/privacy/erasure-service.js';
 import { eraseOnConsentWithdrawn, requireWithdrawalErased } from '../commands/privacy/consent-withdrawal.js';
 import type { Config } from '../config.js';
-import type { DataKeys, EventStore } from '../eventstore/types.js';
+import type { EventStore } from '../eventstore/types.js';
 import type { PhotoAnalyzer } from '../inference/types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Privacy } from '../privacy/start-privacy.js';
@@ -33,11 +33,11 @@ import { UsersQuery } from '../queries/identity/users-query.js';
 import { CachedImagesQuery } from '../queries/images/cached-images-query.js';
 import { ImageHistory } from '../queries/images/image-history.js';
 import { createGuards } from './auth-guard.js';
-import { FaceGalleries } from '../queries/recognition/face-galleries.js';
+import type { FaceGalleries } from '../queries/recognition/face-galleries.js';
 import { FaceSearch } from '../queries/recognition/face-search.js';
 import { PeopleService } from '../commands/people/people-service.js';
 import { PeopleQuery } from '../queries/people/people-query.js';
-import { DescriptorScan } from '../inference/descriptor-scan.js';
+import type { DescriptorScan } from '../inference/descriptor-scan.js';
 import { createConsistency, type EnsureConsistent } from './consistency.js';
 
 /** What the app is built over: the process's shared resources (src/runtime.ts provides them). */
@@ -62,6 +62,8 @@ export interface AppRuntime {
   privacy: Privacy;
   /** Analyses a photo searched with (POST /v1/faces/search with a file): one analysis thread, started on first use. */
   searchAnalyzer: PhotoAnalyzer;
+  /** The process's in-memory face index and its coarse scan (shared with the people reactor). */
+  recognitionIndex: { galleries: FaceGalleries; scan: () => Promise<DescriptorScan> };
 }
 
 export interface ApiServices {
@@ -96,21 +98,6 @@ export interface ApiServices {
   peopleQuery: PeopleQuery;
   /** Releases what the services hold (the read cache's connection). */
   close(): void;
-}
-
-/** The store's data keys: the runtime always seals (src/privacy), so they are there. */
-function dataKeysOf(store: EventStore): DataKeys {
-  if (!store.dataKeys) throw new Error('the API needs an event store that seals personal data (src/privacy)');
-  return store.dataKeys;
-}
-
-/** The coarse scan's onnxruntime session, made on the first search (not at start: most processes never search). */
-function descriptorScan(): () => Promise<DescriptorScan> {
-  let scan: Promise<DescriptorScan> | undefined;
-  return () => (scan ??= DescriptorScan.create().catch((err: unknown) => {
-    scan = undefined;
-    throw err;
-  }));
 }
 
 export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheObserver | undefined } = {}): ApiServices {
@@ -156,7 +143,7 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     accessLog: new AccessLog({ store: rt.eventStore, keys: rt.privacy.keys, logSelf: rt.config.accessLog.logSelf }),
     accessQuery: new AccessQuery(rt.pool),
     imageOwners: new ImageOwners(rt.eventStore),
-    faceSearch: new FaceSearch(new FaceGalleries(rt.pool, dataKeysOf(rt.eventStore), { maxFaces: rt.config.recognition.maxFacesInMemory }), descriptorScan(), peopleQuery),
+    faceSearch: new FaceSearch(rt.recognitionIndex.galleries, rt.recognitionIndex.scan, peopleQuery),
     people: new PeopleService(rt.eventStore, peopleQuery),
     peopleQuery,
     close: () => readCache?.close(),

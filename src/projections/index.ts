@@ -10,6 +10,7 @@ import { imagesProjection } from './images/images.js';
 import { erasureRequests } from './privacy/erasure-requests.js';
 import { faceIndexProjection } from './recognition/face-index.js';
 import { peopleProjection } from './people/people.js';
+import { autoPeopleRequests } from './people/auto-people-requests.js';
 import type { Projection } from './projection.js';
 import type { Reactor } from './reactor.js';
 import { NOTARY_CONSUMER, NOTARY_FILTER } from './notary/notary.js';
@@ -18,7 +19,7 @@ import { NOTARY_CONSUMER, NOTARY_FILTER } from './notary/notary.js';
 export const projections: readonly Projection[] = [usersProjection, sessionsProjection, imagesProjection, accessRecordsProjection, faceIndexProjection, peopleProjection];
 
 /** Every reactor (the worker role runs them: their jobs go to its queues). */
-export const reactors = [analysisRequests, erasureRequests] as const satisfies readonly Reactor<unknown>[];
+export const reactors = [analysisRequests, erasureRequests, autoPeopleRequests] as const satisfies readonly Reactor<unknown>[];
 
 export interface ConsumerInfo {
   /** The checkpoint (rm.checkpoints.consumer) and advisory-lock name. */

@@ -8,6 +8,7 @@ import { reanalyzeStaleTask } from './images/reanalyze-stale.js';
 import { purgeSessionsTask } from './identity/purge-sessions.js';
 import { maintenanceQueueWorker } from './maintenance.js';
 import { erasureExecutorBridge } from './privacy/erasure-executor.js';
+import { autoPeopleBridge } from './people/auto-people.js';
 import type { JobBridgeSpec, MaintenanceTask, QueueWorker } from './worker-role.js';
 
 /** Every queue with the worker that takes its jobs, in start order (stopped in reverse). */
@@ -17,7 +18,7 @@ export const queueWorkers: readonly QueueWorker[] = [analysisQueueWorker, mainte
 export const queueNames: readonly string[] = queueWorkers.map((q) => q.queue);
 
 /** Where each reactor of src/projections/index.ts sends its jobs. */
-export const jobBridges: readonly JobBridgeSpec[] = [analysisJobBridge, erasureExecutorBridge];
+export const jobBridges: readonly JobBridgeSpec[] = [analysisJobBridge, erasureExecutorBridge, autoPeopleBridge];
 
 /** The maintenance tasks, each with a BullMQ job scheduler on the maintenance queue. */
 export const maintenanceTasks: readonly MaintenanceTask[] = [reanalyzeStaleTask, purgeSessionsTask, collectBlobsTask];

@@ -13,6 +13,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { ProjectorRunner, type RunnerOptions } from '../projections/runner.js';
 import { jobBridges, maintenanceTasks, queueNames, queueWorkers } from './index.js';
 import { erasureExecutorBridge } from './privacy/erasure-executor.js';
+import { autoPeopleBridge } from './people/auto-people.js';
 import type { KeyStore } from '../privacy/key-store.js';
 import { watchQueues } from './queue-metrics.js';
 import type { Stoppable, WorkerRoleDeps } from './worker-role.js';
@@ -41,19 +42,21 @@ export interface WorkerProcessDeps {
   metrics?: Metrics;
   /** The key store, for the erasure executor (the runtime's `privacy`); without it the executor does not run here. */
   privacy?: { keys: KeyStore };
+  /** The people reactor's lookups (the runtime's); without them it does not run here. */
+  recognition?: WorkerRoleDeps['recognition'];
 }
 
 export async function startWorkers(rt: WorkerProcessDeps, opts: StartWorkersOptions = {}): Promise<WorkersHandle> {
   const { config, logger } = rt;
   const prefix = bullPrefix(config);
   const blobs = new BlobStore(rt.pool);
-  const deps: WorkerRoleDeps = { ...rt, prefix, blobs, images: new ImageService(rt.eventStore, blobs), maintenanceTasks, keys: rt.privacy?.keys };
+  const deps: WorkerRoleDeps = { ...rt, prefix, blobs, images: new ImageService(rt.eventStore, blobs), maintenanceTasks, keys: rt.privacy?.keys, recognition: rt.recognition };
   if (rt.metrics) watchQueues(rt.metrics, { connection: producerConnection(config.redisUrl), prefix, queues: queueNames }); // the worker role exports the queue counts
 
   const bridges =
     opts.bridge === false
       ? []
-      : jobBridges.filter((spec) => spec !== erasureExecutorBridge || deps.keys !== undefined).map((spec) => {
+      : jobBridges.filter((spec) => (spec !== erasureExecutorBridge || deps.keys !== undefined) && (spec !== autoPeopleBridge || deps.recognition !== undefined)).map((spec) => {
           const bridge = spec.start(deps);
           const runner = new ProjectorRunner(config.databaseUrl, rt.eventStore, bridge.consumer, logger, opts.bridgeRunner).start();
           return { name: spec.reactor.name, bridge, runner };

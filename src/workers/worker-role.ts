@@ -13,6 +13,7 @@ import type { Projection } from '../projections/projection.js';
 import type { Reactor } from '../projections/reactor.js';
 import type { DetectorName } from '../inference/types.js';
 import type { KeyStore } from '../privacy/key-store.js';
+import type { AutoPeopleDeps } from '../commands/people/auto-people.js';
 
 /** What the tasks may use; each is also a plain function that runs (and is tested) without Redis. */
 export interface MaintenanceDeps {
@@ -44,6 +45,8 @@ export interface WorkerRoleDeps {
   maintenanceTasks: readonly MaintenanceTask[];
   /** The key store (the erasure executor shreds keys); absent: no erasure executor runs here. */
   keys?: KeyStore | undefined;
+  /** What the people reactor looks up (the face index, the people read model); absent: it does not run here. */
+  recognition?: Pick<AutoPeopleDeps, 'neighbours' | 'lookups' | 'caughtUp'> | undefined;
 }
 
 export interface Stoppable {

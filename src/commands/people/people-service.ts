@@ -89,13 +89,13 @@ export class PeopleService {
     const epoch = await this.epoch(ownerId);
     const name = checkName(input.name);
     const personId = randomUUID();
-    if (name !== null) await this.ensureKey(ownerId);
+    await this.ensureKey(ownerId); // the name field is sealed, null included
     const { faces, position } = await this.takeFaces(ownerId, input.faceIds, personId, ctx);
     const created = await this.run(personId, { type: 'CreatePerson', personId, ownerId, name, faces, by: 'user', epoch }, ctx);
     return { personId, position: later(position, created) };
   }
 
-  /** The owner's face_recognition key, which seals names (created once, under the consent in force). */
+  /** The owner's face_recognition key, which seals names (created once, under the consent in force; the key store refuses one for a consent withdrawn meanwhile). */
   private async ensureKey(ownerId: string): Promise<void> {
     const check = await requireConsent(this.store, ownerId, 'face_recognition');
     await this.store.dataKeys?.ensureKey({ purpose: 'face_recognition', subjectId: ownerId, consentWithdrawals: check.withdrawals });
@@ -105,7 +105,7 @@ export class PeopleService {
     const epoch = await this.epoch(ownerId);
     await this.load(ownerId, personId, epoch);
     const name = checkName(rawName);
-    if (name !== null) await this.ensureKey(ownerId);
+    await this.ensureKey(ownerId);
     return { personId, position: (await this.run(personId, { type: 'RenamePerson', ownerId, name }, ctx)) ?? null };
   }
 

@@ -30,6 +30,12 @@ create table rm.person_faces (
   distance  double precision,
   position  text not null
 );
+create table rm.face_rejections (
+  face_id   uuid primary key,
+  person_id uuid not null,
+  owner_id  uuid not null
+);
+create index face_rejections_by_owner on rm.face_rejections (owner_id);
 create index people_by_owner on rm.people (owner_id, created_at desc, person_id desc) where status = 'active';
 create index person_faces_by_person on rm.person_faces (person_id);
 create index person_faces_by_image on rm.person_faces (image_id);

@@ -22,7 +22,7 @@ export interface PersonFace {
 export type CurationBy = 'user' | 'auto';
 
 /** Why faces left a person. */
-export type ReleaseReason = 'user' | 'moved' | 'undo' | 'merged';
+export type ReleaseReason = 'user' | 'moved' | 'undo' | 'merged' | 'reembedded';
 
 export type PersonCreated = DomainEvent<
   'PersonCreated',
@@ -39,7 +39,11 @@ export type PersonCreated = DomainEvent<
 >;
 export type PersonRenamed = DomainEvent<'PersonRenamed', { ownerId: string; name: Erasable<string> | null; by: CurationBy; undoes?: number }>;
 export type FacesAssigned = DomainEvent<'FacesAssigned', { faces: PersonFace[]; by: CurationBy; undoes?: number }>;
-/** Faces left the person: a user took them out (`user`: never assigned here again automatically), moved them to `to`, or undid their assignment. */
+/**
+ * Faces left the person: a user took them out (`user`: never assigned anywhere again automatically),
+ * moved them to `to`, undid their assignment, or the image was analysed again by another model and
+ * its new faces took their place (`reembedded`).
+ */
 export type FacesReleased = DomainEvent<'FacesReleased', { faceIds: string[]; reason: ReleaseReason; by: CurationBy; to?: string; undoes?: number }>;
 /** This person was merged into `into`: its faces went there. */
 export type PersonMergedInto = DomainEvent<'PersonMergedInto', { into: string; faces: PersonFace[]; by: CurationBy }>;

@@ -52,7 +52,7 @@ export type PersonCommand =
   | { type: 'CreatePerson'; personId: string; ownerId: string; name: string | null; faces: PersonFace[]; by: CurationBy; epoch: number }
   | { type: 'RenamePerson'; ownerId: string; name: string | null }
   | { type: 'AssignFaces'; ownerId: string; faces: PersonFace[]; by: CurationBy }
-  | { type: 'ReleaseFaces'; ownerId: string; faceIds: string[]; reason: 'user' | 'moved'; to?: string }
+  | { type: 'ReleaseFaces'; ownerId: string; faceIds: string[]; reason: 'user' | 'moved' | 'reembedded'; to?: string; by?: CurationBy }
   | { type: 'MergeInto'; ownerId: string; into: string }
   | { type: 'Absorb'; ownerId: string; from: string; faces: PersonFace[] }
   | { type: 'DeletePerson'; ownerId: string }
@@ -130,7 +130,7 @@ export const personDecider: Decider<PersonCommand, PersonEvent, PersonState> = {
         const held = command.faceIds.filter((id) => person.faces.has(id));
         if (command.reason === 'user' && held.length === 0) throw new DomainError('not_found', 'face_not_in_person', 'the face is not one of this person’s');
         if (held.length === 0) return [];
-        return [{ type: 'FacesReleased', data: { faceIds: held, reason: command.reason, by: 'user', ...(command.to === undefined ? {} : { to: command.to }) } }];
+        return [{ type: 'FacesReleased', data: { faceIds: held, reason: command.reason, by: command.by ?? 'user', ...(command.to === undefined ? {} : { to: command.to }) } }];
       }
       case 'MergeInto':
         if (command.into === person.personId) throw new DomainError('conflict', 'merge_into_itself', 'a person cannot be merged into itself');

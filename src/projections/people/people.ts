@@ -45,6 +45,7 @@ export const peopleProjection: Projection = {
         const ownerId = streamId(recorded.stream, 'user');
         if (event.type === 'ConsentWithdrawn' && event.data.purpose !== 'face_recognition') continue;
         await tx.query('delete from person_faces where owner_id = $1', [ownerId]);
+        await tx.query('delete from face_rejections where owner_id = $1', [ownerId]);
         await tx.query('delete from people where owner_id = $1', [ownerId]);
         if (event.type === 'ConsentWithdrawn') {
           await tx.query('insert into people_owners (owner_id, epoch) values ($1, 1) on conflict (owner_id) do update set epoch = people_owners.epoch + 1', [ownerId]);
@@ -70,6 +71,7 @@ export const peopleProjection: Projection = {
           [personId, d.ownerId, displayName(d.name), d.epoch, recorded.revision.toString(), at, position],
         );
         await setFaces(tx, personId, d.ownerId, d.faces, d.by, position);
+        if (d.by === 'user') await tx.query('delete from face_rejections where face_id = any($1::uuid[])', [d.faces.map((f) => f.faceId)]);
         touched.add(personId);
         continue;
       }
@@ -91,9 +93,18 @@ export const peopleProjection: Projection = {
           if (event.type === 'PersonRestored') await tx.query(`update people set status = 'active', merged_into = null where person_id = $1`, [personId]);
           if (event.type === 'FacesAssigned' && event.data.undoes !== undefined) await tx.query(`update people set status = 'active' where person_id = $1`, [personId]);
           await setFaces(tx, personId, ownerId, event.data.faces, event.data.by, position);
+          // A face a user puts anywhere is no longer one they took out.
+          if (event.data.by === 'user') await tx.query('delete from face_rejections where face_id = any($1::uuid[])', [event.data.faces.map((f) => f.faceId)]);
           break;
         case 'FacesReleased':
           await tx.query('delete from person_faces where person_id = $1 and face_id = any($2::uuid[])', [personId, event.data.faceIds]);
+          if (event.data.reason === 'user') {
+            await tx.query(
+              `insert into face_rejections (face_id, person_id, owner_id) select unnest($1::uuid[]), $2, $3
+               on conflict (face_id) do update set person_id = excluded.person_id`,
+              [event.data.faceIds, personId, ownerId],
+            );
+          }
           break;
         case 'PersonMergedInto':
           await tx.query(`update people set status = 'merged', merged_into = $2 where person_id = $1`, [personId, event.data.into]);

@@ -121,6 +121,19 @@ export class PeopleQuery {
     return new Map(rows.map((r) => [r.face_id, r.person_id]));
   }
 
+  /** Of `faceIds`, those a user took out of a person (the automatic reactor leaves them alone). */
+  async rejectedOf(faceIds: readonly string[]): Promise<Set<string>> {
+    if (faceIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ face_id: string }>('select face_id from rm.face_rejections where face_id = any($1::uuid[])', [faceIds]);
+    return new Set(rows.map((r) => r.face_id));
+  }
+
+  /** The faces of an image that are in a person now, with the person. */
+  async personFacesOfImage(imageId: string): Promise<{ faceId: string; personId: string }[]> {
+    const { rows } = await this.pool.query<{ face_id: string; person_id: string }>('select face_id, person_id from rm.person_faces where image_id = $1', [imageId]);
+    return rows.map((r) => ({ faceId: r.face_id, personId: r.person_id }));
+  }
+
   /** The owner's faces among `faceIds` (in the face index), with their images. */
   async facesOf(ownerId: string, faceIds: readonly string[]): Promise<Map<string, { imageId: string }>> {
     if (faceIds.length === 0) return new Map();

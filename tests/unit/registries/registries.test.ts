@@ -15,7 +15,7 @@ describe('registries', () => {
   });
 
   it('checkpoint names never change (stored in rm.checkpoints by deployments)', () => {
-    expect(consumers.map((c) => c.name).sort()).toEqual(['access-records', 'erasure-executor', 'face-index', 'images', 'job-bridge', 'notary', 'people', 'sessions', 'users']);
+    expect(consumers.map((c) => c.name).sort()).toEqual(['access-records', 'erasure-executor', 'face-index', 'images', 'job-bridge', 'notary', 'people', 'people-reactor', 'sessions', 'users']);
   });
 
   it('every reactor has exactly one job bridge, and every bridge runs a listed reactor', () => {
