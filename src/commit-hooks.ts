@@ -3,7 +3,7 @@
 // Part of the composition root: the runtime builds them (lazily) and the projector role gets them
 // injected, so projections never import the read side or the HTTP edge.
 
-import { imageNotifications } from './http/graphql/live.js';
+import { imageNotifications, personNotifications } from './http/graphql/live.js';
 import { accountCacheInvalidation } from './queries/identity/invalidate-accounts.js';
 import { sessionCacheInvalidation } from './queries/identity/invalidate-sessions.js';
 import { imageCacheInvalidation } from './queries/images/invalidate-images.js';
@@ -41,8 +41,9 @@ export function commitHooks(rt: {
       accountCacheInvalidation({ ...cache, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
       sessionCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
       imageCacheInvalidation({ ...cache, pool: rt.pool, timeoutMs: Math.max(rt.config.cache.timeoutMs, 1_000) }),
-      // Live GraphQL subscriptions: publish the changed images over Redis to every API process.
+      // Live GraphQL subscriptions: publish the changed images and people over Redis to every API process.
       imageNotifications(rt),
+      personNotifications(rt),
     ],
   };
 }

@@ -21,15 +21,18 @@ interface Reads {
   subjects: AccessedSubject[];
   fields: Set<AccessField>;
   sources: Set<string>;
+  identification?: boolean;
 }
 
 type WithReads = GraphqlContext & { [READS]?: Reads; reply?: { request: FastifyRequest; code(status: number): unknown } };
 
 /** Notes that the answer being built holds these subjects' biometric data (`source`: the field, e.g. Image.faces). */
-export function noteAccess(ctx: GraphqlContext, subjects: readonly AccessedSubject[], fields: readonly AccessField[], source: string): void {
+export function noteAccess(ctx: GraphqlContext, subjects: readonly AccessedSubject[], fields: readonly AccessField[], source: string, opts: { identification?: boolean } = {}): void {
   if (subjects.length === 0) return;
   const c = ctx as WithReads;
   const reads = (c[READS] ??= { subjects: [], fields: new Set(), sources: new Set() });
+  // A face search is an identification: recorded also over the caller's own gallery.
+  if (opts.identification) reads.identification = true;
   reads.subjects.push(...subjects);
   for (const f of fields) reads.fields.add(f);
   reads.sources.add(source);
@@ -52,6 +55,7 @@ async function record(log: AccessLog, ctx: WithReads, reads: Reads, kind: string
     route: `graphql ${kind} ${[...reads.sources].join(',')}`,
     purpose,
     requestId: request?.id ?? randomUUID(),
+    ...(reads.identification ? { identification: true } : {}),
   });
   return recorded;
 }

@@ -12,6 +12,8 @@ import type { Config } from '../../config.js';
 import type { LocalEventData, RecordedEvent } from '../../eventstore/types.js';
 import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import { ImagesQuery, type ImageSnapshot } from '../../queries/images/images-query.js';
+import { PERSON_STREAM_PREFIX } from '../../domain/people/person-events.js';
+import { PeopleQuery } from '../../queries/people/people-query.js';
 
 type Emitter = ReturnType<typeof MQEmitterRedis>;
 
@@ -21,6 +23,7 @@ export function liveTopics(redisKeyPrefix: string) {
   return {
     image: (imageId: string) => `${base}/image/${imageId}`,
     owner: (userId: string) => `${base}/owner/${userId}`,
+    person: (personId: string) => `${base}/person/${personId}`,
   };
 }
 
@@ -66,6 +69,28 @@ export function imageNotifications(rt: {
     if (ids.length === 0) return;
     const snapshots = await images.snapshots(ids);
     await Promise.all(snapshots.flatMap((s) => [emit(topics.image(s.image.imageId), s), emit(topics.owner(s.image.ownerId), s)]));
+  };
+}
+
+/**
+ * The same for people (personUpdated): after the people projection commits, each changed person as
+ * its owner reads it (GET /v1/people/{id}) on the person's topic.
+ */
+export function personNotifications(rt: { config: Pick<Config, 'redisKeyPrefix'>; logger: Pick<Logger, 'warn'>; redis: Redis; pool: pg.Pool }): (projection: string, events: readonly RecordedEvent[]) => Promise<void> {
+  const people = new PeopleQuery(rt.pool, undefined);
+  const topics = liveTopics(rt.config.redisKeyPrefix);
+  const emitter = MQEmitterRedis({ pubConn: rt.redis, subConn: rt.redis });
+  onEmitterError(emitter, rt.logger);
+  return async (projection, events) => {
+    if (projection !== 'people') return;
+    const ids = [...new Set(events.filter((e) => e.stream.startsWith(PERSON_STREAM_PREFIX)).map((e) => e.stream.slice(PERSON_STREAM_PREFIX.length)))];
+    for (const { ownerId, personId } of await people.ownersOf(ids)) {
+      const person = await people.get(ownerId, personId);
+      if (!person) continue;
+      await new Promise<void>((resolve, reject) => {
+        emitter.emit({ topic: topics.person(personId), payload: { person } }, (err) => (err ? reject(err) : resolve()));
+      });
+    }
   };
 }
 

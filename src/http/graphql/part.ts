@@ -7,6 +7,8 @@ import type { ImageOwners } from '../../queries/access/image-owners.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { AccessLookup } from '../auth-guard.js';
+import type { PeopleQuery } from '../../queries/people/people-query.js';
+import type { FaceSearch } from '../../queries/recognition/face-search.js';
 import type { EnsureConsistent } from '../consistency.js';
 import type { GraphqlLimits } from './limits.js';
 import type { liveTopics } from './live.js';
@@ -25,6 +27,16 @@ export interface GraphqlPartDeps {
   ensureConsistent: EnsureConsistent;
   limits: GraphqlLimits;
   topics: ReturnType<typeof liveTopics>;
+  /** People and face search (issue 17), with the consent check and the default threshold of the REST routes. */
+  recognition: GraphqlRecognition;
+}
+
+export interface GraphqlRecognition {
+  people: PeopleQuery;
+  search: FaceSearch;
+  /** 409 consent_required unless the user's face_recognition consent is in force. */
+  requireConsent(userId: string): Promise<void>;
+  defaultThreshold: number;
 }
 
 export interface GraphqlPart {

@@ -19,7 +19,7 @@ import { queryCacheEntries } from './query-cache.js';
 import { checkNotJson, checkPostBody, checkQueryString } from './request-shape.js';
 import { releasing, WsGuard, type WsConnection } from './ws-guard.js';
 import { liveTopics, subscriberEmitter } from './live.js';
-import type { GraphqlPartDeps } from './part.js';
+import type { GraphqlPartDeps, GraphqlRecognition } from './part.js';
 import type { AccessLog } from '../../commands/access/access-log.js';
 import type { ImageOwners } from '../../queries/access/image-owners.js';
 import { registerAccessHooks } from './access-reads.js';
@@ -53,6 +53,7 @@ export interface GraphqlDeps {
   /** Biometric reads are recorded before the answer is sent (access-reads.ts), with the owners of audit events' images. */
   access: { log: AccessLog; owners: ImageOwners };
   ensureConsistent: EnsureConsistent;
+  recognition: GraphqlRecognition;
   /** Reports the response memo's hits and misses (metrics label cache="graphql"). */
   onCacheResult?: CacheObserver | undefined;
 }
@@ -76,7 +77,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
-  const partDeps: GraphqlPartDeps = { images: deps.images, users: deps.users, audit: deps.audit, imageOwners: deps.access.owners, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, limits, topics: liveTopics(config.redisKeyPrefix) };
+  const partDeps: GraphqlPartDeps = { images: deps.images, users: deps.users, audit: deps.audit, imageOwners: deps.access.owners, accounts: deps.accounts, ensureConsistent: deps.ensureConsistent, limits, topics: liveTopics(config.redisKeyPrefix), recognition: deps.recognition };
   const resolvers = mergeResolvers<IResolvers>([scalarResolvers, ...graphqlParts.map((part) => part.resolvers(partDeps))]);
   const loaders = mergeResolvers<MercuriusLoaders>(graphqlParts.flatMap((part) => (part.loaders ? [part.loaders(partDeps)] : [])));
   // A subscription's cost is checked here, where its variables are known (the WebSocket hooks do

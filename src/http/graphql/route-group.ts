@@ -1,5 +1,6 @@
 // POST/GET /graphql (and subscriptions over WebSocket), registered after the REST routes.
 
+import { requireConsent } from '../../commands/identity/consents.js';
 import type { RouteGroup } from '../route-group.js';
 import { graphqlPlugin } from './plugin.js';
 
@@ -15,6 +16,14 @@ export const graphqlRouteGroup: RouteGroup = {
       audit: s.audit,
       access: { log: s.accessLog, owners: s.imageOwners },
       ensureConsistent: s.ensureConsistent,
+      recognition: {
+        people: s.peopleQuery,
+        search: s.faceSearch,
+        requireConsent: async (userId) => {
+          await requireConsent(s.rt.eventStore, userId, 'face_recognition');
+        },
+        defaultThreshold: s.rt.config.recognition.matchThreshold,
+      },
       onCacheResult: s.onCacheResult,
     });
   },

@@ -49,7 +49,8 @@ function view(r: PersonRow): PersonView {
 export class PeopleQuery {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly store: EventStore,
+    /** For history (its stream); absent where only the read model is read (live notices). */
+    private readonly store: EventStore | undefined,
   ) {}
 
   /** The owner's active people, newest first. */
@@ -92,6 +93,7 @@ export class PeopleQuery {
 
   /** Every step of the owner's person, oldest first, from its stream (undefined: not theirs). */
   async history(ownerId: string, personId: string): Promise<HistoryEntry[] | undefined> {
+    if (!this.store) throw new Error('PeopleQuery.history needs the event store');
     const out: HistoryEntry[] = [];
     for await (const e of this.store.readStream(personStream(personId))) {
       const event = { type: e.type, data: e.data } as PersonEvent;
@@ -112,6 +114,13 @@ export class PeopleQuery {
       });
     }
     return out.length === 0 ? undefined : out;
+  }
+
+  /** The owners of these people (those in the read model). */
+  async ownersOf(personIds: readonly string[]): Promise<{ personId: string; ownerId: string }[]> {
+    if (personIds.length === 0) return [];
+    const { rows } = await this.pool.query<{ person_id: string; owner_id: string }>('select person_id, owner_id from rm.people where person_id = any($1::uuid[])', [personIds]);
+    return rows.map((r) => ({ personId: r.person_id, ownerId: r.owner_id }));
   }
 
   /** The person (active) each face belongs to. */

@@ -1,0 +1,120 @@
+// GraphQL people, person, searchFaces and personUpdated (issue 17): the REST routes' answers and
+// codes; a search is in the access log (the caller's own gallery included); a person's changes
+// arrive on its subscription; another user's person is person_not_found; no consent is
+// consent_required. Analyses are recorded directly (synthetic faces).
+
+import { createClient, type Client } from 'graphql-ws';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { accessRecordsOf, type BiometricDataAccessedData } from '../../src/domain/access/access-events.js';
+import { faceIdOf } from '../../src/domain/images/face-id.js';
+import type { Position } from '../../src/eventstore/types.js';
+import { eventually } from '../../support/eventually.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { consentOverHttp, registerConsenting } from '../support/consent.js';
+import { call } from '../support/http.js';
+
+let t: TestApp;
+let alice: { userId: string; token: string };
+let bob: { userId: string; token: string };
+const clients: Client[] = [];
+const model = { name: 'test-model', version: '1', sha256: 'd'.repeat(64) };
+const worker = { correlationId: 'graphql-recognition-test', actor: { id: 'analysis-worker', kind: 'system' as const } };
+let faces: string[] = [];
+let imageId: string;
+let personId: string;
+let createdAt: string;
+
+const synthetic = (seed: number) => ({
+  box: { x: 4 + seed * 20, y: 4, width: 18, height: 18 },
+  score: 0.9,
+  landmarks: Array.from({ length: 68 }, (_, k) => [5 + (k % 20), 5 + (k % 15)] as [number, number]),
+  descriptor: Array.from({ length: 128 }, (_, k) => Math.cos(seed * 5 + k) / 12),
+});
+
+async function gql<T>(token: string, query: string): Promise<{ status: number; data?: T; errors?: { extensions?: { code?: string } }[] }> {
+  const res = await call<{ data?: T; errors?: { extensions?: { code?: string } }[] }>(t.baseUrl, 'POST', '/graphql', { token, body: { query } });
+  return { status: res.status, ...res.body };
+}
+
+beforeAll(async () => {
+  t = await startTestApp('graphql_recognition');
+  const password = 'a perfectly fine password';
+  alice = await registerConsenting(t.baseUrl, { email: 'alice.gqlr@example.com', password });
+  bob = await registerConsenting(t.baseUrl, { email: 'bob.gqlr@example.com', password });
+  await consentOverHttp(t.baseUrl, alice.token, 'face_recognition');
+  const jpeg = await sharp({ create: { width: 80, height: 40, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+  const form = new FormData();
+  form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'g.jpg');
+  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: form });
+  imageId = ((await res.json()) as { imageId: string }).imageId;
+  let requestId: string | undefined;
+  for await (const e of t.runtime.eventStore.readStream(`image-${imageId}`)) requestId = e.id;
+  const position = await t.images.recordAnalysis(imageId, { requestId: requestId!, model, faces: [0, 1, 2].map(synthetic), durationMs: 5 }, worker);
+  expect(await t.runtime.checkpoints.waitFor(['face-index'], position!, 20_000)).toBe(true);
+  faces = [0, 1, 2].map((i) => faceIdOf(imageId, model.sha256, i));
+  const created = await call<{ personId: string; position: string }>(t.baseUrl, 'POST', '/v1/people', { token: alice.token, body: { name: 'Lin', faceIds: [faces[0], faces[1]] } });
+  personId = created.body.personId;
+  createdAt = created.body.position;
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await t?.stop();
+});
+
+describe('GraphQL recognition', () => {
+  it('people and person answer what GET /v1/people answers', async () => {
+    const rest = await call<Record<string, unknown>>(t.baseUrl, 'GET', `/v1/people/${personId}?consistentWith=${createdAt}`, { token: alice.token });
+    expect(rest.status).toBe(200);
+    expect((await gql<{ people: { items: unknown[] } }>(alice.token, `{ people(consistentWith: "${createdAt}") { items { personId } } }`)).data?.people.items).toEqual([{ personId }]);
+    const res = await gql<{ person: Record<string, unknown> }>(alice.token, `{ person(id: "${personId}") { personId name status mergedInto faceCount revision createdAt updatedAt faces { faceId imageId by distance } } }`);
+    expect(res.data!.person).toEqual(rest.body);
+    const foreign = await gql(bob.token, `{ person(id: "${personId}") { personId } }`);
+    expect(foreign.errors?.[0]?.extensions?.code).toBe('consent_required'); // bob has not consented to recognition
+    await consentOverHttp(t.baseUrl, bob.token, 'face_recognition');
+    const hidden = await gql(bob.token, `{ person(id: "${personId}") { personId } }`);
+    expect(hidden.errors?.[0]?.extensions?.code).toBe('person_not_found');
+  });
+
+  it('searchFaces answers what POST /v1/faces/search answers, and records the identification', async () => {
+    const rest = await call<{ matches: unknown[]; unknown: boolean; threshold: number; gallerySize: number }>(t.baseUrl, 'POST', '/v1/faces/search', { token: alice.token, body: { faceId: faces[0], threshold: 2 } });
+    const head = (await t.runtime.eventStore.headPosition()) as Position;
+    const res = await gql<{ searchFaces: { matches: unknown[]; unknown: boolean; threshold: number; gallerySize: number; query: unknown } }>(
+      alice.token,
+      `{ searchFaces(faceId: "${faces[0]}", threshold: 2) { matches { faceId imageId personId distance } unknown threshold gallerySize query { faceId imageId } } }`,
+    );
+    expect(res.data!.searchFaces).toMatchObject({ matches: rest.body.matches, unknown: rest.body.unknown, threshold: 2, gallerySize: 3, query: { faceId: faces[0], imageId } });
+    const records: unknown[] = [];
+    await eventually(async () => {
+      records.length = 0;
+      for await (const e of t.runtime.eventStore.readAll({ from: head, filter: { eventTypes: ['BiometricDataAccessed'] } })) {
+        for (const r of accessRecordsOf(e.data as BiometricDataAccessedData)) if (r.facts.route.includes('Query.searchFaces')) records.push(r.parties);
+      }
+      return records.length === 1;
+    }, 'the search is recorded');
+    expect(records[0]).toMatchObject({ accessor: { id: alice.userId }, subjects: [{ subjectId: alice.userId, imageIds: [imageId] }] });
+    const bad = await gql(alice.token, `{ searchFaces(faceId: "${faces[0]}", k: 1000) { unknown } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('invalid_k');
+  });
+
+  it('personUpdated delivers each change of the person', async () => {
+    const c = createClient({ url: `${t.baseUrl.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${alice.token}` } });
+    clients.push(c);
+    const it = c.iterate<{ personUpdated: { personId: string; name: string; faceCount: number } }>({ query: `subscription { personUpdated(id: "${personId}") { personId name faceCount } }` });
+    const first = it.next();
+    let arrived = false;
+    void first.then(() => (arrived = true));
+    // Renamed until a notice arrives (the subscription is live once the server has subscribed).
+    let n = 0;
+    await eventually(async () => {
+      await call(t.baseUrl, 'PATCH', `/v1/people/${personId}`, { token: alice.token, body: { name: `Lin ${++n}` } });
+      return arrived;
+    }, 'a notice arrives');
+    const msg = await first;
+    expect(msg.value?.data?.personUpdated).toMatchObject({ personId, faceCount: 2 });
+    expect(msg.value?.data?.personUpdated.name).toMatch(/^Lin \d+$/);
+    await it.return?.();
+  });
+});
