@@ -60,7 +60,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
+  await Promise.all(clients.map((c) => Promise.resolve(c.dispose())));
   await t?.stop();
 });
 
@@ -112,9 +112,10 @@ describe('GraphQL recognition', () => {
       await call(t.baseUrl, 'PATCH', `/v1/people/${personId}`, { token: alice.token, body: { name: `Lin ${++n}` } });
       return arrived;
     }, 'a notice arrives');
-    const msg = await first;
-    expect(msg.value?.data?.personUpdated).toMatchObject({ personId, faceCount: 2 });
-    expect(msg.value?.data?.personUpdated.name).toMatch(/^Lin \d+$/);
+    const msg = (await first) as IteratorResult<{ data?: { personUpdated: { personId: string; name: string; faceCount: number } } | null }>;
+    const notice = msg.done ? undefined : msg.value.data?.personUpdated;
+    expect(notice).toMatchObject({ personId, faceCount: 2 });
+    expect(notice?.name).toMatch(/^Lin \d+$/);
     await it.return?.();
   });
 });
