@@ -33,6 +33,17 @@ const Changed = Type.Object({ personId: Uuid, position: Type.Union([PositionCurs
 const Consistent = { consistentWith: Type.Optional({ ...PositionCursor, description: 'Wait until the people read model has applied this position' }) };
 const notFound = () => new HttpProblem(404, 'person_not_found', 'Not found', 'no such person');
 
+/** `toRevision` of an optional JSON body (a POST with no body at all undoes the newest step). */
+function toRevisionOf(body: unknown): number | undefined {
+  if (body === undefined || body === null) return undefined;
+  const keys = typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : undefined;
+  const value = (body as { toRevision?: unknown }).toRevision;
+  if (!keys || keys.some((k) => k !== 'toRevision') || (value !== undefined && !(Number.isInteger(value) && (value as number) >= 0))) {
+    throw new HttpProblem(400, 'validation_failed', 'Request validation failed', 'the body is {"toRevision": <revision>} or nothing');
+  }
+  return value as number | undefined;
+}
+
 const changed = (r: PeopleResult) => ({ personId: r.personId, position: r.position ? positionToCursor(r.position) : null });
 
 export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): void {
@@ -168,16 +179,16 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
       preHandler: deps.authenticate,
       schema: {
         tags,
-        summary: 'Undo the newest curation step of a person, or every step after toRevision, by compensating events',
+        summary: 'Undo the newest curation step of a person, or every step after toRevision (query, or JSON body {"toRevision"}), by compensating events',
         security,
         params: PersonParams,
-        body: Type.Optional(Type.Object({ toRevision: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
+        querystring: Type.Object({ toRevision: Type.Optional(Type.Integer({ minimum: 0, description: 'Undo every step after this revision of the person' })) }),
         response: responses({ 200: Changed }, 400, 401, 404, 409, 503),
       },
     },
     async (request) => {
       const p = principalOf(request);
-      return changed(await deps.people.undo(p.userId, request.params.personId, request.body?.toRevision, ctxOf(request.id, p)));
+      return changed(await deps.people.undo(p.userId, request.params.personId, request.query.toRevision ?? toRevisionOf(request.body), ctxOf(request.id, p)));
     },
   );
 
