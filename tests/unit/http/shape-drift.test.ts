@@ -23,6 +23,8 @@ import { typeDefs } from '../../../src/http/graphql/parts.js';
 import { AuditEvent, AuditFeedPage } from '../../../src/queries/audit/shapes.js';
 import { User } from '../../../src/queries/identity/shapes.js';
 import { AnalysisError, Box, DayStats, Face, ImageWithFaces, Model } from '../../../src/queries/images/shapes.js';
+import { PeoplePage, PersonFaceView, PersonWithFaces } from '../../../src/queries/people/shapes.js';
+import { FaceMatch, FaceRef } from '../../../src/queries/recognition/shapes.js';
 
 /** GraphQL object type → the TypeBox shape of the same object in the REST responses. */
 const TWINS: Record<string, TSchema> = {
@@ -35,6 +37,11 @@ const TWINS: Record<string, TSchema> = {
   User,
   AuditEvent,
   AuditEventPage: AuditFeedPage,
+  Person: PersonWithFaces,
+  PersonFace: PersonFaceView,
+  PersonPage: PeoplePage,
+  FaceMatch,
+  FaceRef,
 };
 
 /** GraphQL object types with no REST twin. */
@@ -47,6 +54,7 @@ const GRAPHQL_ONLY_TYPES: Record<string, string> = {
   UserConnection: 'Relay connection (REST has no user list)',
   UserEdge: 'Relay connection',
   Point: 'a landmark as {x, y}; REST answers [x, y] pairs (see Face.landmarks)',
+  FaceSearchResult: 'the search by faceId only (REST also searches with a photo: face, faces); the model as modelSha256 (REST: model { sha256 })',
 };
 
 /** GraphQL field → its REST name, where the two differ. */

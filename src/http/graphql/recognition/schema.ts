@@ -21,8 +21,7 @@ export const recognitionTypeDefs = /* GraphQL */ `
     personId: ID!
     "null: unnamed; [erased] once its key is shredded."
     name: String
-    "active, merged or deleted."
-    status: String!
+    status: PersonStatus!
     mergedInto: ID
     faceCount: Int!
     "The revision of its stream (undo toRevision takes one)."
@@ -32,11 +31,22 @@ export const recognitionTypeDefs = /* GraphQL */ `
     faces: [PersonFace!]!
   }
 
+  enum PersonStatus {
+    active
+    merged
+    deleted
+  }
+
+  "Who took a curation step: a user, or the automatic people reactor."
+  enum CurationBy {
+    user
+    auto
+  }
+
   type PersonFace {
     faceId: ID!
     imageId: ID!
-    "user or auto."
-    by: String!
+    by: CurationBy!
     distance: Float
   }
 
