@@ -123,6 +123,19 @@ describe('people', () => {
     p = await person(alice.token, id, third.body.position as string);
     expect(p.name).toBe('Ada');
     expect(faceSet(p)).toEqual([faces[0]![0], faces[1]![0]].sort());
+
+    // 1:1 against a person: the distance to its nearest face.
+    type Verified = { distance: number; match: boolean; faces: { faceId: string }[] };
+    const probe = faces[0]![2]!;
+    const pairs = await Promise.all(p.faces.map((f) => call<Verified>(t.baseUrl, 'POST', '/v1/faces/verify', { token: alice.token, body: { faceIds: [probe, f.faceId] } })));
+    const nearest = pairs.map((r) => r.body).sort((a, b) => a.distance - b.distance)[0]!;
+    const vp = await call<Verified>(t.baseUrl, 'POST', '/v1/faces/verify', { token: alice.token, body: { faceId: probe, personId: id, threshold: 2 } });
+    expect(vp.status).toBe(200);
+    expect(vp.body).toMatchObject({ distance: nearest.distance, match: true, faces: [{ faceId: probe }, { faceId: nearest.faces[1]!.faceId }] });
+    const unknownPerson = await call<{ code: string }>(t.baseUrl, 'POST', '/v1/faces/verify', { token: alice.token, body: { faceId: probe, personId: randomUUID() } });
+    expect([unknownPerson.status, unknownPerson.body.code]).toEqual([404, 'person_not_found']);
+    const both = await call<{ code: string }>(t.baseUrl, 'POST', '/v1/faces/verify', { token: alice.token, body: { faceId: probe, personId: id, faceIds: [probe, probe] } });
+    expect([both.status, both.body.code]).toEqual([400, 'validation_failed']);
   });
 
   it('merges two people and undoes the merge, restoring both exactly', async () => {

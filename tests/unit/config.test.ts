@@ -23,6 +23,13 @@ describe('config', () => {
     expect(c.role).toBe('all');
   });
 
+  it('reads the recognition settings: a decimal threshold within 0–2, integer limits', () => {
+    expect(loadConfig({}).recognition).toEqual({ matchThreshold: 0.45, maxFacesInMemory: 2_000_000, peopleMinFaces: 3 });
+    expect(loadConfig({ RECOGNITION_MATCH_THRESHOLD: '0.6', FACE_INDEX_MAX_FACES: '5000', PEOPLE_MIN_FACES: '2' }).recognition).toEqual({ matchThreshold: 0.6, maxFacesInMemory: 5_000, peopleMinFaces: 2 });
+    expect(() => loadConfig({ RECOGNITION_MATCH_THRESHOLD: '2.5' })).toThrow(/RECOGNITION_MATCH_THRESHOLD='2.5' must be a number from 0 to 2/);
+    expect(() => loadConfig({ RECOGNITION_MATCH_THRESHOLD: '.5', PEOPLE_MIN_FACES: '1' })).toThrow(/RECOGNITION_MATCH_THRESHOLD='.5'[\s\S]*PEOPLE_MIN_FACES='1'/);
+  });
+
   it('selects EventStoreDB with an esdb:// URL', () => {
     expect(loadConfig({ EVENT_STORE_URL: 'esdb://localhost:2113?tls=false' }).eventStoreUrl).toBe('esdb://localhost:2113?tls=false');
   });

@@ -83,6 +83,33 @@ export class FaceSearch {
     return { matches, unknown: matches.length === 0, threshold: opts.threshold, modelSha256: gallery.modelSha256, gallerySize: gallery.size };
   }
 
+  /**
+   * Whether one of the owner's faces is one of their people: its distance to the nearest of the
+   * person's faces of the same model, against the threshold (409 models_differ when it has none).
+   */
+  async verifyPerson(ownerId: string, faceId: string, personFaces: readonly string[], threshold: number): Promise<VerifyResult> {
+    const face = await this.find(ownerId, faceId);
+    let best: { faceId: string; imageId: string; distance: number } | undefined;
+    for (const other of personFaces) {
+      if (other === faceId) continue;
+      const candidate = face.gallery.face(other);
+      if (!candidate) continue;
+      const distance = distanceAt(face.descriptor, 0, candidate.descriptor);
+      if (!best || distance < best.distance) best = { faceId: other, imageId: candidate.imageId, distance };
+    }
+    if (!best) throw new DomainError('conflict', 'models_differ', 'the person has no other face found by the model that found this one, so there is nothing comparable');
+    return {
+      distance: best.distance,
+      match: best.distance <= threshold,
+      threshold,
+      modelSha256: face.gallery.modelSha256,
+      faces: [
+        { faceId, imageId: face.imageId },
+        { faceId: best.faceId, imageId: best.imageId },
+      ],
+    };
+  }
+
   /** Whether two of the owner's faces are the same person: their distance against the threshold. */
   async verify(ownerId: string, faceIds: readonly [string, string], threshold: number): Promise<VerifyResult> {
     const [a, b] = await Promise.all([this.find(ownerId, faceIds[0]), this.find(ownerId, faceIds[1])]);

@@ -29,6 +29,8 @@ export interface FaceRouteDeps {
   defaultThreshold: number;
   /** The photo of a multipart search, read within the upload limits (400/413/415 as for uploads). */
   readPhoto: (request: FastifyRequest) => Promise<Buffer>;
+  /** The face ids of one of the user's people (undefined: no such person of theirs). */
+  personFaces: (userId: string, personId: string) => Promise<string[] | undefined>;
   /** Checks and analyses it, and its mirror image, with the gallery's pipeline (415/422 for what is not a usable image). */
   analyzePhoto: (bytes: Buffer) => Promise<{ analysis: AnalysisResult; mirrored: AnalysisResult }>;
 }
@@ -126,25 +128,36 @@ export function faceRoutes(parent: FastifyInstance, deps: FaceRouteDeps): void {
       preHandler: deps.authenticate,
       schema: {
         tags: ['recognition'],
-        summary: 'Whether two of your faces are the same person: their descriptor distance against the threshold. Needs face_recognition consent',
+        summary:
+          'Whether two of your faces are the same person ({faceIds: [a, b]}), or a face is one of your people ({faceId, personId}: its nearest face of that person): the descriptor distance against the threshold. Needs face_recognition consent',
         security,
-        body: Type.Object(
-          {
-            faceIds: Type.Tuple([Uuid, Uuid], { description: 'The two faces' }),
-            threshold: Type.Optional(Threshold),
-            consistentWith: Consistent,
-          },
-          { additionalProperties: false, examples: [{ faceIds: ['3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', '4843e8e6-6d25-5151-bb71-dbc621931e57'] }] },
-        ),
+        body: Type.Union([
+          Type.Object(
+            { faceIds: Type.Tuple([Uuid, Uuid], { description: 'The two faces' }), threshold: Type.Optional(Threshold), consistentWith: Consistent },
+            { additionalProperties: false, examples: [{ faceIds: ['3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', '4843e8e6-6d25-5151-bb71-dbc621931e57'] }] },
+          ),
+          Type.Object(
+            { faceId: Uuid, personId: Uuid, threshold: Type.Optional(Threshold), consistentWith: Consistent },
+            { additionalProperties: false, examples: [{ faceId: '3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', personId: '9b2f0c1e-2d44-4a7e-8f31-5c6a7b8d9e01' }] },
+          ),
+        ]),
         response: responses({ 200: FaceVerifyResult }, 400, 401, 404, 409, 503),
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const { faceIds, threshold = deps.defaultThreshold, consistentWith } = request.body;
+      const body = request.body;
+      const threshold = body.threshold ?? deps.defaultThreshold;
       await deps.requireRecognitionConsent(principal.userId);
-      await deps.ensureConsistent(consistentWith, ['face-index']);
-      const result = await deps.search.verify(principal.userId, faceIds, threshold);
+      await deps.ensureConsistent(body.consistentWith, ['face-index', 'people']);
+      let result;
+      if ('faceIds' in body) {
+        result = await deps.search.verify(principal.userId, body.faceIds, threshold);
+      } else {
+        const person = await deps.personFaces(principal.userId, body.personId);
+        if (!person) throw new HttpProblem(404, 'person_not_found', 'Not found', 'no such person');
+        result = await deps.search.verifyPerson(principal.userId, body.faceId, person, threshold);
+      }
       await recordAccess(deps.access, request, principal, identified(principal.userId, result.faces.map((f) => f.imageId)), ['descriptors'], undefined, { identification: true });
       const { modelSha256, ...rest } = result;
       return { ...rest, model: { sha256: modelSha256 } };

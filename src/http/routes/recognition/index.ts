@@ -21,6 +21,10 @@ export const recognitionRouteGroup: RouteGroup = {
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
       defaultThreshold: s.rt.config.recognition.matchThreshold,
+      personFaces: async (userId, personId) => {
+        const person = await s.peopleQuery.get(userId, personId);
+        return person?.status === 'active' ? person.faces.map((f) => f.faceId) : undefined;
+      },
       readPhoto: async (request) => (await readUploadBody(request, { maxBytes: config.images.maxUploadBytes })).data,
       analyzePhoto: async (bytes) => {
         if (!sniffFormat(bytes)) throw new HttpProblem(415, 'unsupported_format', 'Unsupported media type', 'only JPEG, PNG and WebP images are accepted (checked by content)');
