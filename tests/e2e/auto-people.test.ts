@@ -146,6 +146,32 @@ describe('automatic people', () => {
     expect(after).toHaveLength(2);
   });
 
+  it('keeps the people when an image is analysed again by another model: its new faces take the old ones’ places', async () => {
+    const newModel = { name: 'test-model', version: '2', sha256: 'e'.repeat(64) };
+    const imageId = photos[0]!;
+    const before = await peopleOf(alice.userId);
+    const holder = (faceId: string) => before.find((p) => p.faces.includes(faceId))?.person_id;
+    const old = [0, 1].map((i) => faceIdOf(imageId, model.sha256, i));
+    expect(old.map(holder).every((p) => p !== undefined)).toBe(true);
+    const re = await call(t.baseUrl, 'POST', `/v1/images/${imageId}/reanalyze`, { token: alice.token });
+    expect(re.status).toBe(202);
+    let requestId: string | undefined;
+    for await (const e of t.runtime.eventStore.readStream(`image-${imageId}`)) if (e.type === 'ImageAnalysisRequested') requestId = e.id;
+    await t.images.recordAnalysis(imageId, { requestId: requestId!, model: newModel, faces: [0, 1].map((who) => face(who, 1, who)), durationMs: 5 }, worker);
+    await settled();
+    const after = await peopleOf(alice.userId);
+    for (const i of [0, 1]) {
+      const person = after.find((p) => p.person_id === holder(old[i]!))!;
+      expect(person.faces).toContain(faceIdOf(imageId, newModel.sha256, i));
+      expect(person.faces).not.toContain(old[i]);
+    }
+    const history = await call<{ items: { type: string; by: string; reason?: string }[] }>(t.baseUrl, 'GET', `/v1/people/${holder(old[0]!)!}/history`, { token: alice.token });
+    expect(history.body.items.slice(-2).map((h) => [h.type, h.by, h.reason ?? null])).toEqual([
+      ['FacesReleased', 'auto', 'reembedded'],
+      ['FacesAssigned', 'auto', null],
+    ]);
+  });
+
   it('gives no people to an owner without face_recognition consent', async () => {
     for (const n of [11, 12, 13]) await photo(dave.token, n, [0, 1]);
     await settled();
