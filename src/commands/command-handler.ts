@@ -28,6 +28,12 @@ export function loadStream<E extends DomainEvent, S>(store: EventStore, decider:
 export interface HandleOptions {
   /** Attempts after the first when another writer got there first. */
   maxRetries?: number;
+  /**
+   * The stream is most likely new (an id just derived for it): the first attempt decides on the
+   * initial state and appends with `no_stream`, without reading; if the stream exists after all,
+   * the usual load → decide → append follows.
+   */
+  expectNew?: boolean;
 }
 
 function metadataOf(command: { type: string }, ctx: CommandContext, commandId: string) {
@@ -78,7 +84,7 @@ export async function handleCommand<C extends { type: string }, E extends Domain
   const maxRetries = opts.maxRetries ?? 5;
   const commandId = randomUUID();
   for (let attempt = 0; ; attempt++) {
-    const { state, revision } = await loadStream(store, decider, stream);
+    const { state, revision } = attempt === 0 && opts.expectNew ? { state: decider.initialState, revision: undefined } : await loadStream(store, decider, stream);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, position: undefined, revision };
     const metadata = metadataOf(command, ctx, commandId);

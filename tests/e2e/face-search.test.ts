@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRecordsOf, type BiometricDataAccessedData } from '../../src/domain/access/access-events.js';
 import { comparePositions, positionToCursor } from '../../src/eventstore/position.js';
 import type { Position, RecordedEvent } from '../../src/eventstore/types.js';
-import { eventually } from '../../support/eventually.js';
 import { readSample } from '../../support/sample-photos.js';
 import { take } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp, registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
+import { visibleHead as visibleHeadOf } from '../support/visible-head.js';
 
 interface Box {
   x: number;
@@ -95,15 +95,7 @@ async function searchRecords(from: Position): Promise<{ accessor: string; subjec
   return out;
 }
 
-/** The head once every append made so far is visible to readers. */
-async function visibleHead(): Promise<Position> {
-  const { position } = await t.runtime.eventStore.append(`test-marker-${randomUUID()}`, [{ type: 'Marker', data: {} }]);
-  await eventually(async () => {
-    const head = await t.runtime.eventStore.headPosition();
-    return head !== undefined && comparePositions(head, position) >= 0;
-  }, 'the marker is visible');
-  return position;
-}
+const visibleHead = () => visibleHeadOf(t.runtime.eventStore);
 
 beforeAll(async () => {
   t = await startTestApp('face_search', {}, {}, { workers: true });

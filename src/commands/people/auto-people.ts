@@ -17,6 +17,7 @@ import { nameBasedUuid } from '../../domain/name-based-id.js';
 import { personStream, type PersonFace } from '../../domain/people/person-events.js';
 import { personDecider, type PersonCommand } from '../../domain/people/person.js';
 import { upcast } from '../../domain/upcast.js';
+import { comparePositions } from '../../eventstore/position.js';
 import type { EventStore, Position, RecordedEvent } from '../../eventstore/types.js';
 import { handleCommand } from '../command-handler.js';
 import type { CommandContext } from '../context.js';
@@ -49,6 +50,8 @@ export interface AutoPeopleDeps {
 
 /** Neighbours looked at per new face. */
 const NEIGHBOURS = 24;
+/** Appends to different person streams in flight at once. */
+const APPENDS_IN_FLIGHT = 8;
 
 const ctxFor = (event: RecordedEvent): CommandContext => ({ actor: { id: 'people-reactor', kind: 'system' }, correlationId: event.metadata.correlationId ?? event.id, causationId: event.id });
 
@@ -63,73 +66,124 @@ export class AutoPeople {
   constructor(private readonly deps: AutoPeopleDeps) {}
 
   private run(personId: string, command: PersonCommand, ctx: CommandContext) {
-    return handleCommand(this.deps.store, personDecider, personStream(personId), command, ctx);
+    // A person made here has an id just derived for it: its stream is almost always new.
+    return handleCommand(this.deps.store, personDecider, personStream(personId), command, ctx, { expectNew: command.type === 'CreatePerson' });
   }
 
   /** Assigns the faces of one ImageAnalyzed (as read from the store: faces opened). */
-  async onAnalysis(analysis: RecordedEvent): Promise<void> {
-    const imageId = analysis.stream.slice('image-'.length);
-    const history: RecordedEvent[] = [];
-    for await (const e of this.deps.store.readStream(analysis.stream)) history.push(e);
-    const uploaded = history.find((e) => e.type === 'ImageUploaded');
-    const latest = history.filter((e) => e.type === 'ImageAnalyzed').at(-1);
-    // A newer analysis has its own turn; a deleted or erased image has no faces to give.
-    if (!uploaded || latest?.id !== analysis.id || history.some((e) => e.type === 'ImageDeleted' || e.type === 'ImageErased' || e.type === 'ImageFacesErased')) return;
-    const ownerId = (uploaded.data as { ownerId: string }).ownerId;
-    const consent = await consentFor(this.deps.store, ownerId, 'face_recognition');
-    if (!consent.given) return;
-    const event = upcast(analysis) as ImageEvent;
-    if (event.type !== 'ImageAnalyzed' || !Array.isArray(event.data.faces) || event.data.faces.length === 0) return;
-    const faces = event.data.faces;
-    const modelSha = event.data.model.sha256;
-    const ids = faces.map((_f, i) => faceIdOf(imageId, modelSha, i));
-    await this.deps.caughtUp(analysis.position);
-    const ctx = ctxFor(analysis);
+  onAnalysis(analysis: RecordedEvent): Promise<void> {
+    return this.onAnalyses([analysis]);
+  }
 
-    const taken = new Set((await this.deps.lookups.personsOf(ids)).keys());
-    const rejected = await this.deps.lookups.rejectedOf(ids);
-    await this.reembed(history, analysis, imageId, ownerId, faces, ids, taken, ctx);
+  /**
+   * Assigns the faces of a batch of ImageAnalyzed, in log order, deciding exactly as one at a time
+   * would (a face may join a person an earlier analysis of the batch made), with the lookups and
+   * the scan done once per batch and one append per person.
+   */
+  async onAnalyses(analyses: readonly RecordedEvent[]): Promise<void> {
+    const items = (await mapLimited(analyses, 8, (a) => this.prepare(a))).filter((x): x is Prepared => x !== undefined);
+    if (items.length === 0) return;
+    const last = items.map((x) => x.analysis.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+    await this.deps.caughtUp(last);
+    const allIds = items.flatMap((x) => x.ids);
+    const taken = new Set((await this.deps.lookups.personsOf(allIds)).keys());
+    const rejected = await this.deps.lookups.rejectedOf(allIds);
+    for (const x of items) await this.reembed(x.history, x.analysis, x.imageId, x.ownerId, x.faces, x.ids, taken, x.ctx);
 
-    const open = faces.map((f, i) => ({ f, i, id: ids[i]! })).filter((x) => !taken.has(x.id) && !rejected.has(x.id));
+    // The open faces and their neighbours, one scan per owner and model.
+    const open = items.flatMap((x) => x.faces.map((f, i) => ({ x, f, i, id: x.ids[i]! })).filter((o) => !taken.has(o.id) && !rejected.has(o.id)));
     if (open.length === 0) return;
-    const near = await this.deps.neighbours.nearestEach(ownerId, modelSha, open.map((x) => Float32Array.from(x.f.descriptor)), NEIGHBOURS);
-    const candidates = [...new Set(near.flat().map((m) => m.faceId))];
-    const persons = await this.deps.lookups.personsOf(candidates);
+    const near = new Map<string, { faceId: string; imageId: string; distance: number }[]>();
+    const groups = new Map<string, typeof open>();
+    for (const o of open) {
+      const key = `${o.x.ownerId}\n${o.x.modelSha}`;
+      groups.set(key, [...(groups.get(key) ?? []), o]);
+    }
+    for (const group of groups.values()) {
+      const found = await this.deps.neighbours.nearestEach(group[0]!.x.ownerId, group[0]!.x.modelSha, group.map((o) => Float32Array.from(o.f.descriptor)), NEIGHBOURS);
+      group.forEach((o, n) => near.set(o.id, found[n] ?? []));
+    }
+    const candidates = [...new Set([...near.values()].flat().map((m) => m.faceId))];
+    const persons = await this.deps.lookups.personsOf([...new Set([...candidates, ...allIds])]);
     const candidateRejected = await this.deps.lookups.rejectedOf(candidates);
-    /** Persons that hold a face of this photo (never given a second one of it). */
-    const inPhoto = new Set([...(await this.deps.lookups.personsOf(ids)).values()]);
-    /** Faces this call put into a person. */
+    /** Persons holding a face of each photo (never given a second one of it). */
+    const inPhoto = new Map<string, Set<string>>();
+    for (const x of items) inPhoto.set(x.imageId, new Set(x.ids.flatMap((id) => (persons.has(id) ? [persons.get(id)!] : []))));
     const placed = new Set<string>();
-    for (const [n, x] of open.entries()) {
-      const others = (near[n] ?? []).filter((m) => m.imageId !== imageId && m.distance <= this.deps.threshold && !candidateRejected.has(m.faceId));
-      const joined = others.find((m) => persons.has(m.faceId) && !inPhoto.has(persons.get(m.faceId)!));
+    const creations: { personId: string; x: Prepared; members: PersonFace[] }[] = [];
+    const joins = new Map<string, { x: Prepared; faces: PersonFace[] }>();
+
+    for (const o of open) {
+      const photo = inPhoto.get(o.x.imageId)!;
+      const others = (near.get(o.id) ?? []).filter((m) => m.imageId !== o.x.imageId && m.distance <= this.deps.threshold && !candidateRejected.has(m.faceId));
+      const joined = others.find((m) => persons.has(m.faceId) && !photo.has(persons.get(m.faceId)!));
       if (joined) {
         const personId = persons.get(joined.faceId)!;
-        await this.run(personId, { type: 'AssignFaces', ownerId, faces: [{ faceId: x.id, imageId, distance: joined.distance }], by: 'auto' }, ctx).catch(ignoreEnded);
-        inPhoto.add(personId);
-        placed.add(x.id);
+        const join = joins.get(personId) ?? { x: o.x, faces: [] };
+        join.faces.push({ faceId: o.id, imageId: o.x.imageId, distance: joined.distance });
+        joins.set(personId, join);
+        persons.set(o.id, personId);
+        photo.add(personId);
+        placed.add(o.id);
         continue;
       }
       // A new person: this face and unplaced faces of other photos around it, one per photo.
       const group: PersonFace[] = [];
-      const photos = new Set([imageId]);
+      const photos = new Set([o.x.imageId]);
       for (const m of others) {
         if (persons.has(m.faceId) || placed.has(m.faceId) || photos.has(m.imageId)) continue;
         group.push({ faceId: m.faceId, imageId: m.imageId, distance: m.distance });
         photos.add(m.imageId);
       }
       if (group.length + 1 < this.deps.minFaces) continue;
-      const personId = autoPersonId(analysis.id, x.i);
-      // The name (null) is sealed under the owner's face_recognition key: made under the consent read above.
-      await this.deps.store.dataKeys?.ensureKey({ purpose: 'face_recognition', subjectId: ownerId, consentWithdrawals: consent.withdrawals });
-      const members = [{ faceId: x.id, imageId, distance: 0 }, ...group];
-      await this.run(personId, { type: 'CreatePerson', personId, ownerId, name: null, faces: members, by: 'auto', epoch: consent.withdrawals }, ctx);
+      const personId = autoPersonId(o.x.analysis.id, o.i);
+      const members = [{ faceId: o.id, imageId: o.x.imageId, distance: 0 }, ...group];
+      creations.push({ personId, x: o.x, members });
       for (const m of members) {
         placed.add(m.faceId);
         persons.set(m.faceId, personId);
+        inPhoto.get(m.imageId)?.add(personId);
       }
-      inPhoto.add(personId);
     }
+
+    // The names (null) are sealed under each owner's face_recognition key: made under the consent read above, once per owner.
+    for (const [ownerId, epoch] of new Map(creations.map((c) => [c.x.ownerId, c.x.epoch]))) {
+      await this.deps.store.dataKeys?.ensureKey({ purpose: 'face_recognition', subjectId: ownerId, consentWithdrawals: epoch });
+    }
+    // Different streams: a few appends at a time. Creations first (a join may name a person made here).
+    await mapLimited(creations, APPENDS_IN_FLIGHT, (c) => this.run(c.personId, { type: 'CreatePerson', personId: c.personId, ownerId: c.x.ownerId, name: null, faces: c.members, by: 'auto', epoch: c.x.epoch }, c.x.ctx));
+    await mapLimited([...joins], APPENDS_IN_FLIGHT, ([personId, join]) => this.run(personId, { type: 'AssignFaces', ownerId: join.x.ownerId, faces: join.faces, by: 'auto' }, join.x.ctx).catch(ignoreEnded));
+  }
+
+  /** One analysis as the batch needs it, or undefined when it has nothing to assign. */
+  private async prepare(analysis: RecordedEvent): Promise<Prepared | undefined> {
+    const imageId = analysis.stream.slice('image-'.length);
+    const history: RecordedEvent[] = [];
+    for await (const e of this.deps.store.readStream(analysis.stream)) history.push(e);
+    const uploaded = history.find((e) => e.type === 'ImageUploaded');
+    const latest = history.filter((e) => e.type === 'ImageAnalyzed').at(-1);
+    // A newer analysis has its own turn; a deleted or erased image has no faces to give.
+    if (!uploaded || latest?.id !== analysis.id || history.some((e) => e.type === 'ImageDeleted' || e.type === 'ImageErased' || e.type === 'ImageFacesErased')) return undefined;
+    const ownerId = (uploaded.data as { ownerId: string }).ownerId;
+    const consent = await this.consentOf(ownerId);
+    if (!consent.given) return undefined;
+    const event = upcast(analysis) as ImageEvent;
+    if (event.type !== 'ImageAnalyzed' || !Array.isArray(event.data.faces) || event.data.faces.length === 0) return undefined;
+    const modelSha = event.data.model.sha256;
+    return { analysis, history, imageId, ownerId, epoch: consent.withdrawals, faces: event.data.faces, modelSha, ids: event.data.faces.map((_f, i) => faceIdOf(imageId, modelSha, i)), ctx: ctxFor(analysis) };
+  }
+
+  /** The owner's consent, read once per batch (concurrent prepares share the read). */
+  private readonly consents = new Map<string, Promise<{ given: boolean; withdrawals: number }>>();
+  private consentOf(ownerId: string): Promise<{ given: boolean; withdrawals: number }> {
+    let c = this.consents.get(ownerId);
+    if (!c) {
+      c = consentFor(this.deps.store, ownerId, 'face_recognition');
+      this.consents.set(ownerId, c);
+      // Read again by the next batch: a withdrawal between batches counts.
+      void c.finally(() => queueMicrotask(() => this.consents.delete(ownerId))).catch(() => undefined);
+    }
+    return c;
   }
 
   /** A re-analysis by another model: its faces take the places of the old faces they overlap. */
@@ -154,6 +208,34 @@ export class AutoPeople {
       taken.add(ids[best.i]!);
     }
   }
+}
+
+interface Prepared {
+  analysis: RecordedEvent;
+  history: RecordedEvent[];
+  imageId: string;
+  ownerId: string;
+  /** The owner's face_recognition withdrawals: the epoch of the people made now. */
+  epoch: number;
+  faces: FaceRecord[];
+  modelSha: string;
+  ids: string[];
+  ctx: CommandContext;
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
 }
 
 /** A person merged or deleted meanwhile takes no faces: leave the face alone. */

@@ -17,7 +17,7 @@ export const autoPeopleBridge: JobBridgeSpec = {
       store: deps.eventStore,
       sink: {
         async enqueue(jobs) {
-          for (const job of jobs) await auto.onAnalysis(job.data.analysis);
+          await auto.onAnalyses(jobs.map((job) => job.data.analysis));
         },
       },
     });
