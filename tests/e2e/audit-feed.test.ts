@@ -2,12 +2,13 @@
 // run concurrently never skips or repeats; a cursor always returns the same page; filters; roles.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
+import { comparePositions, cursorToPosition, positionToCursor } from '../../src/eventstore/position.js';
 import { AuditFeed } from '../../src/queries/audit/audit-feed.js';
 import { collect } from '../integration/eventstore/contract.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { tokenFor, type FeedEvent, type FeedPage } from '../support/audit.js';
 import { call } from '../support/http.js';
+import { eventually } from '../../support/eventually.js';
 
 let t: TestApp;
 let auditor: string;
@@ -163,7 +164,10 @@ describe('audit feed', () => {
     const feed = new AuditFeed(store, { scanBound: 50 });
     const head = (await store.append('bounded-0', [{ type: 'Marker', data: {} }])).position;
     await store.append('bounded-1', Array.from({ length: 120 }, (_, i) => ({ type: 'Filler', data: { i } })));
-    await store.append('bounded-2', [{ type: 'Needle', data: {}, metadata: { actor: { id: 'needle-actor' } } }]);
+    const needle = await store.append('bounded-2', [{ type: 'Needle', data: {}, metadata: { actor: { id: 'needle-actor' } } }]);
+    // Readers see a commit only once every older transaction in the cluster has ended (another
+    // test file's too): page once the needle is visible, or the pages stop short of it.
+    await eventually(async () => comparePositions((await store.headPosition())!, needle.position) >= 0, 'the needle is visible');
     const first = await feed.page({ after: head, limit: 10, actorId: 'needle-actor' });
     expect(first.events).toEqual([]);
     const fillers = await collect(store.readAll({ from: head, maxCount: 50 }));
