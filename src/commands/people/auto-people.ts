@@ -65,9 +65,18 @@ function iou(a: FaceRecord['box'], b: FaceRecord['box']): number {
 export class AutoPeople {
   constructor(private readonly deps: AutoPeopleDeps) {}
 
-  private run(personId: string, command: PersonCommand, ctx: CommandContext) {
+  /**
+   * The newest position this reactor appended at (or the head when it started): the people read
+   * model must have applied it before the next batch decides, or that batch would see faces it
+   * placed as placeless and place them again.
+   */
+  private ownHead: Position | undefined;
+
+  private async run(personId: string, command: PersonCommand, ctx: CommandContext) {
     // A person made here has an id just derived for it: its stream is almost always new.
-    return handleCommand(this.deps.store, personDecider, personStream(personId), command, ctx, { expectNew: command.type === 'CreatePerson' });
+    const result = await handleCommand(this.deps.store, personDecider, personStream(personId), command, ctx, { expectNew: command.type === 'CreatePerson' });
+    if (result.position && (!this.ownHead || comparePositions(result.position, this.ownHead) > 0)) this.ownHead = result.position;
+    return result;
   }
 
   /** Assigns the faces of one ImageAnalyzed (as read from the store: faces opened). */
@@ -83,7 +92,8 @@ export class AutoPeople {
   async onAnalyses(analyses: readonly RecordedEvent[]): Promise<void> {
     const items = (await mapLimited(analyses, 8, (a) => this.prepare(a))).filter((x): x is Prepared => x !== undefined);
     if (items.length === 0) return;
-    const last = items.map((x) => x.analysis.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+    this.ownHead ??= await this.deps.store.headPosition();
+    const last = [...items.map((x) => x.analysis.position), ...(this.ownHead ? [this.ownHead] : [])].reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
     await this.deps.caughtUp(last);
     const allIds = items.flatMap((x) => x.ids);
     const taken = new Set((await this.deps.lookups.personsOf(allIds)).keys());
