@@ -5,7 +5,6 @@
 // twice; an owner without face_recognition consent gets no people; the read model rebuilt equals
 // the live one.
 
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoPeople } from '../../src/commands/people/auto-people.js';
 import { faceIdOf } from '../../src/domain/images/face-id.js';
@@ -19,6 +18,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp, registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
 import { testLogger } from '../support/silent-logger.js';
+import { syntheticFace, uploadAnalysed } from '../support/synthetic-analysis.js';
 import { visibleHead } from '../support/visible-head.js';
 
 let t: TestApp;
@@ -29,27 +29,10 @@ const model = { name: 'test-model', version: '1', sha256: 'c'.repeat(64) };
 const worker = { correlationId: 'auto-people-test', actor: { id: 'analysis-worker', kind: 'system' as const } };
 
 /** Identity `who`'s face in photo `photo`: its centre plus a small, photo-specific offset (distance ~0.1 within, ~1 across). */
-function face(who: number, photo: number, slot: number) {
-  return {
-    box: { x: 10 + slot * 30, y: 10, width: 20, height: 20 },
-    score: 0.9,
-    landmarks: Array.from({ length: 68 }, (_, k) => [5 + (k % 20), 5 + (k % 15)] as [number, number]),
-    descriptor: Array.from({ length: 128 }, (_, k) => (who === 0 ? 0.06 : -0.06) * Math.cos(k * (who + 1)) + 0.006 * Math.sin(photo * 13 + k * 7)),
-  };
-}
+const face = (who: number, photo: number, slot: number) =>
+  syntheticFace(10 + slot * 30, Array.from({ length: 128 }, (_, k) => (who === 0 ? 0.06 : -0.06) * Math.cos(k * (who + 1)) + 0.006 * Math.sin(photo * 13 + k * 7)));
 
-async function photo(token: string, n: number, who: number[]): Promise<{ imageId: string; position: Position }> {
-  const jpeg = await sharp({ create: { width: 64 + n, height: 48, channels: 3, background: '#225588' } }).jpeg().toBuffer();
-  const form = new FormData();
-  form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), `p${n}.jpg`);
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  expect(res.status).toBe(202);
-  const { imageId } = (await res.json()) as { imageId: string };
-  let requestId: string | undefined;
-  for await (const e of t.runtime.eventStore.readStream(`image-${imageId}`)) requestId = e.id;
-  const position = await t.images.recordAnalysis(imageId, { requestId: requestId!, model, faces: who.map((w, slot) => face(w, n, slot)), durationMs: 5 }, worker);
-  return { imageId, position: position! };
-}
+const photo = (token: string, n: number, who: number[]) => uploadAnalysed(t, token, n, model, who.map((w, slot) => face(w, n, slot)));
 
 function startReactor(): void {
   const auto = new AutoPeople({ store: t.runtime.eventStore, ...t.runtime.recognition, threshold: t.runtime.config.recognition.matchThreshold, minFaces: 3 });

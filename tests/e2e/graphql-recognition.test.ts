@@ -4,7 +4,6 @@
 // consent_required. Analyses are recorded directly (synthetic faces).
 
 import { createClient, type Client } from 'graphql-ws';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { accessRecordsOf, type BiometricDataAccessedData } from '../../src/domain/access/access-events.js';
@@ -14,24 +13,19 @@ import { eventually } from '../../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp, registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
+import { syntheticFace, uploadAnalysed } from '../support/synthetic-analysis.js';
 
 let t: TestApp;
 let alice: { userId: string; token: string };
 let bob: { userId: string; token: string };
 const clients: Client[] = [];
 const model = { name: 'test-model', version: '1', sha256: 'd'.repeat(64) };
-const worker = { correlationId: 'graphql-recognition-test', actor: { id: 'analysis-worker', kind: 'system' as const } };
 let faces: string[] = [];
 let imageId: string;
 let personId: string;
 let createdAt: string;
 
-const synthetic = (seed: number) => ({
-  box: { x: 4 + seed * 20, y: 4, width: 18, height: 18 },
-  score: 0.9,
-  landmarks: Array.from({ length: 68 }, (_, k) => [5 + (k % 20), 5 + (k % 15)] as [number, number]),
-  descriptor: Array.from({ length: 128 }, (_, k) => Math.cos(seed * 5 + k) / 12),
-});
+const synthetic = (seed: number) => syntheticFace(4 + seed * 20, Array.from({ length: 128 }, (_, k) => Math.cos(seed * 5 + k) / 12));
 
 async function gql<T>(token: string, query: string): Promise<{ status: number; data?: T; errors?: { extensions?: { code?: string } }[] }> {
   const res = await call<{ data?: T; errors?: { extensions?: { code?: string } }[] }>(t.baseUrl, 'POST', '/graphql', { token, body: { query } });
@@ -44,15 +38,9 @@ beforeAll(async () => {
   alice = await registerConsenting(t.baseUrl, { email: 'alice.gqlr@example.com', password });
   bob = await registerConsenting(t.baseUrl, { email: 'bob.gqlr@example.com', password });
   await consentOverHttp(t.baseUrl, alice.token, 'face_recognition');
-  const jpeg = await sharp({ create: { width: 80, height: 40, channels: 3, background: '#884422' } }).jpeg().toBuffer();
-  const form = new FormData();
-  form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'g.jpg');
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: form });
-  imageId = ((await res.json()) as { imageId: string }).imageId;
-  let requestId: string | undefined;
-  for await (const e of t.runtime.eventStore.readStream(`image-${imageId}`)) requestId = e.id;
-  const position = await t.images.recordAnalysis(imageId, { requestId: requestId!, model, faces: [0, 1, 2].map(synthetic), durationMs: 5 }, worker);
-  expect(await t.runtime.checkpoints.waitFor(['face-index'], position!, 20_000)).toBe(true);
+  let position: Position;
+  ({ imageId, position } = await uploadAnalysed(t, alice.token, 16, model, [0, 1, 2].map(synthetic)));
+  expect(await t.runtime.checkpoints.waitFor(['face-index'], position, 20_000)).toBe(true);
   faces = [0, 1, 2].map((i) => faceIdOf(imageId, model.sha256, i));
   const created = await call<{ personId: string; position: string }>(t.baseUrl, 'POST', '/v1/people', { token: alice.token, body: { name: 'Lin', faceIds: [faces[0], faces[1]] } });
   personId = created.body.personId;

@@ -5,7 +5,6 @@
 // names. Analyses are recorded directly (synthetic faces: this file is about curation).
 
 import { randomUUID } from 'node:crypto';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceIdOf } from '../../src/domain/images/face-id.js';
 import { comparePositions } from '../../src/eventstore/position.js';
@@ -16,6 +15,7 @@ import { eventually } from '../../support/eventually.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp, registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
+import { syntheticFace, uploadAnalysed as uploadWith } from '../support/synthetic-analysis.js';
 import { visibleHead } from '../support/visible-head.js';
 
 interface PersonBody {
@@ -31,30 +31,12 @@ let t: TestApp;
 let alice: { userId: string; token: string };
 let bob: { userId: string; token: string };
 const model = { name: 'test-model', version: '1', sha256: 'b'.repeat(64) };
-const worker = { correlationId: 'people-test', actor: { id: 'analysis-worker', kind: 'system' as const } };
 /** Alice's two images, three faces each: their face ids. */
 const faces: string[][] = [];
 const images: string[] = [];
 
-const synthetic = (seed: number) => ({
-  box: { x: 4 + seed, y: 4, width: 20, height: 20 },
-  score: 0.9,
-  landmarks: Array.from({ length: 68 }, (_, k) => [5 + (k % 20), 5 + (k % 15)] as [number, number]),
-  descriptor: Array.from({ length: 128 }, (_, k) => Math.sin(seed * 7 + k) / 10),
-});
-
-async function uploadAnalysed(token: string, seed: number): Promise<{ imageId: string; position: Position }> {
-  const jpeg = await sharp({ create: { width: 64 + seed, height: 48, channels: 3, background: '#336699' } }).jpeg().toBuffer();
-  const form = new FormData();
-  form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'p.jpg');
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  expect(res.status).toBe(202);
-  const { imageId } = (await res.json()) as { imageId: string };
-  let requestId: string | undefined;
-  for await (const e of t.runtime.eventStore.readStream(`image-${imageId}`)) requestId = e.id;
-  const position = await t.images.recordAnalysis(imageId, { requestId: requestId!, model, faces: [0, 1, 2].map((k) => synthetic(seed * 10 + k)), durationMs: 5 }, worker);
-  return { imageId, position: position! };
-}
+const synthetic = (seed: number) => syntheticFace(4 + seed, Array.from({ length: 128 }, (_, k) => Math.sin(seed * 7 + k) / 10));
+const uploadAnalysed = (token: string, seed: number) => uploadWith(t, token, seed, model, [0, 1, 2].map((k) => synthetic(seed * 10 + k)));
 
 type Json = Record<string, unknown>;
 const as = (token: string, method: string, path: string, body?: unknown) => call<Json>(t.baseUrl, method, path, { token, ...(body === undefined ? {} : { body }) });
