@@ -178,7 +178,7 @@ export async function run(flags: string[]): Promise<void> {
     { measure: `people reactor end to end: ${reactorRun.faces} faces (${reactorRun.photos} photos), s`, value: reactorRun.seconds, target: '≤ 10' },
     { measure: '  faces placed in people / people made', value: `${reactorRun.assigned} / ${reactorRun.people}`, target: '' },
     { measure: `load ${N} faces into the gallery, s`, value: loadSeconds, target: '' },
-    { measure: 'gallery memory per face, bytes (measured)', value: Math.round(bytesPerFace), target: '' },
+    { measure: 'gallery memory per face, bytes (heap delta: GC makes it noisy)', value: Math.round(bytesPerFace), target: '' },
     { measure: 'gallery arrays per face, bytes', value: FaceGallery.BYTES_PER_FACE, target: '' },
   ];
   printTable(summary);
