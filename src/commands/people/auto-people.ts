@@ -98,7 +98,9 @@ export class AutoPeople {
     const allIds = items.flatMap((x) => x.ids);
     const taken = new Set((await this.deps.lookups.personsOf(allIds)).keys());
     const rejected = await this.deps.lookups.rejectedOf(allIds);
-    for (const x of items) await this.reembed(x.history, x.analysis, x.imageId, x.ownerId, x.faces, x.ids, taken, x.ctx);
+    /** Per photo, the people a re-embedding just gave one of its new faces (not in the read model yet). */
+    const reembedded = new Map<string, string[]>();
+    for (const x of items) reembedded.set(x.imageId, await this.reembed(x.history, x.analysis, x.imageId, x.ownerId, x.faces, x.ids, taken, x.ctx));
 
     // The open faces and their neighbours, one scan per owner and model.
     const open = items.flatMap((x) => x.faces.map((f, i) => ({ x, f, i, id: x.ids[i]! })).filter((o) => !taken.has(o.id) && !rejected.has(o.id)));
@@ -118,7 +120,7 @@ export class AutoPeople {
     const candidateRejected = await this.deps.lookups.rejectedOf(candidates);
     /** Persons holding a face of each photo (never given a second one of it). */
     const inPhoto = new Map<string, Set<string>>();
-    for (const x of items) inPhoto.set(x.imageId, new Set(x.ids.flatMap((id) => (persons.has(id) ? [persons.get(id)!] : []))));
+    for (const x of items) inPhoto.set(x.imageId, new Set([...x.ids.flatMap((id) => (persons.has(id) ? [persons.get(id)!] : [])), ...(reembedded.get(x.imageId) ?? [])]));
     const placed = new Set<string>();
     const creations: { personId: string; x: Prepared; members: PersonFace[] }[] = [];
     const joins = new Map<string, { x: Prepared; faces: PersonFace[] }>();
@@ -196,11 +198,12 @@ export class AutoPeople {
     return c;
   }
 
-  /** A re-analysis by another model: its faces take the places of the old faces they overlap. */
-  private async reembed(history: RecordedEvent[], analysis: RecordedEvent, imageId: string, ownerId: string, faces: FaceRecord[], ids: string[], taken: Set<string>, ctx: CommandContext): Promise<void> {
+  /** A re-analysis by another model: its faces take the places of the old faces they overlap. Returns the people that got one. */
+  private async reembed(history: RecordedEvent[], analysis: RecordedEvent, imageId: string, ownerId: string, faces: FaceRecord[], ids: string[], taken: Set<string>, ctx: CommandContext): Promise<string[]> {
     const current = new Set(ids);
     const old = (await this.deps.lookups.personFacesOfImage(imageId)).filter((p) => !current.has(p.faceId));
-    if (old.length === 0) return;
+    const people: string[] = [];
+    if (old.length === 0) return people;
     const boxes = new Map<string, FaceRecord['box']>();
     for (const e of history) {
       if (e.type !== 'ImageAnalyzed' || e.id === analysis.id) continue;
@@ -214,9 +217,11 @@ export class AutoPeople {
       const best = faces.map((f, i) => ({ i, overlap: iou(box, f.box) })).sort((a, b) => b.overlap - a.overlap)[0];
       if (!best || best.overlap < 0.5 || taken.has(ids[best.i]!)) continue;
       await this.run(o.personId, { type: 'ReleaseFaces', ownerId, faceIds: [o.faceId], reason: 'reembedded', by: 'auto' }, ctx).catch(ignoreEnded);
-      await this.run(o.personId, { type: 'AssignFaces', ownerId, faces: [{ faceId: ids[best.i]!, imageId }], by: 'auto' }, ctx).catch(ignoreEnded);
+      const assigned = await this.run(o.personId, { type: 'AssignFaces', ownerId, faces: [{ faceId: ids[best.i]!, imageId }], by: 'auto' }, ctx).catch(ignoreEnded);
       taken.add(ids[best.i]!);
+      if (assigned) people.push(o.personId);
     }
+    return people;
   }
 }
 
