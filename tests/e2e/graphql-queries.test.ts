@@ -294,9 +294,22 @@ describe('GraphQL queries', () => {
     expect(text).toContain('type Image {');
     expect(text).toContain('imageUpdated(id: ID!, consistentWith: String): Image!');
 
+    // GraphiQL is served by us, CDN-free: same-origin policy, every asset from this server.
     const graphiql = await fetch(`${t.baseUrl}/graphiql`);
     expect(graphiql.status).toBe(200);
-    expect(graphiql.headers.get('content-security-policy')).toContain('https://unpkg.com');
+    expect(graphiql.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(graphiql.headers.get('content-security-policy')).not.toMatch(/https?:/);
+    const page = await graphiql.text();
+    const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBe(5);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^\/graphiql\//);
+      const asset = await fetch(`${t.baseUrl}${ref}`);
+      expect([ref, asset.status]).toEqual([ref, 200]);
+      expect(asset.headers.get('content-type')).toMatch(ref.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect((await asset.text()).length).toBeGreaterThan(100);
+    }
+    expect((await fetch(`${t.baseUrl}/graphiql/assets/nope.js`)).status).toBe(404);
 
     const rest = await call(t.baseUrl, 'GET', '/v1/images/nope', { token: alice.token });
     expect(rest.headers.get('content-security-policy') ?? '').not.toContain('unpkg');

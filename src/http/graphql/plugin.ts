@@ -20,6 +20,7 @@ import { checkNotJson, checkPostBody, checkQueryString } from './request-shape.j
 import { releasing, WsGuard, type WsConnection } from './ws-guard.js';
 import { liveTopics, subscriberEmitter } from './live.js';
 import type { GraphqlPartDeps, GraphqlRecognition } from './part.js';
+import { registerGraphiql } from './graphiql.js';
 import type { AccessLog } from '../../commands/access/access-log.js';
 import type { ImageOwners } from '../../queries/access/image-owners.js';
 import { registerAccessHooks } from './access-reads.js';
@@ -31,16 +32,6 @@ const { NoSchemaIntrospectionCustomRule, printSchema, specifiedRules, validate }
 import type { AuditFeed } from '../../queries/audit/audit-feed.js';
 import type { CacheObserver } from '../../queries/cache/read-cache.js';
 import { memoisableDocument, registerResponseMemo } from './response-memo.js';
-
-const GRAPHIQL_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-inline' https://unpkg.com",
-  "style-src 'self' 'unsafe-inline' https://unpkg.com",
-  "img-src 'self' data: blob: https://unpkg.com",
-  "font-src 'self' data: https://unpkg.com",
-  "connect-src 'self' ws: wss: https://unpkg.com",
-  "worker-src 'self'",
-].join('; ');
 
 export interface GraphqlDeps {
   config: Pick<Config, 'nodeEnv' | 'redisUrl' | 'redisKeyPrefix' | 'graphql'>;
@@ -142,7 +133,8 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     resolvers,
     loaders,
     path: '/graphql',
-    graphiql: !production,
+    // GraphiQL is ours (graphiql.ts): mercurius' page loads React and GraphiQL from a CDN.
+    graphiql: false,
     queryDepth: limits.maxDepth,
     allowBatchedQueries: false,
     // The body limit of /graphql (413 body_too_large; the app's default is for REST).
@@ -196,11 +188,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
 
   // Like introspection, not in production.
   if (!production) {
-    // GraphiQL loads React and itself from unpkg.com; helmet's policy (self only) would block it.
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.url.startsWith('/graphiql')) reply.header('content-security-policy', GRAPHIQL_CSP);
-      return payload;
-    });
+    registerGraphiql(app);
     app.get('/graphql/schema.graphql', { schema: { hide: true } }, (_request, reply) => reply.type('text/plain; charset=utf-8').send(printSchema(app.graphql.schema)));
   }
 }
