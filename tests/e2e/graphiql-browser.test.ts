@@ -4,15 +4,18 @@
 // is the caller. Without a chromium binary (outside CI) the test skips, saying why.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { call } from '../support/http.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Screenshots of the browser tests (git-ignored). */
+const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 const available = existsSync(CHROMIUM);
 // CI installs chromium and sets FACETRAIL_BROWSER_TESTS=required: there, a missing browser is a failure, not a skip.
 if (!available && process.env.FACETRAIL_BROWSER_TESTS === 'required') throw new Error(`no chromium at ${CHROMIUM}, and the browser tests are required here`);
@@ -26,6 +29,7 @@ beforeAll(async () => {
   if (!available) return;
   t = await startTestApp('graphiql_browser');
   profile = await mkdtemp(path.join(os.tmpdir(), 'facetrail-chromium-'));
+  await mkdir(SCREENSHOTS, { recursive: true });
   // A fresh profile (the user data dir) each run.
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -58,7 +62,7 @@ describe.skipIf(!available)('GraphiQL in a browser', () => {
       throw new Error(`GraphiQL did not render: ${String(err)}; page errors: ${errors.join(' | ')}; console: ${consoleLines.join(' | ')}; foreign: ${foreign.join(' ')}`);
     });
     // The schema is there (the docs explorer can list the root types), not an introspection error.
-    await page.screenshot({ path: path.join(os.tmpdir(), 'facetrail-graphiql.png') });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'graphiql.png') });
     expect(await page.locator('.result-window').textContent()).not.toContain('query_too_deep');
 
     // With the prefilled placeholder instead of a token: the REST code.
