@@ -36,6 +36,7 @@ import { createGuards } from './auth-guard.js';
 import type { FaceGalleries } from '../queries/recognition/face-galleries.js';
 import { FaceSearch } from '../queries/recognition/face-search.js';
 import { PeopleService } from '../commands/people/people-service.js';
+import { requireConsent } from '../commands/identity/consents.js';
 import { PeopleQuery } from '../queries/people/people-query.js';
 import type { DescriptorScan } from '../inference/descriptor-scan.js';
 import { createConsistency, type EnsureConsistent } from './consistency.js';
@@ -96,6 +97,8 @@ export interface ApiServices {
   faceSearch: FaceSearch;
   people: PeopleService;
   peopleQuery: PeopleQuery;
+  /** 409 consent_required unless the user's face_recognition consent is in force now (read from their stream). */
+  requireRecognitionConsent: (userId: string) => Promise<void>;
   /** Releases what the services hold (the read cache's connection). */
   close(): void;
 }
@@ -146,6 +149,9 @@ export function buildApiServices(rt: AppRuntime, opts: { onCacheResult?: CacheOb
     faceSearch: new FaceSearch(rt.recognitionIndex.galleries, rt.recognitionIndex.scan, peopleQuery),
     people: new PeopleService(rt.eventStore, peopleQuery),
     peopleQuery,
+    requireRecognitionConsent: async (userId) => {
+      await requireConsent(rt.eventStore, userId, 'face_recognition');
+    },
     close: () => readCache?.close(),
   };
 }

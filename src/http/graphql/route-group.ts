@@ -1,6 +1,5 @@
 // POST/GET /graphql (and subscriptions over WebSocket), registered after the REST routes.
 
-import { requireConsent } from '../../commands/identity/consents.js';
 import type { RouteGroup } from '../route-group.js';
 import { graphqlPlugin } from './plugin.js';
 
@@ -19,9 +18,7 @@ export const graphqlRouteGroup: RouteGroup = {
       recognition: {
         people: s.peopleQuery,
         search: s.faceSearch,
-        requireConsent: async (userId) => {
-          await requireConsent(s.rt.eventStore, userId, 'face_recognition');
-        },
+        requireConsent: s.requireRecognitionConsent,
         defaultThreshold: s.rt.config.recognition.matchThreshold,
       },
       onCacheResult: s.onCacheResult,

@@ -1,6 +1,5 @@
 // People's REST routes (issue 17).
 
-import { requireConsent } from '../../../commands/identity/consents.js';
 import type { RouteGroup } from '../../route-group.js';
 import { peopleRoutes } from './people.js';
 
@@ -10,9 +9,7 @@ export const peopleRouteGroup: RouteGroup = {
     peopleRoutes(app, {
       people: s.people,
       query: s.peopleQuery,
-      requireRecognitionConsent: async (userId) => {
-        await requireConsent(s.rt.eventStore, userId, 'face_recognition');
-      },
+      requireRecognitionConsent: s.requireRecognitionConsent,
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
     });

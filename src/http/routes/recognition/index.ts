@@ -1,6 +1,5 @@
 // Recognition's REST routes: face search and verification (issue 17).
 
-import { requireConsent } from '../../../commands/identity/consents.js';
 import sharp from 'sharp';
 import { readImageHeader, sniffFormat } from '../../../inference/decode-image.js';
 import { HttpProblem } from '../../problem.js';
@@ -14,9 +13,7 @@ export const recognitionRouteGroup: RouteGroup = {
     const { config } = s.rt;
     faceRoutes(app, {
       search: s.faceSearch,
-      requireRecognitionConsent: async (userId) => {
-        await requireConsent(s.rt.eventStore, userId, 'face_recognition');
-      },
+      requireRecognitionConsent: s.requireRecognitionConsent,
       access: s.accessLog,
       authenticate: s.guards.authenticate,
       ensureConsistent: s.ensureConsistent,
