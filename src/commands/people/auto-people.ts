@@ -79,18 +79,20 @@ export class AutoPeople {
     return result;
   }
 
-  /** Assigns the faces of one ImageAnalyzed (as read from the store: faces opened). */
-  onAnalysis(analysis: RecordedEvent): Promise<void> {
-    return this.onAnalyses([analysis]);
-  }
-
   /**
-   * Assigns the faces of a batch of ImageAnalyzed, in log order, deciding exactly as one at a time
+   * Assigns the faces of a batch of ImageAnalyzed (as read from the store: faces opened), in log order, deciding exactly as one at a time
    * would (a face may join a person an earlier analysis of the batch made), with the lookups and
    * the scan done once per batch and one append per person.
    */
   async onAnalyses(analyses: readonly RecordedEvent[]): Promise<void> {
-    const items = (await mapLimited(analyses, 8, (a) => this.prepare(a))).filter((x): x is Prepared => x !== undefined);
+    // Each owner's consent is read once per batch (a withdrawal between batches counts).
+    const consents = new Map<string, Promise<{ given: boolean; withdrawals: number }>>();
+    const consentOf = (ownerId: string) => {
+      let c = consents.get(ownerId);
+      if (!c) consents.set(ownerId, (c = consentFor(this.deps.store, ownerId, 'face_recognition')));
+      return c;
+    };
+    const items = (await mapLimited(analyses, 8, (a) => this.prepare(a, consentOf))).filter((x): x is Prepared => x !== undefined);
     if (items.length === 0) return;
     this.ownHead ??= await this.deps.store.headPosition();
     const last = [...items.map((x) => x.analysis.position), ...(this.ownHead ? [this.ownHead] : [])].reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
@@ -168,7 +170,7 @@ export class AutoPeople {
   }
 
   /** One analysis as the batch needs it, or undefined when it has nothing to assign. */
-  private async prepare(analysis: RecordedEvent): Promise<Prepared | undefined> {
+  private async prepare(analysis: RecordedEvent, consentOf: (ownerId: string) => Promise<{ given: boolean; withdrawals: number }>): Promise<Prepared | undefined> {
     const imageId = analysis.stream.slice('image-'.length);
     const history: RecordedEvent[] = [];
     for await (const e of this.deps.store.readStream(analysis.stream)) history.push(e);
@@ -177,25 +179,12 @@ export class AutoPeople {
     // A newer analysis has its own turn; a deleted or erased image has no faces to give.
     if (!uploaded || latest?.id !== analysis.id || history.some((e) => e.type === 'ImageDeleted' || e.type === 'ImageErased' || e.type === 'ImageFacesErased')) return undefined;
     const ownerId = (uploaded.data as { ownerId: string }).ownerId;
-    const consent = await this.consentOf(ownerId);
+    const consent = await consentOf(ownerId);
     if (!consent.given) return undefined;
     const event = upcast(analysis) as ImageEvent;
     if (event.type !== 'ImageAnalyzed' || !Array.isArray(event.data.faces) || event.data.faces.length === 0) return undefined;
     const modelSha = event.data.model.sha256;
     return { analysis, history, imageId, ownerId, epoch: consent.withdrawals, faces: event.data.faces, modelSha, ids: event.data.faces.map((_f, i) => faceIdOf(imageId, modelSha, i)), ctx: ctxFor(analysis) };
-  }
-
-  /** The owner's consent, read once per batch (concurrent prepares share the read). */
-  private readonly consents = new Map<string, Promise<{ given: boolean; withdrawals: number }>>();
-  private consentOf(ownerId: string): Promise<{ given: boolean; withdrawals: number }> {
-    let c = this.consents.get(ownerId);
-    if (!c) {
-      c = consentFor(this.deps.store, ownerId, 'face_recognition');
-      this.consents.set(ownerId, c);
-      // Read again by the next batch: a withdrawal between batches counts.
-      void c.finally(() => queueMicrotask(() => this.consents.delete(ownerId))).catch(() => undefined);
-    }
-    return c;
   }
 
   /** A re-analysis by another model: its faces take the places of the old faces they overlap. Returns the people that got one. */
