@@ -17,6 +17,7 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          globalSetup: ['tests/support/console-build-setup.ts'],
           hookTimeout: 60_000,
           // Each file creates its own database, so files may run in parallel.
           pool: 'forks',

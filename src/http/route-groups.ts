@@ -12,6 +12,7 @@ import { privacyRouteGroup } from './routes/privacy/index.js';
 import { recognitionRouteGroup } from './routes/recognition/index.js';
 import { peopleRouteGroup } from './routes/people/index.js';
 import { queueBoardRouteGroup } from './routes/ops/index.js';
+import { consoleRouteGroup } from './routes/console/index.js';
 import { subjectExportRouteGroup } from './routes/privacy/subject-export.js';
 
-export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, recognitionRouteGroup, peopleRouteGroup, privacyRouteGroup, auditRouteGroup, accessRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, graphqlRouteGroup];
+export const routeGroups: readonly RouteGroup[] = [identityRouteGroup, imagesRouteGroup, recognitionRouteGroup, peopleRouteGroup, privacyRouteGroup, auditRouteGroup, accessRouteGroup, subjectExportRouteGroup, queueBoardRouteGroup, consoleRouteGroup, graphqlRouteGroup];

@@ -1,11 +1,13 @@
 // /v1/auth/*: register, token (login), refresh (rotation), logout; /.well-known/jwks.json.
 
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../../../auth/tokens.js';
 import type { IdentityService } from '../../../commands/identity/identity-service.js';
 import { positionToCursor, type Position } from '../../../eventstore/position.js';
 import { DomainError } from '../../../domain/decider.js';
+import { httpOnlyCookie, readCookie } from '../../cookies.js';
+import { HttpProblem } from '../../problem.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
 
@@ -14,10 +16,22 @@ export interface AuthRouteDeps {
   tokens: TokenService;
   throttle: LoginThrottle;
   rateLimitPerIpPerMinute: number;
+  /** Production: the console's refresh cookie is Secure. */
+  secureCookie: boolean;
 }
+
+// The console's session (issue 18): the access token lives only in the page's memory; the refresh
+// token never reaches script at all — it is an HttpOnly, SameSite=Strict cookie sent only to
+// /v1/auth/session (Path), so no other route, no cross-site request and no injected script gets it.
+// The refresh route also wants the X-Facetrail-Console header, which a cross-site form cannot send
+// and a cross-origin script cannot send without a CORS preflight that the API does not grant.
+export const SESSION_COOKIE = 'ft_refresh';
+export const SESSION_PATH = '/v1/auth/session';
+export const CONSOLE_HEADER = 'x-facetrail-console';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, description: 'Compared case-insensitively after Unicode NFC normalisation' });
 const Password = Type.String({ minLength: 1, maxLength: 256 });
+const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
 const TokenPair = Type.Object({
   accessToken: Type.String(),
@@ -25,6 +39,14 @@ const TokenPair = Type.Object({
   tokenType: Type.Literal('Bearer'),
   expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
   refreshExpiresIn: Type.Integer({ description: 'Seconds until the refresh token expires' }),
+  position: Type.Union([PositionCursor, Type.Null()]),
+});
+
+const AccessToken = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the access token expires' }),
+  userId: Uuid,
   position: Type.Union([PositionCursor, Type.Null()]),
 });
 
@@ -38,6 +60,31 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   // the app's trustProxy setting), used by all four.
   const authBudget = app.rateLimit({ max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: (request) => `auth:${request.ip}` });
   const ctx = (requestId: string) => ({ correlationId: requestId });
+  /** Login under the per-account and per-IP failure throttle. */
+  const login = async (body: { email: string; password: string }, ip: string, requestId: string) => {
+    await deps.throttle.check(body.email, ip);
+    try {
+      const pair = await deps.identity.login(body, ctx(requestId));
+      await deps.throttle.recordSuccess(body.email, ip);
+      return pair;
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'invalid_credentials') await deps.throttle.recordFailure(body.email, ip);
+      throw err;
+    }
+  };
+  const sessionCookie = (token: string, maxAgeSeconds: number) => httpOnlyCookie(SESSION_COOKIE, token, { path: SESSION_PATH, maxAgeSeconds, secure: deps.secureCookie });
+  /** The pair's refresh token goes into the cookie; the body carries only the access token. */
+  const sendSession = (reply: FastifyReply, pair: { accessToken: string; refreshToken: string; expiresIn: number; refreshExpiresIn: number; position?: Position }, userId: string) =>
+    reply
+      .header('cache-control', 'no-store')
+      .header('set-cookie', sessionCookie(pair.refreshToken, pair.refreshExpiresIn))
+      .send({ accessToken: pair.accessToken, tokenType: 'Bearer' as const, expiresIn: pair.expiresIn, userId, position: cursor(pair.position) });
+  const refreshCookieOf = (request: FastifyRequest): string => {
+    if (request.headers[CONSOLE_HEADER] !== '1') throw new HttpProblem(400, 'console_header_required', 'Bad request', `send the header ${CONSOLE_HEADER}: 1 (cross-site requests cannot)`);
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (!token) throw new HttpProblem(401, 'missing_token', 'Unauthorized', `no session cookie: sign in with POST ${SESSION_PATH}`);
+    return token;
+  };
 
   app.post(
     '/v1/auth/register',
@@ -63,21 +110,13 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Log in with e-mail and password',
-        body: Type.Object({ email: Email, password: Password }, { additionalProperties: false }),
+        body: LoginBody,
         response: responses({ 200: TokenPair }, 400, 401, 403, 429),
       },
     },
     async (request, reply) => {
-      const { email } = request.body;
-      await deps.throttle.check(email, request.ip);
-      try {
-        const pair = await deps.identity.login(request.body, ctx(request.id));
-        await deps.throttle.recordSuccess(email, request.ip);
-        return reply.header('cache-control', 'no-store').send({ ...pair, position: cursor(pair.position) });
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 'invalid_credentials') await deps.throttle.recordFailure(email, request.ip);
-        throw err;
-      }
+      const pair = await login(request.body, request.ip, request.id);
+      return reply.header('cache-control', 'no-store').send({ ...pair, position: cursor(pair.position) });
     },
   );
 
@@ -102,6 +141,52 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
     async (request, reply) => {
       await deps.identity.logout(request.body.refreshToken, ctx(request.id));
       return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    SESSION_PATH,
+    {
+      onRequest: authBudget,
+      schema: {
+        tags: ['auth'],
+        summary: `Sign in for the console: the access token in the body, the refresh token in the HttpOnly cookie ${SESSION_COOKIE} (Path=${SESSION_PATH})`,
+        body: LoginBody,
+        response: responses({ 200: AccessToken }, 400, 401, 403, 429),
+      },
+    },
+    async (request, reply) => {
+      const pair = await login(request.body, request.ip, request.id);
+      return sendSession(reply, pair, pair.userId);
+    },
+  );
+
+  app.post(
+    `${SESSION_PATH}/refresh`,
+    {
+      onRequest: authBudget,
+      schema: {
+        tags: ['auth'],
+        summary: `A new access token for the console's cookie session (the cookie rotates; header ${CONSOLE_HEADER}: 1)`,
+        response: responses({ 200: AccessToken }, 400, 401, 429),
+      },
+    },
+    async (request, reply) => {
+      const pair = await deps.identity.refresh(refreshCookieOf(request), ctx(request.id));
+      const claims = await deps.tokens.verifyAccessToken(pair.accessToken);
+      return sendSession(reply, pair, claims.userId);
+    },
+  );
+
+  app.delete(
+    SESSION_PATH,
+    {
+      onRequest: authBudget,
+      schema: { tags: ['auth'], summary: `Sign out of the console: revokes the cookie's session family and clears the cookie (header ${CONSOLE_HEADER}: 1)`, response: responses({ 204: Type.Null() }, 400, 401, 429, 503) },
+    },
+    async (request, reply) => {
+      await deps.identity.logout(refreshCookieOf(request), ctx(request.id));
+      return reply.status(204).header('set-cookie', sessionCookie('', 0)).send();
     },
   );
 

@@ -18,6 +18,7 @@ export const identityRouteGroup: RouteGroup = {
       tokens,
       throttle: new LoginThrottle(redis, config.redisKeyPrefix, { perClient: config.auth.failedLoginsPerAccount, backstop: config.auth.failedLoginsBackstop }, logger),
       rateLimitPerIpPerMinute: config.auth.rateLimitPerIpPerMinute,
+      secureCookie: config.nodeEnv === 'production',
     });
     userRoutes(app, { identity: s.identity, users: s.users, history: s.userHistory, ...s.guards, ensureConsistent: s.ensureConsistent });
     const policy = publishedPolicy(config.privacy.biometricRetentionDays);

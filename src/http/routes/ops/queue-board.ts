@@ -19,6 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenService } from '../../../auth/tokens.js';
 import { producerConnection } from '../../../db/bullmq-connections.js';
 import type { AccessLookup, Guard } from '../../auth-guard.js';
+import { httpOnlyCookie, readCookie } from '../../cookies.js';
 import { errorHandler } from '../../error-handler.js';
 import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
@@ -42,17 +43,8 @@ export interface QueueBoardDeps {
   queues: readonly string[];
 }
 
-/** The value of cookie `name` in a Cookie header, if present. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
-}
-
 function cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${BOARD_COOKIE}=${value}; Path=${BOARD_PATH}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  return httpOnlyCookie(BOARD_COOKIE, value, { path: BOARD_PATH, maxAgeSeconds, secure });
 }
 
 const security = [{ bearer: [] }];
