@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # facetrail image: one image for every role (`node dist/main.js` with FACETRAIL_ROLE=api|projector|worker).
 #
-# build   : all dependencies, `npm run build` (TypeScript → dist/) and `npm run models` (face-api's
+# build   : all dependencies, `npm run build` (TypeScript → dist/), `npm run build:web` (the web
+#           console → dist/web, Vite and Preact are dev dependencies) and `npm run models` (face-api's
 #           tfjs weights → ONNX in models/, needs dev dependencies such as @tensorflow/tfjs).
 # runtime : production dependencies only (`npm ci --omit=dev`), dist/ and models/ copied from the
 #           build stage, runs as the unprivileged `node` user.
@@ -18,7 +19,11 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm run models
+COPY web ./web
+COPY support ./support
+COPY scripts ./scripts
+# TypeScript → dist/, the web console → dist/web (Vite, pre-compressed), the models → models/.
+RUN npm run build && npm run build:web && npm run models
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \

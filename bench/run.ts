@@ -14,6 +14,7 @@ const suites: Record<string, Suite> = {
   notary: () => import('./notary.js'),
   'access-log-reads': () => import('./access-log-reads.js'),
   search: () => import('./search.js'),
+  console: () => import('./console.js'),
 };
 
 async function main(argv: string[]): Promise<void> {

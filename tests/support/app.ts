@@ -114,7 +114,7 @@ export async function startTestApp(label: string, env: Record<string, string> = 
 const DELIBERATE: NonNullable<TestAppOptions['rejectedMayWrite']> = [
   {
     reason: 'refresh-token reuse and deactivated users revoke the session while refusing',
-    allows: (r, types) => r.method === 'POST' && r.url.split('?')[0] === '/v1/auth/refresh' && types.every((type) => type === 'SessionRevoked'),
+    allows: (r, types) => r.method === 'POST' && ['/v1/auth/refresh', '/v1/auth/session/refresh'].includes(r.url.split('?')[0] ?? '') && types.every((type) => type === 'SessionRevoked'),
   },
 ];
 

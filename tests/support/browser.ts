@@ -3,50 +3,28 @@
 // screenshots under tests/screenshots/ (git-ignored). Without a chromium binary the tests skip,
 // saying why — except where FACETRAIL_BROWSER_TESTS=required (CI), where that is a failure.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, chromiumInstalled, launchBrowser as launch, type Browser } from '../../support/chromium.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export type { Browser };
 export const SCREENSHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
-export const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Whether this file's browser tests run; prints why not (or throws where they are required). */
 export function browserAvailable(label: string): boolean {
-  const available = existsSync(CHROMIUM);
+  const available = chromiumInstalled();
   if (!available && process.env.FACETRAIL_BROWSER_TESTS === 'required') throw new Error(`no chromium at ${CHROMIUM}, and the browser tests are required here`);
   if (!available) console.log(`${label}: skipped, no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
   return available;
 }
 
-export interface Browser {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-
 export async function launchBrowser(opts: { bypassCSP?: boolean } = {}): Promise<Browser> {
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'facetrail-chromium-'));
   await mkdir(SCREENSHOTS, { recursive: true });
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 860 },
-    // axe-core is injected by evaluate(), which a page's CSP does not govern; bypassCSP stays off
-    // unless a test asks, so the console is tested under the CSP it ships with.
-    bypassCSP: opts.bypassCSP ?? false,
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+  return launch(opts);
 }
 
 /** What a page did that a test should fail on: requests leaving the server, script errors. */
