@@ -32,6 +32,20 @@ module.exports = {
       to: { path: '^(tests|support|bench|scripts)/' },
     },
     {
+      name: 'web-is-the-browser',
+      severity: 'error',
+      comment: 'The console (web/) runs in the browser: it talks to the API over HTTP, never imports the server, tests or support; nothing imports it.',
+      from: { path: '^web/' },
+      to: { path: '^(src|tests|support|bench|scripts)/' },
+    },
+    {
+      name: 'nothing-imports-web',
+      severity: 'error',
+      comment: 'The server serves the console build (dist/web), it does not import its sources.',
+      from: { path: '^(src|tests|support|bench|scripts)/' },
+      to: { path: '^web/' },
+    },
+    {
       name: 'bench-scripts-not-to-tests',
       severity: 'error',
       comment: 'bench/ and scripts/ share helpers with tests through support/, never through tests/.',
