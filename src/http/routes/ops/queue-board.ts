@@ -23,6 +23,7 @@ import { httpOnlyCookie, readCookie } from '../../cookies.js';
 import { errorHandler } from '../../error-handler.js';
 import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
+import { withoutForeignLinks } from './same-origin-page.js';
 
 export const BOARD_PATH = '/admin/queues';
 export const BOARD_COOKIE = 'ft_queue_board';
@@ -115,6 +116,11 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'facetrail queues' } } });
   await app.register(async (board) => {
     board.addHook('onRequest', authorize);
+    // The board's page asks a font CDN for its typeface: it gets none (nothing leaves the server).
+    board.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      return typeof payload === 'string' && typeof type === 'string' && type.startsWith('text/html') ? withoutForeignLinks(payload) : payload;
+    });
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });
 }
