@@ -9,6 +9,8 @@
 // admin Bearer header, and checks the caller's *current* role and status and that the session
 // which opened the board is still open (the auth guard's lookup): after a logout, a demotion or a
 // deactivation the board is gone at once. None → 401, not admin → 403 (problem+json).
+// The board's page is sent without its link to a font CDN (same-origin-page.ts): nothing it loads
+// comes from elsewhere. The console's Queues screen opens the session, then the board in a new tab.
 
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
