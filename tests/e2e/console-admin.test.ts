@@ -2,7 +2,8 @@
 // pages through the users (GraphQL), changes a role, deactivates a user (after a confirmation),
 // sees the API's refusal of a role change for a deactivated user, erases an account and downloads
 // its signed receipt — each checked against the API; then opens the queue board from the console
-// (a board session cookie, no token in any URL) and the Bull Board page renders in its new tab.
+// (a board session cookie, no token in any URL) and the Bull Board page renders in its new tab,
+// loading nothing off the server; last, the admin demotes themself and loses the admin screens.
 // axe-core finds no serious or critical violation on the console's screens.
 
 import { readFile } from 'node:fs/promises';
@@ -169,6 +170,16 @@ describe.skipIf(!available)('the admin console', () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin/queues' });
     expect(await page.evaluate<string>('document.cookie')).toBe('');
     await board.close();
+
+    // Demoting yourself: the API allows it; the console warns, then takes the admin screens away.
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).click();
+    await c.screen('Users');
+    await manage(c, 'admin@example.com');
+    await page.getByText('This is you').waitFor();
+    await page.getByLabel('Role').selectOption('user');
+    await page.getByRole('button', { name: 'Apply the role' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Users' }).waitFor({ state: 'detached' });
+    expect((await call<{ role: string }>(t.baseUrl, 'GET', '/v1/me', { token: admin.token })).body.role).toBe('user');
 
     c.assertClean();
     await page.close();

@@ -5,7 +5,7 @@
 // click (so no pop-up blocker stops it), cut off from this page (no opener: the board is
 // third-party code) and sent to the board once the session is open.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { post } from '../../api/client.js';
 import { ErrorNote, Page } from '../../ui/kit.js';
 
@@ -19,6 +19,15 @@ export function QueueBoardScreen() {
   const [session, setSession] = useState<BoardSession | undefined>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const [ended, setEnded] = useState(false);
+
+  // The cookie dies at expiresAt: say so then, instead of offering a link that would answer 401.
+  useEffect(() => {
+    if (!session) return undefined;
+    setEnded(false);
+    const timer = setTimeout(() => setEnded(true), Math.max(0, Date.parse(session.expiresAt) - Date.now()));
+    return () => clearTimeout(timer);
+  }, [session]);
 
   const open = async () => {
     setBusy(true);
@@ -50,7 +59,9 @@ export function QueueBoardScreen() {
         </button>
       </div>
       <p role="status" class="board-session">
-        {session ? (
+        {session && ended ? (
+          'The board session has ended: open the board again for a new one.'
+        ) : session ? (
           <>
             Board session open until <time dateTime={session.expiresAt}>{new Date(session.expiresAt).toLocaleTimeString()}</time>.{' '}
             <a href={session.board} target="_blank" rel="noopener noreferrer">
