@@ -68,6 +68,7 @@ describe('queue board access', () => {
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
+    expect(html, 'the page loads nothing from another origin (its font CDN link is dropped)').not.toMatch(/<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?\/\//i);
     const src = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
     expect(src, 'the page loads a script').toBeTruthy();
     const script = new URL(src!, `${t.baseUrl}/admin/queues/`).pathname;

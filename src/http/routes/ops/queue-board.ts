@@ -9,6 +9,8 @@
 // admin Bearer header, and checks the caller's *current* role and status and that the session
 // which opened the board is still open (the auth guard's lookup): after a logout, a demotion or a
 // deactivation the board is gone at once. None → 401, not admin → 403 (problem+json).
+// The board's page is sent without its link to a font CDN (same-origin-page.ts): nothing it loads
+// comes from elsewhere. The console's Queues screen opens the session, then the board in a new tab.
 
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -23,6 +25,7 @@ import { httpOnlyCookie, readCookie } from '../../cookies.js';
 import { errorHandler } from '../../error-handler.js';
 import { HttpProblem } from '../../problem.js';
 import { responses } from '../../schemas.js';
+import { withoutForeignLinks } from './same-origin-page.js';
 
 export const BOARD_PATH = '/admin/queues';
 export const BOARD_COOKIE = 'ft_queue_board';
@@ -115,6 +118,11 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'facetrail queues' } } });
   await app.register(async (board) => {
     board.addHook('onRequest', authorize);
+    // The board's page asks a font CDN for its typeface: it gets none (nothing leaves the server).
+    board.addHook('onSend', async (_request, reply, payload) => {
+      const type = reply.getHeader('content-type');
+      return typeof payload === 'string' && typeof type === 'string' && type.startsWith('text/html') ? withoutForeignLinks(payload) : payload;
+    });
     await board.register(serverAdapter.registerPlugin(), { prefix: BOARD_PATH });
   });
 }

@@ -1,5 +1,11 @@
-// The admin's screens: users, roles, deactivation; the queue board.
+// The admin's screens: users (roles, deactivation, erasure) and the queue board.
 
-import type { Screen } from '../../screen.js';
+import { ADMINS, type Screen } from '../../screen.js';
+import './admin.css';
+import { QueueBoardScreen } from './queue-board-screen.js';
+import { UsersScreen } from './users-screen.js';
 
-export const adminScreens: readonly Screen[] = [];
+export const adminScreens: readonly Screen[] = [
+  { path: '/admin/users', title: 'Users', roles: ADMINS, nav: 'Admin', component: UsersScreen },
+  { path: '/admin/queues', title: 'Queues', roles: ADMINS, nav: 'Admin', component: QueueBoardScreen },
+];
