@@ -28,6 +28,11 @@ export function routeProblems(route: RouteFacts): Map<number, string[]> {
   add(400, 'invalid_text');
   if (schema.querystring !== undefined || schema.params !== undefined || schema.headers !== undefined || schema.body !== undefined) add(400, VALIDATION_FAILED);
   if (BODY_METHODS.has(route.method)) for (const [status, code] of Object.values(FASTIFY_CODES)) add(status, code);
+  // A command appends to the event store (error-mapping.ts): another writer first, or the store down.
+  if (BODY_METHODS.has(route.method)) {
+    add(409, 'concurrent_modification');
+    add(503, 'event_store_unavailable');
+  }
   if (schema.security?.some((s) => 'bearer' in s)) for (const code of BEARER_PROBLEM_CODES) add(401, code);
   if (properties(schema.querystring).includes('consistentWith')) {
     add(400, 'invalid_cursor');

@@ -69,7 +69,7 @@ describe('the OpenAPI document', () => {
     expect(upload.content['multipart/form-data']?.schema.required).toContain('file');
     const search = op('post', '/v1/faces/search')?.requestBody as { content: Record<string, unknown> };
     expect(Object.keys(search.content).sort()).toEqual(['application/json', 'multipart/form-data']);
-    const mediaOf = (method: string, p: string, status = '200') => Object.keys((op(method, p)?.responses?.[status]?.content ?? {}) as Json);
+    const mediaOf = (method: string, p: string, status = '200') => Object.keys((op(method, p)?.responses?.[status]?.content ?? {}));
     expect(mediaOf('get', '/v1/images/{imageId}/content')).toEqual(['image/jpeg', 'image/png', 'image/webp']);
     expect(mediaOf('get', '/v1/images/{imageId}/annotated')).toEqual(['image/png']);
     expect(mediaOf('get', '/v1/audit/export.ndjson')).toEqual(['application/x-ndjson']);
@@ -77,7 +77,7 @@ describe('the OpenAPI document', () => {
     expect(mediaOf('get', '/metrics')).toEqual(['text/plain']);
     expect(op('get', '/v1/audit/streams/{streamName}')?.parameters?.find((p) => p.in === 'path')).toMatchObject({ name: 'streamName', required: true });
     const password = (op('post', '/v1/auth/register')?.requestBody as { content: Record<string, { schema: { properties: Record<string, Json> } }> }).content['application/json']?.schema.properties.password;
-    expect(password?.description).toMatch(/at least 10 characters/);
+    expect(password?.description).toMatch(/at least 10 characters/i);
     expect(ops.filter((o) => o.path.startsWith('/graphql') || o.path.startsWith('/graphiql'))).toEqual([]);
     expect(['/healthz', '/readyz', '/metrics'].map((p) => op('get', p)?.summary)).not.toContain(undefined);
   });
@@ -99,10 +99,10 @@ describe('the OpenAPI document', () => {
 function sample(schema: Json | undefined): string {
   if (!schema) return 'x';
   if (Array.isArray(schema.enum)) return String(schema.enum[0]);
-  if (schema.const !== undefined) return String(schema.const);
+  if (typeof schema.const === 'string' || typeof schema.const === 'number') return String(schema.const);
   if (Array.isArray(schema.anyOf)) return sample(schema.anyOf[0] as Json);
   if (schema.format === 'uuid') return randomUUID();
-  if (schema.type === 'integer' || schema.type === 'number') return String(schema.minimum ?? 1);
+  if (schema.type === 'integer' || schema.type === 'number') return String(typeof schema.minimum === 'number' ? schema.minimum : 1);
   if (schema.format === 'date-time') return new Date().toISOString();
   return 'probe';
 }
@@ -190,13 +190,16 @@ describe('every documented operation answers only what the document says', () =>
     expect(wrong).toEqual([]);
   });
 
-  it('to a user and to an admin calling each with its documented example (fresh accounts, ids that do not exist)', async () => {
+  it('to a user and to an admin calling each with its documented example (ids that do not exist)', async () => {
     const wrong: string[] = [];
+    const callers = { user: await tokenFor(t, 'probe-user@example.com', 'user'), admin: await tokenFor(t, 'probe-admin@example.com', 'admin') };
     let n = 0;
     for (const o of ops) {
       for (const role of ['user', 'admin'] as const) {
         const headers: Record<string, string> = {};
-        if (isBearer(o)) headers.authorization = `Bearer ${(await tokenFor(t, `probe-${n++}@example.com`, role)).token}`;
+        // Erasing oneself ends the account: that call gets an account of its own.
+        const caller = o.path === '/v1/me/erasure' ? await tokenFor(t, `probe-${n++}@example.com`, role) : callers[role];
+        if (isBearer(o)) headers.authorization = `Bearer ${caller.token}`;
         const example = isBodyMethod(o) ? bodyExample(o) : undefined;
         // A stream (the live feed) is judged by its status and media type; its body is cancelled.
         wrong.push(...(await probeAll(o, [{ what: `a ${role}'s call${example ? ` with ${example.what}` : ''}`, headers: { ...headers, ...example?.headers }, body: example?.body }])));

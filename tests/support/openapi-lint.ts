@@ -32,7 +32,7 @@ export function schemaCompiler(doc: Json): (schema: unknown) => ValidateFunction
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
   ajv.addFormat('binary', true);
   ajv.addVocabulary(['example']);
-  const defs = JSON.parse(JSON.stringify(((doc.components as Json | undefined)?.schemas ?? {}) as Json).replaceAll('"#/components/schemas/', '"#/$defs/')) as Json;
+  const defs = JSON.parse(JSON.stringify(((doc.components as Json | undefined)?.schemas ?? {})).replaceAll('"#/components/schemas/', '"#/$defs/')) as Json;
   return (schema) => ajv.compile({ ...(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/schemas/', '"#/$defs/')) as Json), $defs: defs });
 }
 

@@ -6,6 +6,7 @@
 // wildcard path parameter, that a query parameter with a default may be left out, and the problems
 // a route answers by its kind (route-problems.ts) beside the ones it declares (schemas.ts responses).
 
+import { STATUS_CODES } from 'node:http';
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TSchema } from '@sinclair/typebox';
@@ -65,6 +66,24 @@ function optionalDefaults(querystring: unknown): unknown {
   return { ...q, required };
 }
 
+/**
+ * A copy in the dialect of OpenAPI 3.1 (JSON Schema 2020-12): TypeBox writes tuples the draft-07
+ * way (`items: [..]`, `additionalItems`), which 2020-12 spells `prefixItems` and `items: false`.
+ */
+function jsonSchema2020(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(jsonSchema2020);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) out[key] = jsonSchema2020(value);
+  if (Array.isArray(out.items)) {
+    out.prefixItems = out.items;
+    if (out.additionalItems === false) out.items = false;
+    else delete out.items;
+    delete out.additionalItems;
+  }
+  return out;
+}
+
 /** The route's schema as the document shows it (fastify validates the route's own schema, unchanged). */
 export function documentedSchema(method: string, url: string, schema: RouteSchema): { schema: RouteSchema; url: string } {
   const out: RouteSchema = { ...schema };
@@ -83,8 +102,14 @@ export function documentedSchema(method: string, url: string, schema: RouteSchem
     delete out.wildcardParam;
   }
   if (schema.querystring) out.querystring = optionalDefaults(schema.querystring);
+  if (out.body) out.body = jsonSchema2020(out.body);
   const declared = schema.response ?? {};
-  const response: Record<string, unknown> = { ...declared };
+  const response: Record<string, unknown> = {};
+  for (const [status, entry] of Object.entries(declared)) {
+    const documented = jsonSchema2020(entry) as { description?: string };
+    // Every response has a description; a schema of its own may not say one.
+    response[status] = documented.description ? documented : { ...documented, description: STATUS_CODES[Number(status)] ?? 'Success' };
+  }
   const generic = routeProblems({ method, schema: { ...schema, security: schema.security as Record<string, unknown>[] | undefined } });
   const statuses = new Set([...Object.keys(declared).map(Number).filter((s) => s >= 400), ...generic.keys()]);
   for (const status of [...statuses].sort()) {
