@@ -23,3 +23,6 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   token_invalid: 'Token is invalid',
   token_expired: 'Token has expired',
 };
+
+/** Every code an AuthError can carry (each answers 401). */
+export const AUTH_ERROR_CODES = Object.keys(DEFAULT_MESSAGES) as AuthErrorCode[];

@@ -56,6 +56,9 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
   );
+  // The document covers health and metrics too: it watches every route registered after it.
+  app.addSchema(ProblemSchema);
+  if (opts.api !== false) await registerOpenApi(app, { serve: rt.config.http.docs });
   metricsRoutes(app, rt.metrics, { token: rt.config.metrics.token });
   healthRoutes(app, {
     postgres: async () => {
@@ -68,8 +71,6 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
   });
   if (opts.api === false) return app;
 
-  app.addSchema(ProblemSchema);
-  await registerOpenApi(app, { serve: rt.config.http.docs });
   await registerSecurity(app, rt.config.http.corsOrigins);
   await app.register(rateLimit, {
     global: false,

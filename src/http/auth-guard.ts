@@ -8,6 +8,7 @@ import { parseBearer } from '../auth/bearer.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Role } from '../domain/identity/roles.js';
 import type { Access } from '../queries/identity/cached-accounts.js';
+import { AUTH_ERROR_CODES } from '../auth/errors.js';
 import { HttpProblem } from './problem.js';
 
 export interface Principal {
@@ -28,6 +29,9 @@ export type Guard = (request: FastifyRequest, reply: FastifyReply) => Promise<vo
 export interface AccessLookup {
   access(userId: string): Promise<Access>;
 }
+
+/** The 401 codes of a bearer-authenticated route: the token's (AuthError) and the account's and session's below. */
+export const BEARER_PROBLEM_CODES: readonly string[] = [...AUTH_ERROR_CODES, 'account_deactivated', 'session_revoked'];
 
 /** The caller an `Authorization` header value proves (HTTP routes, GraphQL, WebSocket connection_init). */
 export function createAuthenticator(tokens: TokenService, accounts: AccessLookup) {

@@ -5,7 +5,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpProblem } from './error-mapping.js';
 import { problemBody, sendProblem } from './problem.js';
 
-const FASTIFY_CODES: Record<string, [number, string, string]> = {
+/** Fastify's body-parser errors as problems: any route that reads a body can answer these (plugins/openapi.ts documents them). */
+export const FASTIFY_CODES: Readonly<Record<string, [number, string, string]>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large', 'Request body too large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Unsupported media type'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'malformed_body', 'Empty JSON body'],
@@ -14,6 +15,8 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
 };
 
 /** Maps anything thrown by a route to problem+json. Unknown errors are 500s and are logged. */
+export const VALIDATION_FAILED = 'validation_failed';
+
 export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const instance = request.url.split('?')[0];
   const mapped = toHttpProblem(error);
@@ -29,7 +32,7 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
       reply,
       problemBody({
         status: 400,
-        code: 'validation_failed',
+        code: VALIDATION_FAILED,
         title: 'Request validation failed',
         detail: fe.message,
         instance,

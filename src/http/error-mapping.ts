@@ -9,7 +9,8 @@ import { InvalidDateError } from '../queries/dates.js';
 import { ConsentWithdrawnError, NoLiveKeyError, SubjectErasedError } from '../privacy/errors.js';
 import { HttpProblem } from './problem.js';
 
-const KIND_STATUS: Record<DomainErrorKind, [number, string]> = {
+/** The status and title of each kind of DomainError (tests: which status a domain code answers). */
+export const KIND_STATUS: Readonly<Record<DomainErrorKind, [number, string]>> = {
   invalid: [400, 'Invalid request'],
   unauthorized: [401, 'Unauthorized'],
   forbidden: [403, 'Forbidden'],

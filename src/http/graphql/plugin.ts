@@ -128,6 +128,12 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     };
   });
 
+  // mercurius' own routes are not REST operations: the OpenAPI document leaves them out (its
+  // description points to /graphiql, where the GraphQL schema is documented).
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/graphql') route.schema = { ...route.schema, hide: true };
+  });
+
   await app.register(mercurius, {
     schema: [...typeDefs],
     resolvers,

@@ -20,7 +20,7 @@ import { subjectsOfEvents } from '../../../queries/access/biometric-content.js';
 import type { ImageOwners } from '../../../queries/access/image-owners.js';
 import { AUDIT_FACE_FIELDS, recordAccess, recordedInGroups } from '../../access-log-hook.js';
 import { principalOf } from '../../auth-guard.js';
-import { responses } from '../../schemas.js';
+import { responses, text } from '../../schemas.js';
 import type pg from 'pg';
 import { storedExportLine, storedLog, type StoredEntry } from '../../../notary/stored-log.js';
 
@@ -40,7 +40,9 @@ export interface AuditRouteDeps {
 // A cursor is validated by cursorToPosition (400 invalid_cursor), not by the schema.
 const Cursor = Type.String({ maxLength: 64, description: 'Opaque position cursor (from nextCursor or an event position)' });
 const security = [{ bearer: [] }];
-const STREAM_NAME = Type.String({ minLength: 1, maxLength: 200 });
+const STREAM_NAME = Type.String({ minLength: 1, maxLength: 200, description: 'A stream name from the feed, e.g. user-<uuid> or image-<uuid> (a / in it may be sent as is)' });
+/** Staff only (403 forbidden); reads of faces are in the access log first (503 access_log_unavailable). */
+const STAFF_READ = { 400: ['invalid_cursor', 'invalid_access_purpose'], 403: ['forbidden'], 503: ['access_log_unavailable'] } as const;
 const SSE_HEARTBEAT_MS = 15_000;
 const NDJSON_CHUNK_BYTES = 64 * 1024;
 
@@ -88,7 +90,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
           from: Type.Optional(DateTimeInput({ description: 'recordedAt at or after' })),
           to: Type.Optional(DateTimeInput({ description: 'recordedAt at or before' })),
         }),
-        response: responses({ 200: AuditFeedPage }, 400, 401, 403, 503),
+        response: responses({ 200: AuditFeedPage }, 400, 401, STAFF_READ),
       },
     },
     async (request) => {
@@ -118,6 +120,7 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         summary: "One stream's history with revisions (paged by revision for very long streams)",
         security,
         params: Type.Object({ '*': STREAM_NAME }),
+        wildcardParam: { name: 'streamName', schema: STREAM_NAME },
         querystring: Type.Object({
           // Checked by parseRevision (400 invalid_revision: not a decimal, or above 2^63 - 1).
           fromRevision: Type.Optional(Type.String({ maxLength: 64, description: 'First revision (inclusive; 0 to 2^63 - 1)' })),
@@ -125,11 +128,9 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         }),
         response: responses(
           { 200: Type.Object({ stream: Type.String(), events: Type.Array(AuditEventShape), nextRevision: Type.Union([Type.String(), Type.Null()]) }) },
-          400,
           401,
-          403,
-          404,
-          503,
+          STAFF_READ,
+          { 400: ['invalid_revision'], 404: ['stream_not_found'] },
         ),
       },
     },
@@ -154,9 +155,13 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
           'form=stored: each event as stored (sealed fields as ciphertext, no personal content, so not a biometric access) with its notary treeIndex and leafHash ' +
           '(none yet for an event not notarised): what `facetrail audit:verify --export` and tools/facetrail-verify.mjs check against a checkpoint offline.',
         security,
-        produces: ['application/x-ndjson'],
-        querystring: Type.Object({ after: Type.Optional(Cursor), form: Type.Optional(Type.Union([Type.Literal('opened'), Type.Literal('stored')])) }),
-        response: responses({}, 400, 401, 403, 501),
+        querystring: Type.Object({ after: Type.Optional(Cursor), form: Type.Optional(Type.Union([Type.Literal('opened'), Type.Literal('stored')], { description: 'opened (default): personal fields opened; stored: as stored, with notary leaves' })) }),
+        response: responses(
+          { 200: text('One JSON event per line (the shape of GET /v1/audit/events items)', 'application/x-ndjson', '{"id":"…","stream":"user-…","revision":"0","position":"…","type":"UserRegistered","data":{},"metadata":{},"recordedAt":"…"}\n') },
+          401,
+          STAFF_READ,
+          { 501: ['stored_export_unavailable'] },
+        ),
       },
     },
     async (request, reply) => {
@@ -181,10 +186,13 @@ export function auditRoutes(parent: FastifyInstance, deps: AuditRouteDeps): void
         tags: ['audit'],
         summary: 'Server-Sent Events: catch up after the cursor (or Last-Event-ID), then live events; heartbeats every 15 s',
         security,
-        produces: ['text/event-stream'],
         querystring: Type.Object({ after: Type.Optional(Cursor) }),
         headers: Type.Object({ 'last-event-id': Type.Optional(Cursor) }),
-        response: responses({}, 400, 401, 403),
+        response: responses(
+          { 200: text('Server-Sent Events: `id: <cursor>` and `data: <event JSON>` per event, `: heartbeat` comments; ends when the server stops', 'text/event-stream', 'id: 12-3\ndata: {"type":"UserRegistered"}\n\n') },
+          401,
+          STAFF_READ,
+        ),
       },
     },
     async (request, reply) => {

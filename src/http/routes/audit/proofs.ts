@@ -37,6 +37,9 @@ import type { Guard } from '../../auth-guard.js';
 import { HttpProblem } from '../../problem.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
 
+/** Staff only; a tree size that is not one, or has no signed checkpoint. */
+const CHECKPOINT_PROBLEMS = { 400: ['invalid_checkpoint'], 403: ['forbidden'], 404: ['checkpoint_not_found'] } as const;
+
 /** The notary's reads the routes need (src/notary/proof-service.ts implements it). */
 export interface NotaryProofReader {
   latest(): Promise<CheckpointJson | undefined>;
@@ -140,7 +143,7 @@ export function proofRoutes(parent: FastifyInstance, deps: ProofRouteDeps): void
           cursor: Type.Optional({ ...TreeSizeText, description: 'nextCursor of the previous page' }),
           latest: Type.Optional(Type.Boolean({ description: 'Answer the newest checkpoint alone (its JSON form)' })),
         }),
-        response: responses({ 200: Type.Union([Type.Object({ checkpoints: Type.Array(CheckpointRef), nextCursor: Type.Union([Type.String(), Type.Null()]) }), CheckpointRef]) }, 400, 401, 403, 404),
+        response: responses({ 200: Type.Union([Type.Object({ checkpoints: Type.Array(CheckpointRef), nextCursor: Type.Union([Type.String(), Type.Null()]) }), CheckpointRef]) }, 400, 401, CHECKPOINT_PROBLEMS),
       },
     },
     async (request) => {
@@ -155,7 +158,7 @@ export function proofRoutes(parent: FastifyInstance, deps: ProofRouteDeps): void
 
   app.get(
     '/v1/audit/checkpoints/latest',
-    { preHandler: guard, schema: { tags: ['audit'], summary: 'The newest signed checkpoint (publish it elsewhere: README, "Proofs")', security, response: responses({ 200: CheckpointRef }, 401, 403, 404) } },
+    { preHandler: guard, schema: { tags: ['audit'], summary: 'The newest signed checkpoint (publish it elsewhere: README, "Proofs")', security, response: responses({ 200: CheckpointRef }, 401, { 403: ['forbidden'], 404: ['checkpoint_not_found'] }) } },
     async () => latest(),
   );
 
@@ -168,7 +171,7 @@ export function proofRoutes(parent: FastifyInstance, deps: ProofRouteDeps): void
         summary: 'Consistency proof between two signed checkpoints (RFC 9162 §2.1.4): the later tree extends the earlier one',
         security,
         querystring: Type.Object({ from: TreeSizeText, to: TreeSizeText }),
-        response: responses({ 200: ConsistencyProofShape }, 400, 401, 403, 404),
+        response: responses({ 200: ConsistencyProofShape }, 401, CHECKPOINT_PROBLEMS, { 400: ['invalid_range'], 409: ['log_diverged'] }),
       },
     },
     async (request) => {
@@ -185,7 +188,7 @@ export function proofRoutes(parent: FastifyInstance, deps: ProofRouteDeps): void
     '/v1/audit/checkpoints/:treeSize',
     {
       preHandler: guard,
-      schema: { tags: ['audit'], summary: 'One signed checkpoint by tree size (the cp.json an auditor saves)', security, params: Type.Object({ treeSize: TreeSizeText }), response: responses({ 200: CheckpointRef }, 400, 401, 403, 404) },
+      schema: { tags: ['audit'], summary: 'One signed checkpoint by tree size (the cp.json an auditor saves)', security, params: Type.Object({ treeSize: TreeSizeText }), response: responses({ 200: CheckpointRef }, 401, CHECKPOINT_PROBLEMS) },
     },
     async (request) => mustGet(treeSize(request.params.treeSize, 'treeSize')),
   );
@@ -200,7 +203,7 @@ export function proofRoutes(parent: FastifyInstance, deps: ProofRouteDeps): void
         security,
         params: Type.Object({ id: Uuid }),
         querystring: Type.Object({ checkpoint: Type.Optional({ ...TreeSizeText, description: 'Tree size of the checkpoint (default: the latest)' }) }),
-        response: responses({ 200: InclusionProofShape }, 400, 401, 403, 404, 409),
+        response: responses({ 200: InclusionProofShape }, 401, CHECKPOINT_PROBLEMS, { 404: ['event_not_notarised'], 409: ['event_after_checkpoint', 'log_diverged'] }),
       },
     },
     async (request) => {

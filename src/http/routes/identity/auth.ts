@@ -9,6 +9,7 @@ import { DomainError } from '../../../domain/decider.js';
 import { httpOnlyCookie, readCookie } from '../../cookies.js';
 import { HttpProblem } from '../../problem.js';
 import type { LoginThrottle } from './login-throttle.js';
+import { PASSWORD_POLICY } from '../../../auth/passwords.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
 
 export interface AuthRouteDeps {
@@ -31,8 +32,24 @@ export const CONSOLE_HEADER = 'x-facetrail-console';
 
 const Email = Type.String({ minLength: 3, maxLength: 254, description: 'Compared case-insensitively after Unicode NFC normalisation' });
 const Password = Type.String({ minLength: 1, maxLength: 256 });
-const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false });
-const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
+// The rule is the domain's (checkPasswordPolicy, after NFKC normalisation, so not a JSON Schema
+// minLength): a shorter password is 400 weak_password, not validation_failed.
+const NewPassword = Type.String({
+  maxLength: PASSWORD_POLICY.maxLength,
+  description: `At least ${PASSWORD_POLICY.minLength} characters (Unicode code points after NFKC normalisation), at most ${PASSWORD_POLICY.maxLength}, not only whitespace; else 400 weak_password`,
+});
+const EXAMPLE_LOGIN = { email: 'ada@example.com', password: 'correct horse battery' };
+const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false, examples: [EXAMPLE_LOGIN] });
+const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 4096, description: 'The refreshToken of POST /v1/auth/token or /v1/auth/refresh' }) },
+  { additionalProperties: false, examples: [{ refreshToken: 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl' }] },
+);
+/** Login (token, session): the throttle, the credentials, the account. */
+const LOGIN_PROBLEMS = { 401: ['invalid_credentials', 'account_erased'], 403: ['account_deactivated'], 409: ['session_exists'], 429: ['rate_limited', 'too_many_login_attempts'] } as const;
+/** A refresh token presented (refresh, logout, the console's cookie). */
+const REFRESH_PROBLEMS = { 401: ['token_invalid', 'token_expired', 'refresh_token_reused', 'session_not_found', 'account_erased', 'account_deactivated'], 429: ['rate_limited'] } as const;
+/** The console's cookie routes want X-Facetrail-Console: 1 and the cookie. */
+const COOKIE_PROBLEMS = { 400: ['console_header_required'], 401: ['missing_token'] } as const;
 const TokenPair = Type.Object({
   accessToken: Type.String(),
   refreshToken: Type.String(),
@@ -93,8 +110,14 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: 'Register a user (role user)',
-        body: Type.Object({ email: Email, password: Password, displayName: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        response: responses({ 201: Type.Object({ userId: Uuid, position: PositionCursor }) }, 400, 409, 429),
+        body: Type.Object(
+          { email: Email, password: NewPassword, displayName: Type.String({ minLength: 1, maxLength: 100 }) },
+          { additionalProperties: false, examples: [{ ...EXAMPLE_LOGIN, displayName: 'Ada' }] },
+        ),
+        response: responses(
+          { 201: Type.Object({ userId: Uuid, position: PositionCursor }) },
+          { 400: ['invalid_email', 'invalid_display_name', 'weak_password', 'invalid_password'], 409: ['email_taken', 'user_exists'], 429: ['rate_limited'] },
+        ),
       },
     },
     async (request, reply) => {
@@ -111,7 +134,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
         tags: ['auth'],
         summary: 'Log in with e-mail and password',
         body: LoginBody,
-        response: responses({ 200: TokenPair }, 400, 401, 403, 429),
+        response: responses({ 200: TokenPair }, 400, LOGIN_PROBLEMS),
       },
     },
     async (request, reply) => {
@@ -124,7 +147,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
     '/v1/auth/refresh',
     {
       onRequest: authBudget,
-      schema: { tags: ['auth'], summary: 'Exchange a refresh token for a new pair (the old one dies)', body: RefreshBody, response: responses({ 200: TokenPair }, 400, 401, 429) },
+      schema: { tags: ['auth'], summary: 'Exchange a refresh token for a new pair (the old one dies)', body: RefreshBody, response: responses({ 200: TokenPair }, 400, REFRESH_PROBLEMS) },
     },
     async (request, reply) => {
       const pair = await deps.identity.refresh(request.body.refreshToken, ctx(request.id));
@@ -136,7 +159,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
     '/v1/auth/logout',
     {
       onRequest: authBudget,
-      schema: { tags: ['auth'], summary: 'Revoke the session family of a refresh token; its access tokens stop working at once (503 revocation_pending: recorded, not yet in force; retry)', body: RefreshBody, response: responses({ 204: Type.Null() }, 400, 401, 429, 503) },
+      schema: { tags: ['auth'], summary: 'Revoke the session family of a refresh token; its access tokens stop working at once (503 revocation_pending: recorded, not yet in force; retry)', body: RefreshBody, response: responses({ 204: Type.Null({ description: 'Logged out' }) }, 400, REFRESH_PROBLEMS, { 503: ['revocation_pending'] }) },
     },
     async (request, reply) => {
       await deps.identity.logout(request.body.refreshToken, ctx(request.id));
@@ -152,7 +175,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
         tags: ['auth'],
         summary: `Sign in for the console: the access token in the body, the refresh token in the HttpOnly cookie ${SESSION_COOKIE} (Path=${SESSION_PATH})`,
         body: LoginBody,
-        response: responses({ 200: AccessToken }, 400, 401, 403, 429),
+        response: responses({ 200: AccessToken }, 400, LOGIN_PROBLEMS),
       },
     },
     async (request, reply) => {
@@ -168,7 +191,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
       schema: {
         tags: ['auth'],
         summary: `A new access token for the console's cookie session (the cookie rotates; header ${CONSOLE_HEADER}: 1)`,
-        response: responses({ 200: AccessToken }, 400, 401, 429),
+        response: responses({ 200: AccessToken }, COOKIE_PROBLEMS, REFRESH_PROBLEMS),
       },
     },
     async (request, reply) => {
@@ -182,7 +205,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
     SESSION_PATH,
     {
       onRequest: authBudget,
-      schema: { tags: ['auth'], summary: `Sign out of the console: revokes the cookie's session family and clears the cookie (header ${CONSOLE_HEADER}: 1)`, response: responses({ 204: Type.Null() }, 400, 401, 429, 503) },
+      schema: { tags: ['auth'], summary: `Sign out of the console: revokes the cookie's session family and clears the cookie (header ${CONSOLE_HEADER}: 1)`, response: responses({ 204: Type.Null({ description: 'Signed out; the cookie is cleared' }) }, COOKIE_PROBLEMS, REFRESH_PROBLEMS, { 503: ['revocation_pending'] }) },
     },
     async (request, reply) => {
       await deps.identity.logout(refreshCookieOf(request), ctx(request.id));
@@ -192,7 +215,13 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
 
   app.get(
     '/.well-known/jwks.json',
-    { schema: { tags: ['auth'], summary: 'Public keys that verify access tokens' } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Public keys that verify access tokens, checkpoints and erasure receipts (JWK Set, RFC 7517)',
+        response: { 200: Type.Object({ keys: Type.Array(Type.Object({ kty: Type.Optional(Type.String()), kid: Type.Optional(Type.String()) }, { additionalProperties: true, description: 'A public JWK (Ed25519: kty OKP, crv, x)' })) }, { description: 'The JWK Set' }) },
+      },
+    },
     async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(deps.tokens.jwks()),
   );
 }

@@ -35,7 +35,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
     '/v1/me',
     {
       preHandler: deps.authenticate,
-      schema: { tags: ['users'], summary: 'The calling user', security, querystring: ConsistentWithQuery, response: responses({ 200: User }, 400, 401, 404, 503) },
+      schema: { tags: ['users'], summary: 'The calling user', security, querystring: ConsistentWithQuery, response: responses({ 200: User }, 400, 401, { 404: ['not_found'] }, 503) },
     },
     async (request) => {
       const { userId } = principalOf(request);
@@ -56,7 +56,7 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
         security,
         params: Type.Object({ userId: Uuid }),
         querystring: Type.Object({ asOf: Type.Optional(AsOfQuery), ...ConsistentWithQuery.properties }),
-        response: responses({ 200: Type.Composite([User, AsOfFields]) }, 400, 401, 404, 503),
+        response: responses({ 200: Type.Composite([User, AsOfFields]) }, 400, 401, { 404: ['user_not_found'] }, 503),
       },
     },
     async (request) => {
@@ -87,8 +87,8 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
         summary: "Change a user's role (in force for the user's next request; 503 revocation_pending if the read model is behind)",
         security,
         params: Type.Object({ userId: Uuid }),
-        body: Type.Object({ role: Role }, { additionalProperties: false }),
-        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 409, 503),
+        body: Type.Object({ role: Role }, { additionalProperties: false, examples: [{ role: 'auditor' }] }),
+        response: responses({ 200: UserCommandResult }, 400, 401, { 403: ['forbidden'], 404: ['user_not_found'], 409: ['user_deactivated', 'user_erased'], 503: ['revocation_pending'] }),
       },
     },
     async (request) => {
@@ -110,8 +110,8 @@ export function userRoutes(parent: FastifyInstance, deps: UserRouteDeps): void {
         summary: 'Deactivate a user: their tokens stop working at once (503 revocation_pending if the read model is behind)',
         security,
         params: Type.Object({ userId: Uuid }),
-        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
-        response: responses({ 200: UserCommandResult }, 400, 401, 403, 404, 503),
+        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false, examples: [{ reason: 'left the team' }] }),
+        response: responses({ 200: UserCommandResult }, 400, 401, { 403: ['forbidden'], 404: ['user_not_found'], 409: ['user_erased'], 503: ['revocation_pending'] }),
       },
     },
     async (request) => {

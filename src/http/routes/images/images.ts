@@ -27,7 +27,7 @@ import { idempotencyKeyOf } from './idempotency-key.js';
 import { recordUpload } from './record-upload.js';
 import { readUploadBody, type UploadChecks } from './upload.js';
 import type { UploadRateLimit } from './upload-rate-limit.js';
-import { PositionCursor, responses, Uuid } from '../../schemas.js';
+import { binary, PositionCursor, responses, Uuid } from '../../schemas.js';
 
 export interface ImageRouteDeps {
   images: ImageService;
@@ -58,6 +58,22 @@ const readAt = (consistentWith: string | undefined): ReadOptions => ({ consisten
 
 const notFound = () => new HttpProblem(404, 'image_not_found', 'Not found', 'no such image');
 
+/** The upload form (documentation only: the handler reads it with request.parts(), upload.ts). */
+const UploadForm = Type.Object(
+  { file: Type.String({ format: 'binary', description: 'The photo: JPEG, PNG or WebP (checked by content), within IMAGE_MAX_UPLOAD_BYTES and IMAGE_MAX_PIXELS' }) },
+  { required: ['file'], description: 'Exactly one file, in the field "file"; other text fields are ignored' },
+);
+/** What upload.ts refuses (the form, the bytes) and what recording it can meet. */
+const UPLOAD_PROBLEMS = {
+  400: ['file_missing', 'empty_file', 'wrong_field', 'too_many_files', 'too_many_parts', 'malformed_multipart', 'invalid_idempotency_key'],
+  409: ['consent_required', 'image_exists', 'subject_erased'],
+  413: ['file_too_large'],
+  415: ['not_multipart', 'unsupported_format'],
+  422: ['image_too_large', 'corrupt_image', 'idempotency_key_reused'],
+  429: ['upload_rate_limited'],
+  503: ['uploads_busy'],
+} as const;
+
 export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const ctxOf = (requestId: string, p: Viewer) => ({ correlationId: requestId, actor: { id: p.userId, kind: 'user' as const, role: p.role } });
@@ -76,11 +92,11 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         tags: ['images'],
         summary: 'Upload a photo (multipart/form-data, field "file": JPEG, PNG or WebP); analysis starts in the background. Needs face_analysis consent (else 409 consent_required)',
         security,
-        consumes: ['multipart/form-data'],
+        multipartBody: UploadForm,
         headers: Type.Object({
           'idempotency-key': Type.Optional(Type.String({ description: 'Makes a retry safe: the same key (per user) with the same bytes answers the first upload\'s 202 again and writes nothing; with other bytes, 422 idempotency_key_reused. 1–128 of A–Z a–z 0–9 ._~:+/=-' })),
         }),
-        response: responses({ 202: Accepted }, 400, 401, 409, 413, 415, 422, 429, 503),
+        response: responses({ 202: Accepted }, 401, UPLOAD_PROBLEMS),
       },
     },
     async (request, reply) => {
@@ -138,7 +154,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
         security,
         params: IdParams,
         querystring: Type.Object({ include: Type.Optional(Type.Literal('descriptor')), asOf: Type.Optional(AsOfQuery), ...Consistent }),
-        response: responses({ 200: Type.Composite([ImageWithFaces, AsOfFields]) }, 400, 401, 404, 503),
+        response: responses({ 200: Type.Composite([ImageWithFaces, AsOfFields]) }, 400, 401, { 400: ['invalid_access_purpose'], 404: ['image_not_found'], 503: ['access_log_unavailable'] }),
       },
     },
     async (request, reply) => {
@@ -162,7 +178,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     '/v1/images/:imageId/content',
     {
       preHandler: deps.authenticate,
-      schema: { tags: ['images'], summary: 'The original bytes', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({}, 401, 404) },
+      schema: { tags: ['images'], summary: 'The original bytes', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({ 200: binary('The original bytes, as uploaded (ETag: their SHA-256)', 'image/jpeg', 'image/png', 'image/webp'), 304: Type.Null({ description: 'Not modified (If-None-Match matched the ETag)' }) }, 401, { 400: ['invalid_access_purpose'], 404: ['image_not_found', 'content_missing'], 503: ['access_log_unavailable'] }) },
     },
     async (request, reply) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
@@ -182,7 +198,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     '/v1/images/:imageId/annotated',
     {
       preHandler: deps.authenticate,
-      schema: { tags: ['images'], summary: 'PNG with face boxes and landmarks drawn', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({}, 401, 404, 409) },
+      schema: { tags: ['images'], summary: 'PNG with face boxes and landmarks drawn', security, params: IdParams, querystring: Type.Object(Consistent), response: responses({ 200: binary('The image with each face box and its 68 landmarks drawn', 'image/png') }, 401, { 400: ['invalid_access_purpose'], 404: ['image_not_found', 'content_missing'], 409: ['not_analyzed'], 503: ['access_log_unavailable'] }) },
     },
     async (request, reply) => {
       await deps.ensureConsistent(request.query.consistentWith, ['images']);
@@ -202,7 +218,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
     '/v1/images/:imageId/reanalyze',
     {
       preHandler: deps.authenticate,
-      schema: { tags: ['images'], summary: 'Analyse again with the current model (owner or admin)', security, params: IdParams, response: responses({ 202: Accepted }, 401, 404) },
+      schema: { tags: ['images'], summary: 'Analyse again with the current model (owner or admin)', security, params: IdParams, response: responses({ 202: Accepted }, 401, { 404: ['image_not_found'] }) },
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -231,7 +247,7 @@ export function imageRoutes(parent: FastifyInstance, deps: ImageRouteDeps): void
             }),
           },
           401,
-          404,
+          { 404: ['image_not_found'], 409: ['subject_erased'] },
         ),
       },
     },

@@ -1,8 +1,10 @@
 // GET /healthz: the process is alive. GET /readyz: every dependency answers, or 503 naming those
 // that do not.
 
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { problemBody, sendProblem } from '../../problem.js';
+import { responses } from '../../schemas.js';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -19,9 +21,19 @@ function withTimeout(check: ReadinessCheck): Promise<void> {
 }
 
 export function healthRoutes(app: FastifyInstance, checks: Record<string, ReadinessCheck>): void {
-  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { schema: { tags: ['ops'], summary: 'Liveness: the process answers (no dependency is asked)', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/readyz', async (_request, reply) => {
+  const Checks = Type.Record(Type.String(), Type.String({ description: '"ok", or what went wrong' }), { description: 'One entry per dependency (postgres, redis, eventStore)' });
+  const readiness = {
+    tags: ['ops'],
+    summary: `Readiness: every dependency (PostgreSQL, Redis, the event store) answers within ${CHECK_TIMEOUT_MS} ms; else 503 not_ready with \`failing\` and \`checks\``,
+    response: responses({ 200: Type.Object({ status: Type.Literal('ready'), checks: Checks }) }, { 503: ['not_ready'] }),
+  };
+  app.get('/readyz', { schema: readiness }, async (_request, reply) => {
     const names = Object.keys(checks);
     const outcomes = await Promise.allSettled(names.map((n) => withTimeout(checks[n]!)));
     const results: Record<string, string> = {};

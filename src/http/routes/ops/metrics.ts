@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../../problem.js';
 import type { Metrics } from '../../../metrics/metrics.js';
+import { responses, text } from '../../schemas.js';
 
 function sameToken(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -24,7 +25,14 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, opts: { to
     done();
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+  const schema = {
+    tags: ['ops'],
+    summary: 'Prometheus metrics (text exposition format); with METRICS_TOKEN set, it needs Authorization: Bearer <METRICS_TOKEN>',
+    // Open without METRICS_TOKEN ({}), else the token.
+    security: [{}, { metricsToken: [] }] as Record<string, string[]>[],
+    response: responses({ 200: text('Prometheus text exposition format 0.0.4', 'text/plain', '# TYPE facetrail_http_request_duration_seconds histogram\n') }, { 401: ['missing_token', 'invalid_token'] }),
+  };
+  app.get('/metrics', { schema }, async (request, reply) => {
     if (opts.token !== undefined) {
       const header = request.headers.authorization;
       const given = typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;

@@ -61,7 +61,7 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
         tags: ['admin'],
         summary: `Open a queue board session: sets the HttpOnly cookie the UI at ${BOARD_PATH}/ needs (${BOARD_SESSION_SECONDS} s)`,
         security,
-        response: responses({ 200: Type.Object({ board: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }) }, 401, 403),
+        response: responses({ 200: Type.Object({ board: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }) }, 401, { 403: ['forbidden'] }),
       },
     },
     async (request, reply) => {
@@ -74,7 +74,7 @@ export async function queueBoardRoutes(app: FastifyInstance, deps: QueueBoardDep
 
   app.delete(
     '/v1/admin/queue-board/session',
-    { schema: { tags: ['admin'], summary: 'Close the queue board session (clears its cookie)', response: { 204: Type.Null() } } },
+    { schema: { tags: ['admin'], summary: 'Close the queue board session (clears its cookie)', response: { 204: Type.Null({ description: 'Closed; the cookie is cleared' }) } } },
     async (_request, reply) => reply.status(204).header('set-cookie', cookie('', 0, deps.secureCookie)).send(),
   );
 

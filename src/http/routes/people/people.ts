@@ -32,6 +32,14 @@ const FaceIds = Type.Array(Uuid, { minItems: 1, maxItems: MAX_FACES_PER_COMMAND,
 const Changed = Type.Object({ personId: Uuid, position: Type.Union([PositionCursor, Type.Null()], { description: 'Of the last event recorded (null: nothing changed)' }) });
 const Consistent = { consistentWith: Type.Optional({ ...PositionCursor, description: 'Wait until the people read model has applied this position' }) };
 const notFound = () => new HttpProblem(404, 'person_not_found', 'Not found', 'no such person');
+/** Every people route: face_recognition consent (409 consent_required), one of your people (404). */
+const READ = { 404: ['person_not_found'], 409: ['consent_required'] } as const;
+/** The curation commands (src/commands/people, src/domain/people/person.ts). */
+const CURATE = {
+  400: ['name_too_long', 'too_many_faces', 'invalid_revision'],
+  404: ['person_not_found', 'face_not_found', 'face_not_in_person'],
+  409: ['consent_required', 'merge_into_itself', 'person_merged', 'nothing_to_undo'],
+} as const;
 
 /** `toRevision` of an optional JSON body (a POST with no body at all undoes the newest step). */
 function toRevisionOf(body: unknown): number | undefined {
@@ -59,7 +67,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
         summary: 'Your people, newest first. Needs face_recognition consent',
         security,
         querystring: Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 512 })), limit: Type.Integer({ minimum: 1, maximum: MAX_PEOPLE_PAGE, default: 50 }), ...Consistent }),
-        response: responses({ 200: PeoplePage }, 400, 401, 409, 503),
+        response: responses({ 200: PeoplePage }, 400, 401, { 409: READ[409] }, 503),
       },
     },
     async (request) => {
@@ -79,7 +87,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'One of your people with its faces', security, params: PersonParams, querystring: Type.Object(Consistent), response: responses({ 200: PersonWithFaces }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'One of your people with its faces', security, params: PersonParams, querystring: Type.Object(Consistent), response: responses({ 200: PersonWithFaces }, 400, 401, READ, 503) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -95,7 +103,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId/history',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: "Every curation step of one of your people, oldest first, with who took it (a user or 'auto') and what it undid", security, params: PersonParams, response: responses({ 200: PersonHistory }, 400, 401, 404, 409) },
+      schema: { tags, summary: "Every curation step of one of your people, oldest first, with who took it (a user or 'auto') and what it undid", security, params: PersonParams, response: responses({ 200: PersonHistory }, 400, 401, READ) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -115,7 +123,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
         summary: 'Create a person from some of your faces (faces that are another person’s move here: a split)',
         security,
         body: Type.Object({ name: Type.Optional(Name), faceIds: FaceIds }, { additionalProperties: false, examples: [{ name: 'Ada', faceIds: ['3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a'] }] }),
-        response: responses({ 201: Changed }, 400, 401, 404, 409, 503),
+        response: responses({ 201: Changed }, 400, 401, CURATE, 503),
       },
     },
     async (request, reply) => {
@@ -129,7 +137,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'Rename a person', security, params: PersonParams, body: Type.Object({ name: Name }, { additionalProperties: false, examples: [{ name: 'Ada Lovelace' }] }), response: responses({ 200: Changed }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'Rename a person', security, params: PersonParams, body: Type.Object({ name: Name }, { additionalProperties: false, examples: [{ name: 'Ada Lovelace' }] }), response: responses({ 200: Changed }, 400, 401, CURATE, 503) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -141,7 +149,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId/faces',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'Add faces to a person (taken from whichever person had them)', security, params: PersonParams, body: Type.Object({ faceIds: FaceIds }, { additionalProperties: false }), response: responses({ 200: Changed }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'Add faces to a person (taken from whichever person had them)', security, params: PersonParams, body: Type.Object({ faceIds: FaceIds }, { additionalProperties: false, examples: [{ faceIds: ['3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a'] }] }), response: responses({ 200: Changed }, 400, 401, CURATE, 503) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -153,7 +161,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId/faces/:faceId',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'Take a face out of a person (automatic assignment never puts it back)', security, params: Type.Object({ personId: Uuid, faceId: Uuid }), response: responses({ 200: Changed }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'Take a face out of a person (automatic assignment never puts it back)', security, params: Type.Object({ personId: Uuid, faceId: Uuid }), response: responses({ 200: Changed }, 400, 401, CURATE, 503) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -165,7 +173,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId/merge',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'Merge another person into this one (undo here gives it back)', security, params: PersonParams, body: Type.Object({ personId: Uuid }, { additionalProperties: false }), response: responses({ 200: Changed }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'Merge another person into this one (undo here gives it back)', security, params: PersonParams, body: Type.Object({ personId: Uuid }, { additionalProperties: false, examples: [{ personId: '0b7e4c1e-8f3a-4d2b-9c55-2a6f1d9e7b10' }] }), response: responses({ 200: Changed }, 400, 401, CURATE, 503) },
     },
     async (request) => {
       const p = principalOf(request);
@@ -183,7 +191,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
         security,
         params: PersonParams,
         querystring: Type.Object({ toRevision: Type.Optional(Type.Integer({ minimum: 0, description: 'Undo every step after this revision of the person' })) }),
-        response: responses({ 200: Changed }, 400, 401, 404, 409, 503),
+        response: responses({ 200: Changed }, 400, 401, CURATE, 503),
       },
     },
     async (request) => {
@@ -196,7 +204,7 @@ export function peopleRoutes(parent: FastifyInstance, deps: PeopleRouteDeps): vo
     '/v1/people/:personId',
     {
       preHandler: deps.authenticate,
-      schema: { tags, summary: 'Delete a person (its faces become unassigned; undo brings it back)', security, params: PersonParams, response: responses({ 200: Changed }, 400, 401, 404, 409, 503) },
+      schema: { tags, summary: 'Delete a person (its faces become unassigned; undo brings it back)', security, params: PersonParams, response: responses({ 200: Changed }, 400, 401, CURATE, 503) },
     },
     async (request) => {
       const p = principalOf(request);

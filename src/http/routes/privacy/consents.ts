@@ -73,8 +73,8 @@ export function consentRoutes(parent: FastifyInstance, deps: ConsentRouteDeps): 
         tags: ['privacy'],
         summary: 'Give consent for a purpose under the published policy (201; 200 when already given under it; 409 policy_version_mismatch for another version)',
         security,
-        body: Type.Object({ purpose: PurposeInput, policyVersion: Type.String({ minLength: 1, maxLength: 64, description: 'The version of GET /v1/privacy/policy the user read' }) }, { additionalProperties: false }),
-        response: responses({ 200: ConsentResult, 201: ConsentResult }, 400, 401, 409),
+        body: Type.Object({ purpose: PurposeInput, policyVersion: Type.String({ minLength: 1, maxLength: 64, description: 'The version of GET /v1/privacy/policy the user read' }) }, { additionalProperties: false, examples: [{ purpose: 'face_analysis', policyVersion: '2025-01' }] }),
+        response: responses({ 200: ConsentResult, 201: ConsentResult }, 401, { 400: ['invalid_purpose'], 404: ['user_not_found'], 409: ['policy_version_mismatch', 'user_erased', 'user_deactivated'] }),
       },
     },
     async (request, reply) => {
@@ -95,7 +95,7 @@ export function consentRoutes(parent: FastifyInstance, deps: ConsentRouteDeps): 
         summary: 'Withdraw consent for a purpose: collection stops and the biometric data collected under it is erased (200; position null when it was not given)',
         security,
         params: Type.Object({ purpose: PurposeInput }),
-        response: responses({ 200: ConsentResult }, 400, 401, 409),
+        response: responses({ 200: ConsentResult }, 401, { 400: ['invalid_purpose'], 404: ['user_not_found'], 409: ['erasure_pending', 'user_erased'] }),
       },
     },
     async (request) => {

@@ -66,7 +66,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
         tags: ['privacy'],
         summary: "Erase the caller's account: every image's faces, bytes and filename, the e-mail and display name (202; the receipt when done, else the erasure id and Location). The token stops working: keep the receipt",
         security,
-        response: responses({ 202: ErasureAnswer }, 401, 404, 409),
+        response: responses({ 202: ErasureAnswer }, 401, { 400: ['invalid_erasure_target'], 404: ['user_not_found'], 409: ['erasure_exists', 'subject_erased'] }),
       },
     },
     async (request, reply) => {
@@ -90,7 +90,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
         summary: "One of the caller's erasures: 200 with the receipt once completed, 202 while pending (404 for anyone else's)",
         security,
         params: Type.Object({ erasureId: Uuid }),
-        response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, 404),
+        response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, { 404: ['erasure_not_found'] }),
       },
     },
     async (request, reply) => {
@@ -108,7 +108,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
         summary: 'Any erasure (admin): 200 with the receipt once completed, 202 while pending',
         security,
         params: Type.Object({ erasureId: Uuid }),
-        response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, 403, 404),
+        response: responses({ 200: ErasureAnswer, 202: ErasureAnswer }, 401, { 403: ['forbidden'], 404: ['erasure_not_found'] }),
       },
     },
     async (request, reply) => answerErasure(reply, request.params.erasureId, () => true),
@@ -123,7 +123,7 @@ export function erasureRoutes(parent: FastifyInstance, deps: ErasureRouteDeps): 
         summary: "Erase a user's account (admin): as POST /v1/me/erasure for that user",
         security,
         params: Type.Object({ userId: Uuid }),
-        response: responses({ 202: ErasureAnswer }, 401, 403, 404),
+        response: responses({ 202: ErasureAnswer }, 401, { 400: ['invalid_erasure_target'], 403: ['forbidden'], 404: ['user_not_found'], 409: ['erasure_exists', 'subject_erased'] }),
       },
     },
     async (request, reply) => {

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { SubjectExport } from '../../../queries/privacy/subject-export.js';
 import type { ApiServices } from '../../api-services.js';
 import { principalOf } from '../../auth-guard.js';
+import { Type } from '@sinclair/typebox';
 import { HttpProblem } from '../../problem.js';
 import type { RouteGroup } from '../../route-group.js';
 import { ConsistentWithQuery, responses } from '../../schemas.js';
@@ -25,7 +26,7 @@ export function subjectExportRoutes(parent: FastifyInstance, s: ApiServices): vo
         summary: 'Everything held about the caller, opened, as one JSON document (download; erased fields read {"$erased": true})',
         security: [{ bearer: [] }],
         querystring: ConsistentWithQuery,
-        response: responses({}, 400, 401, 404, 503),
+        response: responses({ 200: Type.Object({}, { additionalProperties: true, description: 'One JSON document (streamed, sent as an attachment): the account, consents, sessions, images with their faces, and the access log about you' }) }, 400, 401, { 404: ['not_found'] }, 503),
       },
     },
     async (request, reply) => {

@@ -39,6 +39,19 @@ const security = [{ bearer: [] }];
 const Threshold = Type.Number({ minimum: 0, maximum: 2, description: 'Largest distance that counts as a match (default RECOGNITION_MATCH_THRESHOLD)' });
 const Consistent = Type.Optional({ ...PositionCursor, description: 'Wait until the face index has applied this position' });
 
+/** The photo form of a search (documentation only: the handler reads it itself, as uploads do). */
+const SearchForm = Type.Object(
+  { file: Type.String({ format: 'binary', description: 'A photo (JPEG, PNG or WebP) within the upload limits: its largest face (faces=all: each face) is searched' }) },
+  { required: ['file'] },
+);
+/** Consent, the face index, the access log: both routes. */
+const RECOGNITION_PROBLEMS = {
+  400: ['invalid_cursor', 'invalid_access_purpose'],
+  404: ['face_not_found', 'person_not_found'],
+  409: ['consent_required', 'models_differ'],
+  503: ['projection_lagging', 'access_log_unavailable'],
+} as const;
+
 /** The images an identification read: the query's and every match's, all in the caller's gallery. */
 function identified(ownerId: string, imageIds: readonly string[]): AccessedSubject[] {
   return [{ subjectId: ownerId, imageIds: [...new Set(imageIds)] }];
@@ -81,7 +94,14 @@ export function faceRoutes(parent: FastifyInstance, deps: FaceRouteDeps): void {
             },
           },
         },
-        response: responses({ 200: FaceSearchResult }, 400, 401, 404, 409, 413, 415, 422, 503),
+        multipartBody: SearchForm,
+        response: responses(
+          { 200: FaceSearchResult },
+          401,
+          RECOGNITION_PROBLEMS,
+          // The photo of a multipart search, read and checked as an upload is (upload.ts).
+          { 400: ['file_missing', 'empty_file', 'wrong_field', 'too_many_files', 'too_many_parts', 'malformed_multipart'], 413: ['file_too_large'], 415: ['unsupported_format'], 422: ['no_face', 'image_too_large', 'corrupt_image'], 503: ['uploads_busy'] },
+        ),
       },
     },
     async (request) => {
@@ -140,8 +160,8 @@ export function faceRoutes(parent: FastifyInstance, deps: FaceRouteDeps): void {
             { faceId: Uuid, personId: Uuid, threshold: Type.Optional(Threshold), consistentWith: Consistent },
             { additionalProperties: false, examples: [{ faceId: '3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', personId: '9b2f0c1e-2d44-4a7e-8f31-5c6a7b8d9e01' }] },
           ),
-        ]),
-        response: responses({ 200: FaceVerifyResult }, 400, 401, 404, 409, 503),
+        ], { examples: [{ faceIds: ['3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', '4843e8e6-6d25-5151-bb71-dbc621931e57'] }, { faceId: '3f06ecb9-b1e2-5de9-bd83-2cbab75a7b4a', personId: '0b7e4c1e-8f3a-4d2b-9c55-2a6f1d9e7b10' }] }),
+        response: responses({ 200: FaceVerifyResult }, 400, 401, RECOGNITION_PROBLEMS),
       },
     },
     async (request) => {
