@@ -5,6 +5,11 @@ import type { HistoryEntry } from './people-api.js';
 const faces = (n: number | undefined) => `${n ?? 0} face${n === 1 ? '' : 's'}`;
 
 export function describeStep(step: HistoryEntry, nameOf: (personId: string) => string): string {
+  const line = describe(step, nameOf);
+  return line.charAt(0).toUpperCase() + line.slice(1);
+}
+
+function describe(step: HistoryEntry, nameOf: (personId: string) => string): string {
   const other = step.person ? nameOf(step.person) : 'another person';
   const undone = step.undoes === null ? '' : ` (undoing step ${step.undoes})`;
   switch (step.type) {

@@ -37,7 +37,7 @@ export function PersonScreen(props: ScreenProps) {
 
   const nameOf = (id: string) => {
     const p = others.data?.find((o) => o.personId === id);
-    return p ? displayName(p) : 'another person';
+    return p ? displayName(p) : `person ${id.slice(0, 8)}`; // merged or deleted: not listed
   };
 
   const undoTo = async (toRevision: number | undefined, what: string) => {
@@ -116,7 +116,7 @@ export function PersonScreen(props: ScreenProps) {
                         </small>
                       </span>
                       {i < steps.length - 1 ? (
-                        <button type="button" class="secondary" disabled={busy} onClick={() => void undoTo(Number(s.revision), `every step after step ${s.revision}`)} aria-label={`Undo every step after step ${s.revision} (${what})`}>
+                        <button type="button" class="secondary" disabled={busy} onClick={() => void undoTo(Number(s.revision), `every step after step ${s.revision}`)} aria-label={`Undo back to here: every step after step ${s.revision}, ${what}`}>
                           Undo back to here
                         </button>
                       ) : null}
