@@ -2,9 +2,10 @@
 // automatic people reactor (PEOPLE_MIN_FACES=2): without face_recognition consent the screen says
 // why and links the consent screen; a photo of one face and its mirror image become ONE person
 // holding both faces, shown live (no reload); it is renamed in the console; a second person is
-// merged into it and the merge undone from its history, the screen checked after each step; a
-// photo dropped on the search zone, and one picked with the file input, find their people. Each
-// screen passes axe-core; nothing leaves the server.
+// merged into it and the merge undone from its history, then merged again and undone with the Undo
+// the screen offers, the screen checked after each step; a photo dropped on the search zone, and
+// one picked with the file input, find their people. Each screen passes axe-core; nothing leaves
+// the server.
 
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +124,16 @@ describe.skipIf(!available)('the people screens', () => {
     await personWith(c, adaImages);
     await personWith(c, otherImages);
     expect(await cards(c).count()).toBe(2);
+
+    // Merged again, and undone with the Undo the screen offers right after the merge.
+    await otherCard.getByLabel('Merge into', { exact: true }).selectOption(adaId);
+    await otherCard.getByRole('button', { name: 'Merge' }).click();
+    await personWith(c, [...adaImages, ...otherImages]);
+    await c.page.locator('.people-status').getByRole('button', { name: 'Undo' }).click();
+    await c.page.getByRole('status').filter({ hasText: 'Undone: Merged' }).waitFor();
+    await personWith(c, otherImages);
+    await expect.poll(() => cards(c).count()).toBe(2);
+    expect(await c.page.locator(`li.person[data-person-id="${adaId}"] [data-face-id]`).count()).toBe(2);
 
     // Search: a photo dropped on the zone finds Ada's two faces; one picked with the file input finds the other person.
     const dropped = await c.page.evaluateHandle(
