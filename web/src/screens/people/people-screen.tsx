@@ -3,7 +3,7 @@
 // automatic reactor's included) re-reads the list; after a command of this screen the re-read waits
 // for its position (consistentWith), so the list shows it at once.
 
-import { useCallback, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ErrorNote, Page, Spinner, useLoad } from '../../ui/kit.js';
 import { RecognitionConsentNote, needsConsent } from './consent-note.js';
 import { FaceSearch } from './face-search.js';
@@ -18,10 +18,7 @@ export function PeopleScreen() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const refused = needsConsent(people.error);
-  usePeopleChanges(
-    useCallback(() => people.reload(), [people.reload]),
-    !refused,
-  );
+  usePeopleChanges(people.reload, !refused);
 
   const onDone = (d: Done) => {
     setDone(d);

@@ -2,7 +2,7 @@
 // (you or the automatic reactor); "Undo back to here" undoes every later step (compensating
 // events: the history keeps them all). Live like the People screen.
 
-import { useCallback, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { ScreenProps } from '../../screen.js';
 import { ErrorNote, Page, Spinner, useLoad } from '../../ui/kit.js';
 import { RecognitionConsentNote, needsConsent } from './consent-note.js';
@@ -21,19 +21,13 @@ export function PersonScreen(props: ScreenProps) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const refused = needsConsent(person.error);
-  usePeopleChanges(
-    useCallback(
-      (changed: string) => {
-        if (changed === personId) {
-          person.reload();
-          history.reload();
-        }
-        others.reload();
-      },
-      [personId, person.reload, history.reload, others.reload],
-    ),
-    !refused,
-  );
+  usePeopleChanges((changed) => {
+    if (changed === personId) {
+      person.reload();
+      history.reload();
+    }
+    others.reload();
+  }, !refused);
 
   const nameOf = (id: string) => {
     const p = others.data?.find((o) => o.personId === id);
