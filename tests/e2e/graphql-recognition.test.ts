@@ -1,4 +1,4 @@
-// GraphQL people, person, searchFaces and personUpdated (issue 17): the REST routes' answers and
+// GraphQL people, person, searchFaces, personUpdated and myPeople (issue 17): the REST routes' answers and
 // codes; a search is in the access log (the caller's own gallery included); a person's changes
 // arrive on its subscription; another user's person is person_not_found; no consent is
 // consent_required. Analyses are recorded directly (synthetic faces).
@@ -105,5 +105,33 @@ describe('GraphQL recognition', () => {
     expect(notice).toMatchObject({ personId, faceCount: 2 });
     expect(notice?.name).toMatch(/^Lin \d+$/);
     await it.return?.();
+  });
+
+  it('myPeople delivers a person of yours the moment it is made (no subscription of its own yet); it needs the consent', async () => {
+    const c = createClient({ url: `${t.baseUrl.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${alice.token}` } });
+    clients.push(c);
+    const it = c.iterate<{ myPeople: { personId: string; faceCount: number } }>({ query: 'subscription { myPeople { personId faceCount } }' });
+    const noticed: string[] = [];
+    const reading = (async () => {
+      for await (const msg of it) if (msg.data) noticed.push(msg.data.myPeople.personId);
+    })();
+    // A new person (taking face 2) until its notice arrives: the subscription is live once the
+    // server has subscribed (earlier notices, e.g. of the renames above, may come first).
+    const made: string[] = [];
+    await eventually(async () => {
+      const created = await call<{ personId: string }>(t.baseUrl, 'POST', '/v1/people', { token: alice.token, body: { faceIds: [faces[2]] } });
+      made.push(created.body.personId);
+      return noticed.some((id) => made.includes(id));
+    }, 'a notice of a new person arrives');
+    expect(noticed.every((id) => id === personId || made.includes(id))).toBe(true);
+    await it.return?.();
+    await reading;
+
+    const carol = await registerConsenting(t.baseUrl, { email: 'carol.gqlr@example.com', password: 'a perfectly fine password' });
+    const cc = createClient({ url: `${t.baseUrl.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${carol.token}` } });
+    clients.push(cc);
+    // graphql-ws rejects with the errors of an `error` message.
+    const refused: unknown = await cc.iterate({ query: 'subscription { myPeople { personId } }' }).next().catch((errors: unknown) => errors);
+    expect((refused as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('consent_required');
   });
 });

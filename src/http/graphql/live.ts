@@ -24,6 +24,8 @@ export function liveTopics(redisKeyPrefix: string) {
     image: (imageId: string) => `${base}/image/${imageId}`,
     owner: (userId: string) => `${base}/owner/${userId}`,
     person: (personId: string) => `${base}/person/${personId}`,
+    /** Every change to any of an owner's people (myPeople). */
+    people: (ownerId: string) => `${base}/people/${ownerId}`,
   };
 }
 
@@ -74,7 +76,8 @@ export function imageNotifications(rt: {
 
 /**
  * The same for people (personUpdated): after the people projection commits, each changed person as
- * its owner reads it (GET /v1/people/{id}) on the person's topic.
+ * its owner reads it (GET /v1/people/{id}) on the person's topic and on its owner's people topic
+ * (myPeople: a person the reactor just made has no subscriber of its own yet).
  */
 export function personNotifications(rt: { config: Pick<Config, 'redisKeyPrefix'>; logger: Pick<Logger, 'warn'>; redis: Redis; pool: pg.Pool }): (projection: string, events: readonly RecordedEvent[]) => Promise<void> {
   const people = new PeopleQuery(rt.pool, undefined);
@@ -87,9 +90,11 @@ export function personNotifications(rt: { config: Pick<Config, 'redisKeyPrefix'>
     for (const { ownerId, personId } of await people.ownersOf(ids)) {
       const person = await people.get(ownerId, personId);
       if (!person) continue;
-      await new Promise<void>((resolve, reject) => {
-        emitter.emit({ topic: topics.person(personId), payload: { person } }, (err) => (err ? reject(err) : resolve()));
-      });
+      for (const topic of [topics.person(personId), topics.people(ownerId)]) {
+        await new Promise<void>((resolve, reject) => {
+          emitter.emit({ topic, payload: { person } }, (err) => (err ? reject(err) : resolve()));
+        });
+      }
     }
   };
 }

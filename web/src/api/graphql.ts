@@ -11,9 +11,18 @@ interface GraphqlResult<T> {
 }
 
 export async function query<T>(source: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const result = await api<GraphqlResult<T>>('POST', '/graphql', { body: { query: source, variables } });
+  let result: GraphqlResult<T>;
+  let status = 400;
+  try {
+    result = await api<GraphqlResult<T>>('POST', '/graphql', { body: { query: source, variables } });
+  } catch (err) {
+    // An error with a status (e.g. consent_required: 409) answers that status with a GraphQL body.
+    if (!(err instanceof ProblemError) || !Array.isArray(err.body['errors'])) throw err;
+    result = err.body as GraphqlResult<T>;
+    status = err.status;
+  }
   const first = result.errors?.[0];
-  if (first || !result.data) throw new ProblemError(400, first?.extensions?.code ?? 'graphql_error', { title: 'GraphQL error', detail: first?.message ?? 'no data' });
+  if (first || !result.data) throw new ProblemError(status, first?.extensions?.code ?? 'graphql_error', { title: 'GraphQL error', detail: first?.message ?? 'no data' });
   return result.data;
 }
 

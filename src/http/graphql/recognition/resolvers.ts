@@ -1,4 +1,4 @@
-// people, person, searchFaces and personUpdated: the REST routes' services, the same checks (consent,
+// people, person, searchFaces, personUpdated and myPeople: the REST routes' services, the same checks (consent,
 // ownership, limits) and codes.
 
 import type { IResolvers } from 'mercurius';
@@ -83,6 +83,13 @@ export function recognitionResolvers(deps: Pick<GraphqlPartDeps, 'recognition' |
             throw personNotFound();
           }
           return queue;
+        },
+        resolve: (notice: { person: unknown }) => notice.person,
+      },
+      myPeople: {
+        async subscribe(_root: unknown, _args: unknown, ctx: SubscriptionContext) {
+          const p = await owner(ctx);
+          return ctx.pubsub.subscribe(deps.topics.people(p.userId));
         },
         resolve: (notice: { person: unknown }) => notice.person,
       },

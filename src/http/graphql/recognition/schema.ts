@@ -15,6 +15,8 @@ export const recognitionTypeDefs = /* GraphQL */ `
   extend type Subscription {
     "One of your people as it changes (a notice after each curation step is applied)."
     personUpdated(id: ID!): Person!
+    "Each change to any of your people (made, renamed, merged, undone…, by you or automatically) as it is applied."
+    myPeople: Person!
   }
 
   type Person {
