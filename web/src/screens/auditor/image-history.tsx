@@ -114,7 +114,7 @@ function Then(props: { imageId: string; event: AuditEvent; pictureUrl: string | 
             <dt>Model</dt>
             <dd data-fact="model">{image.model ? `${image.model.name} ${image.model.version} (${image.model.sha256.slice(0, 12)}…)` : 'none'}</dd>
             <dt>Analysed at</dt>
-            <dd data-fact="analyzedAt">{image.analyzedAt ? formatInstant(image.analyzedAt) : '—'}</dd>
+            <dd data-fact="analyzedAt" data-analyzed-at={image.analyzedAt ?? undefined}>{image.analyzedAt ? formatInstant(image.analyzedAt) : '—'}</dd>
             {image.error ? (
               <>
                 <dt>Error</dt>
