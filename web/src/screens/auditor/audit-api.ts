@@ -4,6 +4,9 @@
 // were (GET /v1/images/{id}?asOf=).
 
 import { get } from '../../api/client.js';
+import type { Checkpoint, ConsistencyProof, InclusionProof } from './notary-shapes.js';
+
+export type { Checkpoint, ConsistencyProof, InclusionProof } from './notary-shapes.js';
 
 export interface AuditEvent {
   id: string;
@@ -72,32 +75,6 @@ export interface ImageThen {
 }
 
 export const imageAsOf = (imageId: string, position: string, signal?: AbortSignal) => get<ImageThen>(`/v1/images/${encodeURIComponent(imageId)}${queryString({ asOf: position })}`, { signal });
-
-export interface Checkpoint {
-  treeSize: number;
-  rootHash: string;
-  position: string;
-  signedAt: string;
-  kid: string;
-  jws: string;
-}
-
-export interface InclusionProof {
-  eventId: string;
-  leafIndex: number;
-  treeSize: number;
-  leafHash: string;
-  auditPath: string[];
-  canonical: string;
-  position: string;
-  checkpoint: Checkpoint;
-}
-
-export interface ConsistencyProof {
-  from: Checkpoint;
-  to: Checkpoint;
-  proof: string[];
-}
 
 export const latestCheckpoint = (signal?: AbortSignal) => get<Checkpoint>('/v1/audit/checkpoints/latest', { signal });
 export const checkpointPage = (cursor: string | undefined, limit = 20) => get<{ checkpoints: Checkpoint[]; nextCursor: string | null }>(`/v1/audit/checkpoints${queryString({ limit, cursor })}`);

@@ -3,7 +3,7 @@
 // crypto.subtle's Ed25519. Only the signed payload is trusted; the checkpoint's other members
 // must repeat it.
 
-import type { Checkpoint } from './audit-api.js';
+import type { Checkpoint } from './notary-shapes.js';
 import { fromBase64url } from './merkle.js';
 
 export const CHECKPOINT_TYP = 'facetrail-checkpoint+jws';

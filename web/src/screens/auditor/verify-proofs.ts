@@ -3,7 +3,7 @@
 // and the Merkle paths folded to the signed roots (./merkle.ts). Nothing here trusts a hash the
 // server computed.
 
-import type { Checkpoint, ConsistencyProof, InclusionProof } from './audit-api.js';
+import type { Checkpoint, ConsistencyProof, InclusionProof } from './notary-shapes.js';
 import { checkSignature } from './checkpoint-signature.js';
 import { fromBase64url, leafHash, type Hash, toBase64url, verifyConsistency, verifyInclusion } from './merkle.js';
 
