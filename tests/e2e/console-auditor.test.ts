@@ -95,6 +95,16 @@ describe.skipIf(!available)('the console for auditors', () => {
     await expect.poll(() => row(c, 'ImageAnalysisRequested', first).count(), { timeout: 20_000 }).toBe(requested + 1);
     await expect.poll(() => row(c, 'ImageAnalyzed', first).count(), { timeout: 150_000, interval: 200 }).toBe(2);
 
+    // Filters (kept in the URL): one image's stream only; Clear shows everything again.
+    await c.page.getByLabel('Stream prefix').fill(`image-${second}`);
+    await c.page.getByRole('button', { name: 'Apply filters' }).click();
+    await row(c, 'ImageUploaded', second).waitFor();
+    expect(new URL(c.page.url()).hash).toContain(`stream=image-${second}`);
+    const streams = await c.page.evaluate<(string | null)[]>(`[...document.querySelectorAll("li.au-event")].map((li) => li.getAttribute("data-stream"))`);
+    expect(new Set(streams)).toEqual(new Set([`image-${second}`]));
+    await c.page.getByRole('button', { name: 'Clear' }).click();
+    await row(c, 'ImageUploaded', first).waitFor();
+
     // The image's history: the slider (keyboard) goes through its positions; each analysis shows its own result.
     const history = await streamOf(first);
     const analyses = history.filter((e) => e.type === 'ImageAnalyzed');
