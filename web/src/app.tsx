@@ -13,8 +13,12 @@ import { ErrorNote, Spinner } from './ui/kit.js';
 
 const NAV_ORDER = ['Photos', 'Audit', 'Admin', 'Account'] as const;
 
+/** Where each role starts: its own work (a screen of its role, else the first it may open). */
+const HOME: Record<Me['role'], string> = { user: '/gallery', auditor: '/audit', admin: '/admin/users' };
+
 function homeOf(me: Me): string {
-  return screens.find((s) => s.nav && s.roles.includes(me.role))?.path ?? '/consent';
+  const preferred = screens.find((s) => s.path === HOME[me.role] && s.roles.includes(me.role));
+  return preferred?.path ?? screens.find((s) => s.nav && s.roles.includes(me.role))?.path ?? '/consent';
 }
 
 export function App() {
