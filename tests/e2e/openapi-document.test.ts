@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KIND_STATUS } from '../../src/http/error-mapping.js';
 import type { DomainErrorKind } from '../../src/domain/decider.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import sharp from 'sharp';
 import { tokenFor } from '../support/audit.js';
+import { registerConsenting } from '../support/consent.js';
 import { documentedCodes, lintOpenApi, operationsOf, schemaCompiler, type Json, type Operation } from '../support/openapi-lint.js';
 
 let t: TestApp;
@@ -91,6 +93,28 @@ describe('the OpenAPI document', () => {
       .filter((p) => !documented.has(`${p.status} ${p.code}`))
       .map((p) => `${p.status} ${p.code} (${p.file})`);
     expect([...new Set(missing)]).toEqual([]);
+  });
+});
+
+describe('the upload form, used as the document describes it (what Swagger UI sends)', () => {
+  it('a photo in the documented field is accepted, and its bytes come back with a documented media type', async () => {
+    const upload = ops.find((o) => o.method === 'post' && o.path === '/v1/images')!;
+    const form = (upload.op.requestBody as { content: Record<string, { schema: { required: string[] } }> }).content['multipart/form-data']!.schema;
+    const [field] = form.required;
+    const { token } = await registerConsenting(t.baseUrl, { email: 'form@example.com', password: 'form upload password' });
+    const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#808080' } }).png().toBuffer();
+    const body = new FormData();
+    body.append(field!, new Blob([png], { type: 'image/png' }), 'grey.png');
+    const wrong = await probeAll(upload, [{ what: 'the documented form', headers: { authorization: `Bearer ${token}` }, body }]);
+    expect(wrong).toEqual([]);
+    const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    expect(res.status).toBe(202);
+    const { imageId, position } = (await res.json()) as { imageId: string; position: string };
+    const content = await fetch(`${t.baseUrl}/v1/images/${imageId}/content?consistentWith=${position}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(content.status).toBe(200);
+    const documented = Object.keys((ops.find((o) => o.path === '/v1/images/{imageId}/content')!.op.responses!['200']!.content ?? {}));
+    expect(documented).toContain(content.headers.get('content-type'));
+    expect(Buffer.from(await content.arrayBuffer()).equals(png)).toBe(true);
   });
 });
 

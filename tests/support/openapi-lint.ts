@@ -100,7 +100,8 @@ export function lintOpenApi(doc: Json): string[] {
   for (const { method, path, op } of operationsOf(doc)) {
     const where = `${method.toUpperCase()} ${path}`;
     if (path.includes('*')) fail(where, 'a path may not hold "*" (name the wildcard parameter)');
-    if (typeof op.operationId === 'string') {
+    if (typeof op.operationId !== 'string') fail(where, 'no operationId (client generators name their methods by it)');
+    else {
       if (operationIds.has(op.operationId)) fail(where, `operationId ${op.operationId} is not unique`);
       operationIds.add(op.operationId);
     }

@@ -84,6 +84,17 @@ function jsonSchema2020(schema: unknown): unknown {
   return out;
 }
 
+/** A stable operationId from the method and the path: GET /v1/images/:imageId -> getImagesByImageId. */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/v1\//, '/')
+    .split('/')
+    .filter(Boolean)
+    .flatMap((segment) => (segment.startsWith(':') ? ['by', segment.slice(1)] : segment.split(/[^A-Za-z0-9]+/)))
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('');
+}
+
 /** The route's schema as the document shows it (fastify validates the route's own schema, unchanged). */
 export function documentedSchema(method: string, url: string, schema: RouteSchema): { schema: RouteSchema; url: string } {
   const out: RouteSchema = { ...schema };
@@ -94,6 +105,7 @@ export function documentedSchema(method: string, url: string, schema: RouteSchem
     delete out.multipartBody;
     delete out.consumes;
   }
+  out.operationId ??= operationIdOf(method, schema.wildcardParam ? url.replace(/\*$/, `:${schema.wildcardParam.name}`) : url);
   let documentedUrl = url;
   if (schema.wildcardParam) {
     const { name, schema: paramSchema } = schema.wildcardParam;

@@ -40,7 +40,7 @@ export interface AuditRouteDeps {
 // A cursor is validated by cursorToPosition (400 invalid_cursor), not by the schema.
 const Cursor = Type.String({ maxLength: 64, description: 'Opaque position cursor (from nextCursor or an event position)' });
 const security = [{ bearer: [] }];
-const STREAM_NAME = Type.String({ minLength: 1, maxLength: 200, description: 'A stream name from the feed, e.g. user-<uuid> or image-<uuid> (a / in it may be sent as is)' });
+const STREAM_NAME = Type.String({ minLength: 1, maxLength: 200, description: 'A stream name from the feed, e.g. user-<uuid> or image-<uuid>' });
 /** Staff only (403 forbidden); reads of faces are in the access log first (503 access_log_unavailable). */
 const STAFF_READ = { 400: ['invalid_cursor', 'invalid_access_purpose'], 403: ['forbidden'], 503: ['access_log_unavailable'] } as const;
 const SSE_HEARTBEAT_MS = 15_000;

@@ -60,7 +60,7 @@ const notFound = () => new HttpProblem(404, 'image_not_found', 'Not found', 'no 
 
 /** The upload form (documentation only: the handler reads it with request.parts(), upload.ts). */
 const UploadForm = Type.Object(
-  { file: Type.String({ format: 'binary', description: 'The photo: JPEG, PNG or WebP (checked by content), within IMAGE_MAX_UPLOAD_BYTES and IMAGE_MAX_PIXELS' }) },
+  { file: Type.String({ format: 'binary', description: 'The photo: JPEG, PNG or WebP (checked by content), within MAX_UPLOAD_BYTES and MAX_IMAGE_PIXELS' }) },
   { required: ['file'], description: 'Exactly one file, in the field "file"; other text fields are ignored' },
 );
 /** What upload.ts refuses (the form, the bytes) and what recording it can meet. */
