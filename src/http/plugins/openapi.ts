@@ -128,6 +128,8 @@ export function documentedSchema(method: string, url: string, schema: RouteSchem
     response[status] = problemResponse(status, [...new Set([...problemCodesOf(declared[status]), ...(generic.get(status) ?? [])])]);
   }
   out.response = response;
+  // Public operations say so (an empty requirement), rather than leaving the reader to guess.
+  out.security ??= [];
   return { schema: out, url: documentedUrl };
 }
 
@@ -136,6 +138,8 @@ export async function registerOpenApi(app: FastifyInstance, opts: { serve: boole
     openapi: {
       openapi: '3.1.0',
       info: { title: 'facetrail API', version: '1.0.0', description: DESCRIPTION },
+      // Relative: the document is served by the API it describes, wherever that is.
+      servers: [{ url: '/', description: 'this server' }],
       tags: API_TAGS,
       components: {
         securitySchemes: {
