@@ -12,6 +12,7 @@ import { errorHandler } from './error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { HttpProblem, problemBody, sendProblem } from './problem.js';
+import { redisAddress } from '../db/redis-outage.js';
 import { routeGroups } from './route-groups.js';
 import { serverTimeoutOptions } from './server-timeouts.js';
 import { registerTextGuard } from './text-guard.js';
@@ -62,6 +63,8 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       await rt.pool.query('select 1');
     },
     redis: async () => {
+      // ioredis' own message for a command while disconnected ("Stream isn't writeable …") says nothing useful.
+      if (rt.redis.status !== 'ready') throw new Error(`unreachable at ${redisAddress(rt.config.redisUrl)}`);
       await rt.redis.ping();
     },
     eventStore: () => rt.eventStore.ping(),

@@ -29,6 +29,7 @@ import { pipelineRef } from '../../inference/pipeline-ref.js';
 import type { AnalysisJobData } from '../../domain/images/analysis-job.js';
 import { ANALYSIS_QUEUE } from '../queues.js';
 import { workerConnection } from '../../db/bullmq-connections.js';
+import { reportRedisError } from '../../db/redis-outage.js';
 import type { QueueWorker } from '../worker-role.js';
 import { AnalyzerPool } from './analyzer-pool.js';
 
@@ -164,12 +165,7 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
     maxStalledCount: 1,
   });
 
-  let lastConnectionLog = 0;
-  worker.on('error', (err) => {
-    if (Date.now() - lastConnectionLog < 30_000) return;
-    lastConnectionLog = Date.now();
-    log.warn({ err: err.message }, 'analysis worker: Redis error');
-  });
+  worker.on('error', (err) => reportRedisError(log, 'analysis worker', err));
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
