@@ -12,6 +12,7 @@ import { errorHandler } from './error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerNotFound } from './not-found.js';
+import { registerRequestLog } from './request-log.js';
 import { redisAddress } from '../db/redis-outage.js';
 import { rateLimitProblem } from './rate-limit-problem.js';
 import { routeGroups } from './route-groups.js';
@@ -46,12 +47,14 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    disableRequestLogging: true, // one line per request instead, with method, route and status (request-log.ts)
     // Request, header, idle and keep-alive timeouts (HTTP_*_TIMEOUT_MS); client errors as problem+json.
     ...serverTimeoutOptions(rt.config.http),
     // allErrors: a 400 lists every problem of the body at once (src/http/validation-errors.ts).
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   app.setErrorHandler(errorHandler);
+  registerRequestLog(app);
   // No string a client sends may hold text that cannot be stored (NUL, lone surrogates): 400 invalid_text.
   registerTextGuard(app);
   const observe = opts.onResponse;

@@ -133,6 +133,8 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
       }
       throw err;
     }
+    // One line per analysed image: what an operator looks for first (which image, how many faces, how long, which model).
+    log.info({ jobId: job.id, imageId, faces: result.faces.length, ms: durationMs, model: `${result.model.name}@${result.model.version}` }, 'image analysed');
     return { status: 'analyzed', faces: result.faces.length, durationMs };
   }
 
