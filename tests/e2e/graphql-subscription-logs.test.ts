@@ -1,5 +1,5 @@
 // What the logs say (issue 19 item 13): one `request completed` line per request with method,
-// route and status; a GraphQL subscription that ends because its image was deleted completes for
+// route and status; one `image analysed` line per analysis job; a GraphQL subscription that ends because its image was deleted completes for
 // the client and is not logged as an error.
 
 import { Writable } from 'node:stream';
@@ -11,6 +11,8 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
+import { startWorkers } from '../../src/workers/start-workers.js';
+import { eventually } from '../../support/eventually.js';
 import { tokenFor } from '../support/audit.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp } from '../support/consent.js';
@@ -21,6 +23,15 @@ let t: TestApp;
 /** An API over the same database and Redis prefix whose log lines are kept (level, msg, err). */
 let api: { app: FastifyInstance; runtime: Runtime; url: string; lines: { level: number; msg: string; [k: string]: unknown }[] };
 let client: Client;
+let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
+
+async function upload(token: string): Promise<{ imageId: string; position: string }> {
+  const f = new FormData();
+  f.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
+  const up = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });
+  expect(up.status).toBe(202);
+  return (await up.json()) as { imageId: string; position: string };
+}
 
 beforeAll(async () => {
   t = await startTestApp('graphql_sub_logs');
@@ -37,9 +48,11 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   api = { app, runtime, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, lines };
+  workers = await startWorkers(runtime); // the analysis jobs of this test run here, logged to `lines`
 }, 120_000);
 afterAll(async () => {
   await client?.dispose();
+  await workers?.stop();
   await api?.app.close();
   await api?.runtime.close();
   await t?.stop();
@@ -57,14 +70,22 @@ describe('request log', () => {
   });
 });
 
+describe('analysis log', () => {
+  it("one 'image analysed' info line per job: image, faces, ms, model", { timeout: 120_000 }, async () => {
+    const bob = await tokenFor(t, 'bob@example.com', 'user');
+    await consentOverHttp(t.baseUrl, bob.token);
+    const { imageId } = await upload(bob.token);
+    const line = await eventually(async () => api.lines.find((l) => l.msg === 'image analysed' && l.imageId === imageId), `the analysis of ${imageId} is logged`, 90_000);
+    expect(line).toMatchObject({ level: 30, imageId, faces: expect.any(Number) as number, ms: expect.any(Number) as number, model: expect.stringMatching(/^\S+@\S+$/) as string });
+    expect(line.faces).toBeGreaterThan(0);
+  });
+});
+
 describe('subscription logs', () => {
   it('a subscription ended by its image deletion completes and logs no error', async () => {
     const alice = await tokenFor(t, 'alice@example.com', 'user');
     await consentOverHttp(t.baseUrl, alice.token);
-    const f = new FormData();
-    f.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
-    const up = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}` }, body: f });
-    const { imageId, position } = (await up.json()) as { imageId: string; position: string };
+    const { imageId, position } = await upload(alice.token);
     client = createClient({ url: `${api.url.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${alice.token}` } });
     const iterator = client.iterate<{ imageUpdated: { id: string } }>({ query: `subscription { imageUpdated(id: "${imageId}", consistentWith: "${position}") { id } }` });
     const first = await iterator.next();
