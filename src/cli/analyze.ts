@@ -9,7 +9,7 @@ import { FaceAnalyzer } from '../inference/analyzer.js';
 import { InferenceInputError } from '../inference/errors.js';
 import type { DetectorName } from '../inference/types.js';
 import { checkArgs, CommandFailure, UsageError, type CommandOptions } from './command.js';
-import { EX_CANTCREAT, fileProblem } from './describe-error.js';
+import { EX_CANTCREAT, EX_NOINPUT, fileProblem } from './describe-error.js';
 
 export const summary = 'detect the faces of one image file and print the analysis JSON (no database needed)';
 export const usage = [
@@ -57,7 +57,9 @@ export async function run(args: string[]): Promise<number> {
   const opts = { detector: detector as DetectorName | undefined, minScore: num('min-score', values['min-score']), maxFaces: num('max-faces', values['max-faces']) };
   const threads = num('threads', values.threads);
   if (values.annotate !== undefined) await checkWritable(values.annotate);
-  const bytes = await readFile(file);
+  const bytes = await readFile(file).catch((err: unknown) => {
+    throw new CommandFailure(fileProblem(err, file) ?? String(err), EX_NOINPUT);
+  });
   const analyzer = await FaceAnalyzer.create({ threads });
   try {
     const result = await analyzer.analyze(bytes, opts);

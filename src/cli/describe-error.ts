@@ -5,6 +5,7 @@
 
 import { ConfigError } from '../config.js';
 import { PostgresUnreachableError } from '../db/connection-error.js';
+import { fileErrorReason } from '../file-error-reason.js';
 import { CommandFailure, EX_USAGE, UsageError } from './command.js';
 
 export const EX_SOFTWARE = 70;
@@ -14,26 +15,16 @@ export const EX_CANTCREAT = 73;
 export const EX_IOERR = 74;
 export const EX_CONFIG = 78;
 
-const FILE_REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EEXIST: 'already exists',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-};
-
 const VERBS: Record<string, string> = { open: 'open', read: 'read', write: 'write', mkdir: 'create', rename: 'rename', unlink: 'remove', stat: 'find', lstat: 'find', scandir: 'list', access: 'open' };
 
 /** A file-system error (has `syscall` and `path`) as `cannot open <path>: <reason>`. */
-export function fileProblem(err: unknown): string | undefined {
+export function fileProblem(err: unknown, path?: string): string | undefined {
   const e = err as NodeJS.ErrnoException;
-  if (!(err instanceof Error) || typeof e.path !== 'string' || typeof e.code !== 'string') return undefined;
-  const reason = FILE_REASONS[e.code] ?? e.code.toLowerCase();
+  const file = typeof e.path === 'string' ? e.path : path;
+  if (!(err instanceof Error) || file === undefined || typeof e.code !== 'string') return undefined;
+  const reason = fileErrorReason(err);
   const verb = (e.syscall && VERBS[e.syscall]) ?? 'open';
-  return `cannot ${verb} ${e.path}: ${reason}`;
+  return `cannot ${verb} ${file}: ${reason}`;
 }
 
 /** The line to print (after `facetrail <command>: `) and the exit code for an error a command threw. */
