@@ -51,7 +51,7 @@ export function prettyLine(line: string, colour: boolean): string {
     fields.push(`${k}=${value(v)}`);
   }
   const role = typeof rec.role === 'string' ? `[${rec.role}] ` : '';
-  const head = `${c(DIM, clock(rec.time))} ${c(tint, name)} ${c(DIM, role)}${String(rec.msg ?? '')}`;
+  const head = `${c(DIM, clock(rec.time))} ${c(tint, name)} ${c(DIM, role)}${typeof rec.msg === 'string' ? rec.msg : value(rec.msg ?? '')}`;
   const tail = fields.length > 0 ? `  ${c(DIM, fields.join(' '))}` : '';
   return `${head}${tail}${stack ? `\n${c(DIM, stack.split('\n').map((l) => `    ${l}`).join('\n'))}` : ''}`;
 }

@@ -75,7 +75,7 @@ describe('analysis log', () => {
     const bob = await tokenFor(t, 'bob@example.com', 'user');
     await consentOverHttp(t.baseUrl, bob.token);
     const { imageId } = await upload(bob.token);
-    const line = await eventually(async () => api.lines.find((l) => l.msg === 'image analysed' && l.imageId === imageId), `the analysis of ${imageId} is logged`, 90_000);
+    const line = await eventually(() => Promise.resolve(api.lines.find((l) => l.msg === 'image analysed' && l.imageId === imageId)), `the analysis of ${imageId} is logged`, 90_000);
     expect(line).toMatchObject({ level: 30, imageId, faces: expect.any(Number) as number, ms: expect.any(Number) as number, model: expect.stringMatching(/^\S+@\S+$/) as string });
     expect(line.faces).toBeGreaterThan(0);
   });
@@ -88,8 +88,8 @@ describe('subscription logs', () => {
     const { imageId, position } = await upload(alice.token);
     client = createClient({ url: `${api.url.replace('http://', 'ws://')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true, connectionParams: { authorization: `Bearer ${alice.token}` } });
     const iterator = client.iterate<{ imageUpdated: { id: string } }>({ query: `subscription { imageUpdated(id: "${imageId}", consistentWith: "${position}") { id } }` });
-    const first = await iterator.next();
-    expect(first.value?.data?.imageUpdated.id).toBe(imageId);
+    const first = (await iterator.next()) as IteratorYieldResult<{ data?: { imageUpdated: { id: string } } | null }>;
+    expect(first.value.data?.imageUpdated.id).toBe(imageId);
     const del = await call(t.baseUrl, 'DELETE', `/v1/images/${imageId}`, { token: alice.token });
     expect(del.status).toBeLessThan(300);
     // The deletion ends the subscription (complete): the iterator finishes.

@@ -14,7 +14,7 @@ describe('prettyLine', () => {
 
   it('puts an error stack under its line, colours on request, and passes non-JSON through', () => {
     const line = JSON.stringify({ level: 50, time: 0, msg: 'boom', err: { type: 'Error', message: 'bad', stack: 'Error: bad\n    at x' } });
-    expect(prettyLine(line, false).split('\n')).toEqual([expect.stringMatching(/ ERROR boom  err=bad$/), '    Error: bad', '        at x']);
+    expect(prettyLine(line, false).split('\n')).toEqual([expect.stringMatching(/ ERROR boom {2}err=bad$/), '    Error: bad', '        at x']);
     expect(prettyLine(line, true)).toContain('\x1b[31mERROR\x1b[0m');
     expect(prettyLine('not json', false)).toBe('not json');
   });
