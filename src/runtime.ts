@@ -59,8 +59,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   // The first connection attempt is awaited: Redis out of reach at start is said once, by main
   // (`facetrail started degraded …`), not as a ready server; later outages once each (src/db/redis-outage.ts).
   let starting = true;
+  let firstError: string | undefined; // ECONNREFUSED …: what connect() rejects with says less ("Connection is closed.")
   redis.on('error', (err) => {
-    if (!starting) reportRedisError(logger, 'runtime', err);
+    if (starting) firstError ??= err.message;
+    else reportRedisError(logger, 'runtime', err);
   });
   redis.on('ready', () => {
     if (noteRedisReady()) logger.info({ redis: redisAddress(config.redisUrl) }, 'Redis connection restored');
@@ -69,7 +71,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     () => undefined,
     (err: Error) => {
       noteRedisDown(); // the components' own connections fail alike: told once, by the start-up warning
-      return err.message;
+      return firstError ?? err.message;
     },
   );
   starting = false;

@@ -47,7 +47,8 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
-    disableRequestLogging: true, // one line per request instead, with method, route and status (request-log.ts)
+    // Fastify's per-request lines off: one line per request instead, with method, route and status (request-log.ts).
+    logController: new Fastify.LogController({ disableRequestLogging: true }),
     // Request, header, idle and keep-alive timeouts (HTTP_*_TIMEOUT_MS); client errors as problem+json.
     ...serverTimeoutOptions(rt.config.http),
     // allErrors: a 400 lists every problem of the body at once (src/http/validation-errors.ts).
