@@ -6,7 +6,7 @@
 /** A path pattern for folders (or files without their .ts) under src/. */
 const src = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 
-const GROUND = ['config', 'logger', 'abortable-pause', 'db', 'metrics', 'write-file-once'];
+const GROUND = ['config', 'logger', 'abortable-pause', 'db', 'metrics', 'write-file-once', 'file-error-reason'];
 const LIBRARIES = ['eventstore', 'blobs', 'inference', 'checkpoints', 'privacy', 'notary'];
 const COMPOSITION = ['main', 'runtime', 'commit-hooks', 'cli'];
 

@@ -7,9 +7,10 @@
 # runtime : production dependencies only (`npm ci --omit=dev`), dist/ and models/ copied from the
 #           build stage, runs as the unprivileged `node` user.
 #
-# Install scripts are skipped (--ignore-scripts, like package.json `allowScripts` and .npmrc's
-# onnxruntime-node-install=skip): sharp, onnxruntime-node and esbuild ship prebuilt linux-x64
-# binaries as packages, nothing is compiled or downloaded at install time.
+# Install scripts are skipped (--ignore-scripts, like package.json `allowScripts` for npm >= 11.16;
+# this image's npm 10 does not read that field): sharp, onnxruntime-node and esbuild ship prebuilt
+# linux-x64 binaries as packages, nothing is compiled or downloaded at install time (onnxruntime-
+# node's postinstall would otherwise fetch its CUDA 12 provider).
 
 ARG NODE_IMAGE=node:20.19-bookworm-slim
 

@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** LOG_FORMAT: `auto` (readable lines in development on a terminal, JSON otherwise), `json` or `pretty`. */
+  logFormat: 'auto' | 'json' | 'pretty';
   databaseUrl: string;
   redisUrl: string;
   /** Prefix of every Redis key this process writes (lets several deployments share a Redis). */
@@ -285,6 +287,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: r.string('HOST', '127.0.0.1'),
     port: r.int('PORT', 3000, 0, 65535),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logFormat: r.oneOf('LOG_FORMAT', ['auto', 'json', 'pretty'] as const, 'auto'),
     databaseUrl: databaseUrlWithUser,
     redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:'])!,
     redisKeyPrefix: r.string('REDIS_KEY_PREFIX', 'ft:'),

@@ -4,6 +4,8 @@
 
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp } from './http/app.js';
+import { PostgresUnreachableError } from './db/connection-error.js';
+import { redisAddress } from './db/redis-outage.js';
 import { createLogger } from './logger.js';
 import { startProjectors } from './projections/start-projectors.js';
 import { startRuntime } from './runtime.js';
@@ -42,7 +44,15 @@ async function main(): Promise<void> {
     done();
   });
   await app.listen({ host: config.host, port: config.port });
-  logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
+  if (runtime.redisUnreachableAtStart === undefined) logger.info({ eventStore: runtime.eventStore.kind }, `facetrail ready (role ${config.role})`);
+  else {
+    const at = redisAddress(config.redisUrl);
+    logger.warn(
+      { eventStore: runtime.eventStore.kind, redis: at, err: runtime.redisUnreachableAtStart },
+      `facetrail started degraded (role ${config.role}): Redis at REDIS_URL ${at} is unreachable (${runtime.redisUnreachableAtStart}); ` +
+        'until it answers: no rate limits, no read cache, no live notifications, analysis jobs wait; /readyz answers 503',
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -73,5 +83,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error('facetrail: start-up failed:', err instanceof Error ? err.message : err);
-  process.exit(1);
+  process.exit(err instanceof PostgresUnreachableError ? 69 : 1); // EX_UNAVAILABLE: a dependency is down, the config may be fine
 });

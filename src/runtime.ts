@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { ensureDatabase } from './db/ensure-database.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { noteRedisDown, noteRedisReady, redisAddress, reportRedisError } from './db/redis-outage.js';
 import { createEventStore, describeEventStore } from './eventstore/create-event-store.js';
 import { claimCheckpoints } from './checkpoints/checkpoint-source.js';
 import { startPrivacy, type Privacy } from './privacy/start-privacy.js';
@@ -37,6 +38,8 @@ export interface Runtime extends AppRuntime {
   readonly checkpointSigner: CheckpointSigner;
   /** What the people reactor looks up (worker role): the face index, the people read model, their checkpoints. */
   readonly recognition: NonNullable<WorkerRoleDeps['recognition']>;
+  /** Why Redis could not be reached at start (the process runs degraded until it can); undefined when it could. */
+  readonly redisUnreachableAtStart: string | undefined;
   close(): Promise<void>;
 }
 
@@ -53,16 +56,25 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
   });
-  let redisDown = false;
+  // The first connection attempt is awaited: Redis out of reach at start is said once, by main
+  // (`facetrail started degraded …`), not as a ready server; later outages once each (src/db/redis-outage.ts).
+  let starting = true;
+  let firstError: string | undefined; // ECONNREFUSED …: what connect() rejects with says less ("Connection is closed.")
   redis.on('error', (err) => {
-    if (!redisDown) logger.warn({ err: err.message }, 'Redis connection error');
-    redisDown = true;
+    if (starting) firstError ??= err.message;
+    else reportRedisError(logger, 'runtime', err);
   });
   redis.on('ready', () => {
-    if (redisDown) logger.info('Redis connection restored');
-    redisDown = false;
+    if (noteRedisReady()) logger.info({ redis: redisAddress(config.redisUrl) }, 'Redis connection restored');
   });
-  redis.connect().catch(() => undefined); // reported by the 'error' listener; readiness shows it
+  const redisAtStart = await redis.connect().then(
+    () => undefined,
+    (err: Error) => {
+      noteRedisDown(); // the components' own connections fail alike: told once, by the start-up warning
+      return firstError ?? err.message;
+    },
+  );
+  starting = false;
 
   const metrics = new Metrics();
   const store = await createEventStore({
@@ -172,6 +184,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       return (hooks ??= commitHooks({ config, logger, redis, pool, localData: eventStore.localData, opener: privacy.opener }));
     },
     queueNames,
+    redisUnreachableAtStart: redisAtStart,
     searchAnalyzer,
     recognitionIndex,
     recognition,

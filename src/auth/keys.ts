@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileOnce } from '../write-file-once.js';
 import { calculateJwkThumbprint, importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
+import { fileErrorReason } from '../file-error-reason.js';
 
 export interface KeyLoaderOptions {
   /** Value of JWT_PRIVATE_KEY: an Ed25519 private key as PKCS8 PEM text. */
@@ -45,7 +46,7 @@ export async function loadSigningKeys(options: KeyLoaderOptions): Promise<Loaded
     try {
       pem = await readFile(options.privateKeyFile, 'utf8');
     } catch (error) {
-      throw new Error(`${ENV_FILE}: cannot read ${options.privateKeyFile}: ${errorCode(error)}`);
+      throw new Error(`${ENV_FILE}: cannot read ${options.privateKeyFile}: ${fileErrorReason(error)}`);
     }
     return fromKeyObject(parsePem(pem, ENV_FILE), 'file');
   }
@@ -117,8 +118,8 @@ async function readDevKey(file: string): Promise<KeyObject | undefined> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw new Error(`development JWT key ${file}: cannot read: ${errorCode(error)}`);
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw new Error(`development JWT key ${file}: cannot read: ${fileErrorReason(error)}`);
   }
   let key: KeyObject;
   try {
@@ -134,8 +135,3 @@ async function readDevKey(file: string): Promise<KeyObject | undefined> {
 }
 
 type JsonWebKeyInput = Extract<Parameters<typeof createPrivateKey>[0], { format: 'jwk' }>;
-
-function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return 'unknown error';
-}

@@ -6,12 +6,15 @@
 //   offline: facetrail audit:verify --export log.ndjson --checkpoint cp.json [--checkpoint …] [--jwks jwks.json]
 //            no database: an export (GET /v1/audit/export.ndjson?form=stored) and checkpoint files
 //            (GET /v1/audit/checkpoints/{treeSize}); without --jwks the service's configured key.
-// Exit 0 verified, 1 not verified (the first bad event on stdout), 2 bad usage.
+// Exit 0 verified, 1 not verified (the first bad event on stdout), 64 bad usage.
 
 import { readFile } from 'node:fs/promises';
 import type { JsonWebKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
+import { EX_USAGE, type CommandOptions } from './command.js';
+import { fileProblem } from './describe-error.js';
+import { assertReachable } from '../db/connection-error.js';
 import { loadSigningKeys } from '../auth/keys.js';
 import { loadConfig } from '../config.js';
 import { createPool } from '../db/pool.js';
@@ -21,15 +24,16 @@ import { readExportFile } from '../notary/export-lines.js';
 import { storedLog } from '../notary/stored-log.js';
 import { type CheckpointJson, type Progress, type VerifyResult, verifyLog } from '../notary/verify-log.js';
 
-export const summary = 'check the log against the signed Merkle checkpoints: audit:verify [--jwks f] | --export log.ndjson --checkpoint cp.json [--jwks f]';
+export const summary = 'check the log (the database, or an NDJSON export) against the signed Merkle checkpoints';
+export const options = { export: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, jwks: { type: 'string' } } satisfies CommandOptions;
 
-const USAGE = [
+export const usage = [
   'usage: facetrail audit:verify [--jwks jwks.json]',
   '       facetrail audit:verify --export log.ndjson --checkpoint cp.json [--checkpoint cp2.json ...] [--jwks jwks.json]',
   '',
   'Recomputes the notary Merkle tree from the log (online: the database; offline: an NDJSON export)',
   'and checks every signed checkpoint; names the first bad event. --jwks: the public keys (a JWKS or',
-  'one JWK; default: the service key from the configuration). Exit 0 ok, 1 not verified, 2 usage.',
+  'one JWK; default: the service key from the configuration). Exit 0 ok, 1 not verified, 64 usage.',
 ].join('\n');
 
 export interface AuditVerifyIo {
@@ -51,6 +55,12 @@ export async function run(args: string[]): Promise<number> {
     online: async () => {
       const config = loadConfig();
       const pool = createPool(config.databaseUrl, { max: 4, applicationName: 'facetrail-cli-audit-verify' });
+      try {
+        await assertReachable(pool, config.databaseUrl);
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
       // The raw adapter, not openEventStore's sealing/opening one: the tree covers the stored form.
       const store = await createEventStore({ eventStoreUrl: config.eventStoreUrl, esdbMaxAppendBytes: config.esdbMaxAppendBytes, pool, databaseUrl: config.databaseUrl });
       return { pool, store, close: async () => { await store.close(); await pool.end(); } };
@@ -70,7 +80,7 @@ async function readJson(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(`${what} ${fileProblem(err) ?? `${path}: ${String(err)}`}`);
   }
   try {
     return JSON.parse(text);
@@ -88,13 +98,13 @@ async function jwksFrom(path: string): Promise<JsonWebKey[]> {
 export async function execute(args: string[], io: AuditVerifyIo): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args, allowPositionals: false, strict: true, options: { export: { type: 'string' }, checkpoint: { type: 'string', multiple: true }, jwks: { type: 'string' }, help: { type: 'boolean' } } }));
+    ({ values } = parseArgs({ args, allowPositionals: false, strict: true, options: { ...options, help: { type: 'boolean' } } }));
   } catch (err) {
-    io.err(`audit:verify: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    io.err(`audit:verify: ${(err as Error).message}\n\n${usage}`);
+    return EX_USAGE;
   }
   if (values.help) {
-    io.out(USAGE);
+    io.out(usage);
     return 0;
   }
   try {
@@ -132,7 +142,7 @@ export async function execute(args: string[], io: AuditVerifyIo): Promise<number
     clearBar(io);
     if (err instanceof UsageError) {
       io.err(`audit:verify: ${err.message}`);
-      return 2;
+      return EX_USAGE;
     }
     if (err instanceof Error && err.name === 'ExportLineError') {
       io.out(`FAIL bad_input: ${err.message}`);

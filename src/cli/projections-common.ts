@@ -2,7 +2,8 @@
 // kind that wrote rm.checkpoints, as the server roles do) and the selection of projections by name.
 
 import type pg from 'pg';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
+import { assertReachable } from '../db/connection-error.js';
 import { createPool } from '../db/pool.js';
 import { claimCheckpoints } from '../checkpoints/checkpoint-source.js';
 import { describeEventStore } from '../eventstore/create-event-store.js';
@@ -11,6 +12,7 @@ import type { EventStore } from '../eventstore/types.js';
 import { projections } from '../projections/index.js';
 import type { Projection } from '../projections/projection.js';
 import { rebuildable } from '../projections/rebuild.js';
+import { UsageError } from './command.js';
 
 export interface CliContext {
   pool: pg.Pool;
@@ -22,10 +24,32 @@ export interface CliContext {
   progressStream?: NodeJS.WriteStream;
 }
 
+/** A pool on DATABASE_URL that has answered a first query (else PostgresUnreachableError naming the server). */
+export async function openCliPool(config: Config, max: number): Promise<pg.Pool> {
+  const pool = createPool(config.databaseUrl, { max, applicationName: 'facetrail-cli-projections' });
+  try {
+    await assertReachable(pool, config.databaseUrl);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+  return pool;
+}
+
+/** Runs `body` over a pool only (no event store), then closes it. */
+export async function withCliPool(body: (ctx: Omit<CliContext, 'store'>) => Promise<number>): Promise<number> {
+  const pool = await openCliPool(loadConfig(), 2);
+  try {
+    return await body({ pool, out: (l) => console.log(l), err: (l) => console.error(l) });
+  } finally {
+    await pool.end();
+  }
+}
+
 /** Builds the context from the configuration, runs `body`, closes everything. */
 export async function withCliContext(body: (ctx: CliContext) => Promise<number>): Promise<number> {
   const config = loadConfig();
-  const pool = createPool(config.databaseUrl, { max: 12, applicationName: 'facetrail-cli-projections' });
+  const pool = await openCliPool(config, 12);
   // One store per database, as the server roles check it: refuse checkpoints of the other store
   // kind before anything reads or writes them (or the store is even opened).
   try {
@@ -49,14 +73,24 @@ export async function withCliContext(body: (ctx: CliContext) => Promise<number>)
   }
 }
 
-/** `all` or one projection name; undefined (after printing why) when unknown. */
-export function selectProjections(name: string | undefined, ctx: CliContext, command: string): Projection[] | undefined {
+/** `all` or one projection name; UsageError when unknown. */
+export function selectProjections(name: string | undefined): Projection[] {
   const known = projections.filter(rebuildable);
   if (name === 'all') return known;
   const found = known.find((p) => p.name === name);
-  if (!found) {
-    ctx.err(`${command}: expected a projection name or 'all' (known: ${known.map((p) => p.name).join(', ')})${name ? `, got '${name}'` : ''}`);
-    return undefined;
-  }
+  if (!found) throw new UsageError(`expected a projection name or 'all' (known: ${known.map((p) => p.name).join(', ')})${name ? `, got '${name}'` : ''}`);
   return [found];
+}
+
+/** --batch-size: undefined (the default) or a positive integer. */
+export function batchSizeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--batch-size must be a positive integer (got '${value}')`);
+  return n;
+}
+
+/** The names selectProjections knows, for the usage texts. */
+export function projectionNames(): string {
+  return projections.filter(rebuildable).map((p) => p.name).join(', ');
 }

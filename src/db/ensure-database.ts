@@ -1,8 +1,10 @@
 import pg from 'pg';
+import { describeConnectionError } from './connection-error.js';
 
 /**
  * Creates the database named in `url` if it does not exist, connecting to the server's
  * `postgres` maintenance database to do so. Safe when several processes race to create it.
+ * A server that cannot be reached is a PostgresUnreachableError naming it (src/db/connection-error.ts).
  */
 export async function ensureDatabase(url: string): Promise<void> {
   const target = new URL(url);
@@ -13,14 +15,19 @@ export async function ensureDatabase(url: string): Promise<void> {
     await probe.connect();
     return;
   } catch (err) {
-    if ((err as { code?: string }).code !== '3D000') throw err; // invalid_catalog_name = missing database
+    if ((err as { code?: string }).code !== '3D000') throw describeConnectionError(err, url); // invalid_catalog_name = missing database
   } finally {
     await probe.end().catch(() => undefined);
   }
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw describeConnectionError(err, url);
+  }
   try {
     await client.query(`create database ${pg.escapeIdentifier(name)}`);
   } catch (err) {

@@ -2,6 +2,7 @@
 // it reconnects with backoff; waiters time out and poll meanwhile, so nothing is missed.
 
 import pg from 'pg';
+import { applicationName } from './application-name.js';
 
 export class PgListener {
   private client: pg.Client | undefined;
@@ -49,7 +50,7 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'facetrail-listen' });
+    const client = new pg.Client({ connectionString: this.url, application_name: applicationName('facetrail-listen') });
     client.on('notification', () => this.wakeAll());
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')));

@@ -1,9 +1,11 @@
 import pg from 'pg';
+import { applicationName } from './application-name.js';
 
 // int8 (bigint) columns come back as strings by default; we convert explicitly where read.
 
 export interface PoolOptions {
   max?: number;
+  /** What the sessions are for; host and pid are appended (src/db/application-name.ts). */
   applicationName?: string;
   /** Called when an idle pooled connection fails (the next query gets a fresh one). */
   onError?: (err: Error) => void;
@@ -13,7 +15,7 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    application_name: opts.applicationName ?? 'facetrail',
+    application_name: applicationName(opts.applicationName ?? 'facetrail'),
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });

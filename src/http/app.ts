@@ -11,7 +11,10 @@ import { buildApiServices, type AppRuntime } from './api-services.js';
 import { errorHandler } from './error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
-import { HttpProblem, problemBody, sendProblem } from './problem.js';
+import { registerNotFound } from './not-found.js';
+import { registerRequestLog } from './request-log.js';
+import { redisAddress } from '../db/redis-outage.js';
+import { rateLimitProblem } from './rate-limit-problem.js';
 import { routeGroups } from './route-groups.js';
 import { serverTimeoutOptions } from './server-timeouts.js';
 import { registerTextGuard } from './text-guard.js';
@@ -44,18 +47,20 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Fastify's per-request lines off: one line per request instead, with method, route and status (request-log.ts).
+    logController: new Fastify.LogController({ disableRequestLogging: true }),
     // Request, header, idle and keep-alive timeouts (HTTP_*_TIMEOUT_MS); client errors as problem+json.
     ...serverTimeoutOptions(rt.config.http),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // allErrors: a 400 lists every problem of the body at once (src/http/validation-errors.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   app.setErrorHandler(errorHandler);
+  registerRequestLog(app);
   // No string a client sends may hold text that cannot be stored (NUL, lone surrogates): 400 invalid_text.
   registerTextGuard(app);
   const observe = opts.onResponse;
   if (observe) app.addHook('onResponse', async (request, reply) => observe(request, reply.statusCode));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemBody({ status: 404, code: 'not_found', title: 'Not found', detail: `no route ${request.method} ${request.url.split('?')[0]}`, instance: request.url.split('?')[0] })),
-  );
+  registerNotFound(app); // 405 with Allow for a known path, else 404
   // The document covers health and metrics too: it watches every route registered after it.
   app.addSchema(ProblemSchema);
   if (opts.api !== false) await registerOpenApi(app, { serve: rt.config.http.docs });
@@ -65,6 +70,8 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
       await rt.pool.query('select 1');
     },
     redis: async () => {
+      // ioredis' own message for a command while disconnected ("Stream isn't writeable …") says nothing useful.
+      if (rt.redis.status !== 'ready') throw new Error(`unreachable at ${redisAddress(rt.config.redisUrl)}`);
       await rt.redis.ping();
     },
     eventStore: () => rt.eventStore.ping(),
@@ -77,10 +84,7 @@ export async function buildApp(rt: AppRuntime, opts: AppOptions = {}): Promise<F
     redis: rt.redis,
     nameSpace: `${rt.config.redisKeyPrefix}v1:rate-limit:`,
     skipOnError: true, // Redis down: no per-IP limit rather than no login at all (logged by the Redis client)
-    errorResponseBuilder: (_request, context) =>
-      new HttpProblem(429, 'rate_limited', 'Too many requests', `limit of ${context.max} requests per ${context.after} reached; retry later`, {
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+    errorResponseBuilder: rateLimitProblem(), // each limiter passes its own, naming its window
   });
 
   await app.register(multipart, { limits: { fileSize: rt.config.images.maxUploadBytes, files: 1, fields: 10, parts: 11, fieldSize: 1024 } });

@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpProblem } from './error-mapping.js';
 import { problemBody, sendProblem } from './problem.js';
+import { validationDetail, validationEntries } from './validation-errors.js';
 
 /** Fastify's body-parser errors as problems: any route that reads a body can answer these (plugins/openapi.ts documents them). */
 export const FASTIFY_CODES: Readonly<Record<string, [number, string, string]>> = {
@@ -28,16 +29,10 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   }
   const fe = error as FastifyError;
   if (fe.validation) {
+    const errors = validationEntries(fe.validation);
     return sendProblem(
       reply,
-      problemBody({
-        status: 400,
-        code: VALIDATION_FAILED,
-        title: 'Request validation failed',
-        detail: fe.message,
-        instance,
-        errors: fe.validation.map((v) => ({ path: v.instancePath || `/${String((v.params as { missingProperty?: string }).missingProperty ?? '')}`, message: v.message })),
-      }),
+      problemBody({ status: 400, code: VALIDATION_FAILED, title: 'Request validation failed', detail: validationDetail(fe.validationContext, errors), instance, errors }),
     );
   }
   const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;

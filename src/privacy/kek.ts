@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileOnce } from '../write-file-once.js';
 import { DATA_KEY_BYTES } from './aead.js';
 import { KekConfigError } from './errors.js';
+import { fileErrorReason } from '../file-error-reason.js';
 
 export interface KekRing {
   /** The KEK new data keys are wrapped under. */
@@ -39,7 +40,7 @@ export async function loadKekRing(opts: KekOptions): Promise<KekRing> {
     try {
       text = await readFile(opts.file, 'utf8');
     } catch (error) {
-      throw new KekConfigError(`PRIVACY_KEK_FILE: cannot read ${opts.file}: ${errorCode(error)}`);
+      throw new KekConfigError(`PRIVACY_KEK_FILE: cannot read ${opts.file}: ${fileErrorReason(error)}`);
     }
     return parseKekFile(text, `PRIVACY_KEK_FILE ${opts.file}`, 'file');
   }
@@ -87,11 +88,7 @@ async function readIfPresent(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw new KekConfigError(`development KEK ${file}: cannot read: ${errorCode(error)}`);
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw new KekConfigError(`development KEK ${file}: cannot read: ${fileErrorReason(error)}`);
   }
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'unknown error';
 }

@@ -3,6 +3,7 @@
 // checkpoint, and applies each batch together with the new checkpoint in one transaction.
 
 import pg from 'pg';
+import { applicationName } from '../db/application-name.js';
 import type { Logger } from 'pino';
 import { comparePositions, type Position } from '../eventstore/position.js';
 import type { EventStore, RecordedEvent } from '../eventstore/types.js';
@@ -78,7 +79,7 @@ export class ProjectorRunner {
   private async run(): Promise<void> {
     const log = this.logger.child({ projection: this.projection.name });
     while (!this.stopping) {
-      const client = new pg.Client({ connectionString: this.databaseUrl, application_name: `facetrail-projector-${this.projection.name}` });
+      const client = new pg.Client({ connectionString: this.databaseUrl, application_name: applicationName(`facetrail-projector-${this.projection.name}`) });
       client.on('error', (err) => log.warn({ err: err.message }, 'projector connection error'));
       let healthy = true;
       try {

@@ -5,6 +5,7 @@
 // the start, at most PORT_LAG_COUNT_CAP + 1 of them scanned, those of the consumer's streams counted.
 
 import type pg from 'pg';
+import { parseApplicationName, type ApplicationProcess } from '../db/application-name.js';
 import type { Position } from '../eventstore/position.js';
 import type { EventStore } from '../eventstore/types.js';
 import { consumers } from './index.js';
@@ -26,7 +27,19 @@ export interface ConsumerStatus {
   /** now − recordedAt of the first such event; 0 when caught up. */
   lagSeconds: number;
   /** The session holding the runner's advisory lock, if any. */
-  holder: { pid: number; application: string; client: string | null; since: Date | null } | undefined;
+  holder: LockHolder | undefined;
+}
+
+export interface LockHolder {
+  /** The application process (host and pid) when its application_name says so (src/db/application-name.ts). */
+  process: ApplicationProcess | undefined;
+  /** The session's application_name as PostgreSQL has it. */
+  application: string;
+  /** The PostgreSQL backend's pid (pg_terminate_backend takes it), not the application's. */
+  backendPid: number;
+  /** The client address; null over a Unix socket. */
+  client: string | null;
+  since: Date | null;
 }
 
 export const LAG_COUNT_CAP = 1_000_000;
@@ -88,7 +101,7 @@ export async function projectionStatus(pool: pg.Pool, store: EventStore): Promis
       lagCapped: lag.capped ?? n > cap,
       lagCap: cap,
       lagSeconds: firstAt ? Math.max(0, (Date.now() - firstAt.getTime()) / 1000) : 0,
-      holder: holders[0],
+      holder: holders[0] && { process: parseApplicationName(holders[0].application), application: holders[0].application, backendPid: holders[0].pid, client: holders[0].client, since: holders[0].since },
     });
   }
   return out;

@@ -8,6 +8,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { pause } from '../abortable-pause.js';
 import { workerConnection } from '../db/bullmq-connections.js';
+import { reportRedisError } from '../db/redis-outage.js';
 import { accessLogRetentionTask } from './access/access-log-retention.js';
 import { biometricRetentionTask, erasureServiceEraser } from './privacy/biometric-retention.js';
 import { executingErasureService } from './privacy/erasure-executor.js';
@@ -43,7 +44,7 @@ export async function registerSchedulers(queue: Queue, everyMs: number, tasks: r
 
 export function createMaintenanceQueue(redisUrl: string, prefix: string, logger: Logger): Queue {
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: workerConnection(redisUrl), prefix });
-  queue.on('error', onceEvery(30_000, (err: Error) => logger.warn({ err: err.message }, 'maintenance queue: Redis error')));
+  queue.on('error', (err: Error) => reportRedisError(logger, 'maintenance queue', err));
   return queue;
 }
 
@@ -57,7 +58,7 @@ export function startSchedulers(deps: SchedulerDeps): SchedulersHandle {
     return task.run(deps, log);
   };
   const worker = new Worker(MAINTENANCE_QUEUE, run, { connection: workerConnection(deps.redisUrl), prefix: deps.prefix, concurrency: 1 });
-  worker.on('error', onceEvery(30_000, (err: Error) => log.warn({ err: err.message }, 'maintenance worker: Redis error')));
+  worker.on('error', (err: Error) => reportRedisError(log, 'maintenance worker', err));
   worker.on('failed', (job, err) => log.error({ task: job?.name, err: err.message }, 'maintenance task failed'));
   // Registration must not hold up start-up while Redis is down: retry in the background.
   const stop = new AbortController();
@@ -89,14 +90,6 @@ export function startSchedulers(deps: SchedulerDeps): SchedulersHandle {
   };
 }
 
-function onceEvery<A extends unknown[]>(ms: number, fn: (...args: A) => void): (...args: A) => void {
-  let last = 0;
-  return (...args) => {
-    if (Date.now() - last < ms) return;
-    last = Date.now();
-    fn(...args);
-  };
-}
 
 /** The maintenance queue's worker: runs the scheduled tasks (StartWorkersOptions.schedulers). */
 export const maintenanceQueueWorker: QueueWorker = {

@@ -48,7 +48,7 @@ describe('users:create', () => {
 
   it('refuses a bad role, a weak password and a taken e-mail with a clear message', async () => {
     const badRole = await cli(['users:create', '--email', 'x@example.com', '--role', 'root'], 'whatever whatever\n');
-    expect(badRole.code).toBe(2);
+    expect(badRole.code).toBe(64);
     expect(badRole.stderr).toMatch(/--role must be admin, auditor or user/);
     const weak = await cli(['users:create', '--email', 'y@example.com'], 'short\n');
     expect(weak.code).toBe(1);

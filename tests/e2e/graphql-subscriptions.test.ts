@@ -154,11 +154,15 @@ describe('GraphQL subscriptions', () => {
     expect(errors[0]?.extensions?.code).toBe('image_not_found');
   });
 
-  it('refuses a connection without a valid token at connection_init', async () => {
+  it('refuses a connection without a valid token at connection_init, with the code REST gives', async () => {
     for (const token of [undefined, 'not.a.jwt']) {
       const it = client(wsUrl(t.baseUrl), token).iterate({ query: `subscription { myImages { id } }` });
       const outcome = await firstOutcome(it);
       expect('error' in outcome).toBe(true);
+      const rest = await fetch(`${t.baseUrl}/v1/me`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      const restCode = ((await rest.json()) as { code: string }).code;
+      const errors = (outcome as { error: { extensions?: { code?: string; status?: number } }[] }).error;
+      expect([rest.status, errors[0]?.extensions]).toEqual([401, { code: restCode, status: 401 }]);
     }
   });
 

@@ -1,5 +1,6 @@
 // `npm start` as a user runs it: creates its database, answers /healthz and /readyz, names a
-// failing dependency, refuses a bad config, and stops cleanly on SIGTERM.
+// failing dependency (Redis down: started degraded; PostgreSQL down: refused, naming it), refuses
+// a bad config, and stops cleanly on SIGTERM.
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -50,21 +51,36 @@ describe('server lifecycle', () => {
     expect(server.output()).toMatch(/"msg":"stopped"/);
   });
 
-  it('answers 503 on /readyz naming Redis when Redis does not answer', async () => {
+  it('starts degraded with one warning when Redis does not answer; /readyz names it and its address', async () => {
     const server = await startServer({ DATABASE_URL: dbUrl, REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const ready = await fetch(`${server.baseUrl}/readyz`);
       expect(ready.status).toBe(503);
       expect(ready.headers.get('content-type')).toMatch(/application\/problem\+json/);
-      const body = (await ready.json()) as { code: string; failing: string[]; checks: Record<string, string> };
+      const body = (await ready.json()) as { code: string; failing: string[]; checks: Record<string, string>; detail: string };
       expect(body.code).toBe('not_ready');
       expect(body.failing).toEqual(['redis']);
-      expect(body.checks.postgres).toBe('ok');
+      expect(body.checks).toEqual({ postgres: 'ok', redis: 'unreachable at 127.0.0.1:1', eventStore: 'ok' });
+      expect(body.detail).toBe('not answering: redis (unreachable at 127.0.0.1:1)');
       expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
     } finally {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
+    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(lines.map((l) => l.msg)).not.toContain('facetrail ready (role all)');
+    const redisWarnings = lines.filter((l) => l.level >= 40 && /redis/i.test(l.msg));
+    expect(redisWarnings.map((l) => l.msg)).toEqual([expect.stringMatching(/^facetrail started degraded \(role all\): Redis at REDIS_URL 127\.0\.0\.1:1 is unreachable/)]);
+  });
+
+  it('names PostgreSQL, its address and DATABASE_URL when it refuses the connection (server and CLI)', async () => {
+    const url = 'postgres://facetrail@127.0.0.1:1/facetrail';
+    const server = startProcess({ DATABASE_URL: url });
+    expect(await server.exited).toBe(69);
+    expect(server.output().trim()).toBe('facetrail: start-up failed: PostgreSQL at DATABASE_URL 127.0.0.1:1 refused the connection (is PostgreSQL running there?)');
+    const cli = startProcess({ DATABASE_URL: url }, ['--import', 'tsx', 'src/cli.ts', 'projections:status']);
+    expect(await cli.exited).toBe(69);
+    expect(cli.output().trim()).toBe('facetrail projections:status: PostgreSQL at DATABASE_URL 127.0.0.1:1 refused the connection (is PostgreSQL running there?)');
   });
 
   it('refuses to start with a bad value and names the variable', async () => {

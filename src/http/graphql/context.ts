@@ -24,6 +24,8 @@ export interface GraphqlContext {
   readAtLeast?: Position | undefined;
   /** The cache entries the answer is made from, when it may be memoised (response-memo.ts). */
   memo?: CacheDependencies | undefined;
+  /** WebSocket: why connection_init's token was refused (its code is the REST one); see wsOnConnect. */
+  refused?: Error | undefined;
 }
 
 /** mercurius `context` for HTTP requests (the caller may have been authenticated by the memo already). */
@@ -37,17 +39,22 @@ export function httpContext(principalFor: PrincipalFor, request: FastifyRequest)
 
 /**
  * mercurius `subscription.onConnect`: the connection_init payload must carry
- * `{ authorization: "Bearer …" }`; a missing or bad token refuses the connection (false).
+ * `{ authorization: "Bearer …" }`. A missing or bad token is not refused here: mercurius would
+ * answer a bare `Forbidden` in a message graphql-transport-ws does not have (the client sees 4400
+ * "invalid message"). The connection is acknowledged with the refusal in its context instead: its
+ * first subscription gets an `error` with the REST code (`missing_token`, `token_expired`, …) and
+ * the socket is closed (plugin.ts, refuseSocket).
  */
 export function wsOnConnect(principalFor: PrincipalFor) {
-  return async (data: { payload?: unknown }): Promise<GraphqlContext | false> => {
+  return async (data: { payload?: unknown }): Promise<GraphqlContext> => {
     const payload = (data.payload ?? {}) as { authorization?: unknown; Authorization?: unknown; headers?: { authorization?: unknown } };
     const header = payload.authorization ?? payload.Authorization ?? payload.headers?.authorization;
     try {
       const principal = await principalFor(typeof header === 'string' ? header : undefined);
       return { viewer: () => Promise.resolve(principal) };
-    } catch {
-      return false;
+    } catch (err) {
+      const refused = err instanceof Error ? err : new Error(String(err));
+      return { viewer: () => Promise.reject(refused), refused };
     }
   };
 }

@@ -9,6 +9,7 @@ import MQEmitterRedis from 'mqemitter-redis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { reportRedisError } from '../../db/redis-outage.js';
 import type { LocalEventData, RecordedEvent } from '../../eventstore/types.js';
 import type { FieldOpener } from '../../privacy/sealing-event-store.js';
 import { ImagesQuery, type ImageSnapshot } from '../../queries/images/images-query.js';
@@ -127,9 +128,5 @@ interface IoredisLike {
 }
 
 function onEmitterError(emitter: Emitter, logger: Pick<Logger, 'warn'>): void {
-  let reported = false;
-  (emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) => {
-    if (!reported) logger.warn({ err: err.message }, 'live notifications: Redis error');
-    reported = true;
-  });
+  (emitter as unknown as { state: NodeJS.EventEmitter }).state.on('error', (err: Error) => reportRedisError(logger, 'live notifications', err));
 }

@@ -17,7 +17,7 @@ import { createErrorFormatter, formatError } from './errors.js';
 import { checkComplexity, checkLength } from './limits.js';
 import { queryCacheEntries } from './query-cache.js';
 import { checkNotJson, checkPostBody, checkQueryString } from './request-shape.js';
-import { releasing, WsGuard, type WsConnection } from './ws-guard.js';
+import { refuseSocket, releasing, WsGuard, type WsConnection } from './ws-guard.js';
 import { liveTopics, subscriberEmitter } from './live.js';
 import type { GraphqlPartDeps, GraphqlRecognition } from './part.js';
 import { registerGraphiql } from './graphiql.js';
@@ -187,7 +187,9 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   }
   registerAccessHooks(app, deps.access.log);
   app.graphql.addHook('preSubscriptionParsing', (_schema, source, context, id) => {
-    ws.checkId((context as { wsConnection?: WsConnection }).wsConnection, String(id));
+    const { wsConnection, refused } = context as { wsConnection?: WsConnection; refused?: Error };
+    if (refused) throw refuseSocket(wsConnection, formatError(refused, app.log));
+    ws.checkId(wsConnection, String(id));
     return checkSource(source);
   });
   app.graphql.addHook('preSubscriptionExecution', (schema, document) => Promise.resolve(checkSubscription(schema, document)));

@@ -10,6 +10,7 @@
 // (completed by the server, stopped by the client, or returned by mercurius) or when the socket
 // closes, whichever comes first (every release is idempotent).
 
+import type { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
 import { gqlError } from './errors.js';
 
@@ -20,7 +21,21 @@ export interface WsLimits {
 }
 
 /** graphql-transport-ws close codes. */
-export const WS_CLOSE = { initTimeout: 4408, subscriberExists: 4409, tooManyInits: 4429 } as const;
+export const WS_CLOSE = { unauthorized: 4401, initTimeout: 4408, subscriberExists: 4409, tooManyInits: 4429 } as const;
+
+/** How long a socket whose token was refused stays open: for the `error` message to go out first. */
+export const REFUSED_SOCKET_GRACE_MS = 1_000;
+
+/**
+ * A subscription on a connection whose token was refused (context.ts wsOnConnect): the coded
+ * error goes to the client as the subscription's `error` message (mercurius sends what the hook
+ * throws), then the socket is closed with 4401 and the code as the reason. Returns `error`.
+ */
+export function refuseSocket(conn: WsConnection | undefined, error: GraphQLError): GraphQLError {
+  const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'unauthorized';
+  if (conn) setTimeout(() => conn.socket.close(WS_CLOSE.unauthorized, code), REFUSED_SOCKET_GRACE_MS).unref();
+  return error;
+}
 
 /** One socket, as the subscription resolvers see it (in their context: `wsConnection`). */
 export class WsConnection {

@@ -17,6 +17,7 @@
 import { Redis, type ChainableCommander, type Result } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { reportRedisError } from '../../db/redis-outage.js';
 import { comparePositions, cursorToPosition, positionToCursor, type Position } from '../../eventstore/position.js';
 import { CacheKeys, type CacheKey, type CacheName } from './cache-keys.js';
 
@@ -173,7 +174,7 @@ export class ReadCache {
       connectionName: 'facetrail-read-cache',
     });
     this.redis.defineCommand('facetrailCacheLookup', { numberOfKeys: 1, lua: LOOKUP });
-    this.redis.on('error', (err: Error) => this.logError(err, 'read cache connection error'));
+    this.redis.on('error', (err: Error) => reportRedisError(this.opts.logger, 'read cache', err));
     this.connecting = this.redis.connect();
     this.connecting.catch(() => undefined); // reported by the 'error' listener
   }

@@ -29,6 +29,7 @@ import { pipelineRef } from '../../inference/pipeline-ref.js';
 import type { AnalysisJobData } from '../../domain/images/analysis-job.js';
 import { ANALYSIS_QUEUE } from '../queues.js';
 import { workerConnection } from '../../db/bullmq-connections.js';
+import { reportRedisError } from '../../db/redis-outage.js';
 import type { QueueWorker } from '../worker-role.js';
 import { AnalyzerPool } from './analyzer-pool.js';
 
@@ -132,6 +133,8 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
       }
       throw err;
     }
+    // One line per analysed image: what an operator looks for first (which image, how many faces, how long, which model).
+    log.info({ jobId: job.id, imageId, faces: result.faces.length, ms: durationMs, model: `${result.model.name}@${result.model.version}` }, 'image analysed');
     return { status: 'analyzed', faces: result.faces.length, durationMs };
   }
 
@@ -164,12 +167,7 @@ export function startAnalysisWorker(deps: AnalysisWorkerDeps): AnalysisWorkerHan
     maxStalledCount: 1,
   });
 
-  let lastConnectionLog = 0;
-  worker.on('error', (err) => {
-    if (Date.now() - lastConnectionLog < 30_000) return;
-    lastConnectionLog = Date.now();
-    log.warn({ err: err.message }, 'analysis worker: Redis error');
-  });
+  worker.on('error', (err) => reportRedisError(log, 'analysis worker', err));
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -14,6 +14,7 @@ import { reactorConsumer } from '../../projections/reactor.js';
 import { ANALYSIS_QUEUE } from '../queues.js';
 import type { JobBridgeSpec } from '../worker-role.js';
 import { producerConnection } from '../../db/bullmq-connections.js';
+import { reportRedisError } from '../../db/redis-outage.js';
 
 export const ANALYSIS_JOB_NAME = 'analyze';
 
@@ -32,13 +33,8 @@ export interface JobBridgeOptions {
 /** The bridge's own queue handle: a connection that fails fast while Redis is unreachable. */
 export function createAnalysisQueue(redisUrl: string, prefix: string, logger: Logger): Queue<AnalysisJobData> {
   const queue = new Queue<AnalysisJobData>(ANALYSIS_QUEUE, { connection: producerConnection(redisUrl), prefix });
-  let lastLogged = 0;
-  queue.on('error', (err) => {
-    // ioredis reports every failed reconnect; one line per 30 s is enough.
-    if (Date.now() - lastLogged < 30_000) return;
-    lastLogged = Date.now();
-    logger.warn({ err: err.message }, 'job bridge: Redis connection error');
-  });
+  // ioredis reports every failed reconnect: one line per outage for the process.
+  queue.on('error', (err) => reportRedisError(logger, 'job bridge', err));
   return queue;
 }
 

@@ -141,7 +141,7 @@ describe('audit:verify online', () => {
   it('refuses unknown options and prints usage on --help without touching the database', async () => {
     const out: string[] = [];
     const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), online: () => Promise.reject(new Error('must not connect')) };
-    expect(await execute(['--bogus'], io)).toBe(2);
+    expect(await execute(['--bogus'], io)).toBe(64);
     expect(await execute(['--help'], io)).toBe(0);
     expect(out.join('\n')).toContain('usage: facetrail audit:verify');
   });

@@ -209,6 +209,6 @@ describe('projections:rebuild / verify / status', () => {
     expect(await statusCommand([], ctx)).toBe(0);
     const out = ctx.stdout.join('\n');
     expect(out).toMatch(/^consumer\s+checkpoint\s+applied\s+lag events\s+lag s/m);
-    for (const name of NAMES) expect(out).toMatch(new RegExp(`^${name}\\s+\\d+-\\d+\\s+\\d+\\s+0\\s+0\\.0\\s+\\S+\\s+pid \\d+ facetrail-projector-${name}`, 'm'));
+    for (const name of NAMES) expect(out).toMatch(new RegExp(`^${name}\\s+\\d+-\\d+\\s+\\d+\\s+0\\s+0\\.0\\s+\\S+\\s+facetrail-projector-${name} on \\S+ pid ${process.pid} \\(backend \\d+`, 'm'));
   });
 });

@@ -111,7 +111,7 @@ describe('projector runner', () => {
     });
     const runner = new ProjectorRunner(db.url, store, projection, testLogger, opts).start();
     await until(() => applied >= 40, '40 events applied');
-    const { rowCount } = await db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'facetrail-projector-kill'`);
+    const { rowCount } = await db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name like 'facetrail-projector-kill@%'`);
     killed = (rowCount ?? 0) > 0;
     expect(await waiter.waitFor(['kill'], lastPosition, 20_000)).toBe(true);
     await runner.stop();

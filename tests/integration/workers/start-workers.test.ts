@@ -55,7 +55,7 @@ describe('startWorkers', () => {
     const workers = await startWorkers({ config, logger: testLogger, pool: f.db.pool, eventStore: f.store }, { analysis: false });
     // The bridge is inside its transaction, waiting for Redis to take the jobs.
     await eventually(async () => {
-      const { rows } = await f.db.pool.query<{ state: string }>(`select state from pg_stat_activity where application_name = 'facetrail-projector-job-bridge'`);
+      const { rows } = await f.db.pool.query<{ state: string }>(`select state from pg_stat_activity where application_name like 'facetrail-projector-job-bridge@%'`);
       return rows.some((r) => r.state === 'idle in transaction');
     }, 'the bridge to hold a batch');
     const started = Date.now();

@@ -94,7 +94,7 @@ describe('loadSigningKeys', () => {
     await writeFile(file, broken);
     await expect(loadSigningKeys({ privateKeyFile: file, devKeyFile, allowDevKey: true })).rejects.toThrow(/^JWT_PRIVATE_KEY_FILE is not a valid/);
     await expect(loadSigningKeys({ privateKeyFile: join(dir, 'missing.pem'), devKeyFile, allowDevKey: true })).rejects.toThrow(
-      /^JWT_PRIVATE_KEY_FILE: cannot read .*missing\.pem: ENOENT/,
+      /^JWT_PRIVATE_KEY_FILE: cannot read .*missing\.pem: no such file or directory$/,
     );
   });
 

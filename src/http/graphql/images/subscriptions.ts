@@ -52,7 +52,10 @@ async function* deliver(
     latest.set(first.image.imageId, first.revision);
     yield first.image;
   }
-  for await (const notice of queue as AsyncIterable<ImageNotice>) {
+  // Not destroyed when the loop ends early (the image deleted): a destroyed queue emits an
+  // AbortError that mercurius logs as an error; mercurius ends the queue itself when the
+  // subscription completes (its context's close()).
+  for await (const notice of queue.iterator({ destroyOnReturn: false }) as AsyncIterable<ImageNotice>) {
     const id = notice.image.imageId;
     if ((latest.get(id) ?? -1) >= notice.revision || !visible(notice, await role())) continue;
     latest.set(id, notice.revision);

@@ -11,6 +11,7 @@ import { HttpProblem } from '../../problem.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { PASSWORD_POLICY } from '../../../auth/passwords.js';
 import { PositionCursor, responses, Uuid } from '../../schemas.js';
+import { rateLimitProblem } from '../../rate-limit-problem.js';
 
 export interface AuthRouteDeps {
   identity: IdentityService;
@@ -75,7 +76,7 @@ export function authRoutes(parent: FastifyInstance, deps: AuthRouteDeps): void {
   // route (@fastify/rate-limit keys its store by method and URL), so register, token, refresh and
   // logout would each get the whole budget. One limiter, one key per client IP (request.ip, under
   // the app's trustProxy setting), used by all four.
-  const authBudget = app.rateLimit({ max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: (request) => `auth:${request.ip}` });
+  const authBudget = app.rateLimit({ max: deps.rateLimitPerIpPerMinute, timeWindow: 60_000, keyGenerator: (request) => `auth:${request.ip}`, errorResponseBuilder: rateLimitProblem(60_000) });
   const ctx = (requestId: string) => ({ correlationId: requestId });
   /** Login under the per-account and per-IP failure throttle. */
   const login = async (body: { email: string; password: string }, ip: string, requestId: string) => {
