@@ -34,10 +34,10 @@ function Receipt(props: { answer: ErasureAnswer; onEnd: () => void }) {
             session has ended on the server; nothing here can be read again with it.
           </p>
           <h3>Receipt claims</h3>
-          <pre data-receipt-claims>{JSON.stringify(answer.claims, null, 2)}</pre>
+          <pre data-receipt-claims tabIndex={0} aria-label="Receipt claims">{JSON.stringify(answer.claims, null, 2)}</pre>
           <details>
             <summary>The signed receipt (compact JWS)</summary>
-            <pre class="jws" data-receipt>{answer.receipt}</pre>
+            <pre class="jws" data-receipt tabIndex={0} aria-label="Signed receipt">{answer.receipt}</pre>
           </details>
           <p class="page-actions">
             <button type="button" onClick={() => download(file, answer)}>
