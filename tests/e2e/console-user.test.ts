@@ -13,10 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES } from '../../support/sample-photos.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { browserAvailable, launchBrowser, type Browser } from '../support/browser.js';
-import { consentToAll, openConsole, signUpInConsole, type ConsolePage } from '../support/console.js';
+import { consentToAll, openConsole, PASSWORD, signUpInConsole, type ConsolePage } from '../support/console.js';
+import { call } from '../support/http.js';
 
 const available = browserAvailable('console-user');
 const ANALYSIS_MS = 180_000;
+const EMAIL = 'gallery@example.com';
 
 let t: TestApp;
 let browser: Browser | undefined;
@@ -46,7 +48,7 @@ describe.skipIf(!available)('the console user screens', () => {
   it('uploads the six samples, shows their 22 faces with 68 landmarks each, deletes one, and erases the account with a receipt', { timeout: 420_000 }, async () => {
     const c = await openConsole(browser!, t.baseUrl);
     const { page } = c;
-    await signUpInConsole(c, 'gallery@example.com', 'Gallery User');
+    await signUpInConsole(c, EMAIL, 'Gallery User');
     await consentToAll(c);
 
     // Upload: the picker (labelled, a native input) takes the six files at once.
@@ -89,7 +91,15 @@ describe.skipIf(!available)('the console user screens', () => {
     }
     expect(boxes).toBe(22);
 
-    // One photo: the overlay hides and shows again; focusing a face shows its score and person.
+    // One of its faces becomes the person "Ada Lovelace" (over the API, as the people screens would).
+    const token = (await call<{ accessToken: string }>(t.baseUrl, 'POST', '/v1/auth/token', { body: { email: EMAIL, password: PASSWORD } })).body.accessToken;
+    const imageId = ((await page.getByRole('link', { name: withFaces!.name }).getAttribute('href')) ?? '').replace('#/images/', '');
+    const faceId = (await call<{ faces: { faceId: string }[] }>(t.baseUrl, 'GET', `/v1/images/${imageId}`, { token })).body.faces[1]!.faceId;
+    const person = await call<{ personId: string; position: string }>(t.baseUrl, 'POST', '/v1/people', { token, body: { name: 'Ada Lovelace', faceIds: [faceId] } });
+    expect(person.status).toBe(201);
+    expect((await call(t.baseUrl, 'GET', `/v1/people/${person.body.personId}?consistentWith=${person.body.position}`, { token })).status).toBe(200);
+
+    // The photo: the overlay hides and shows again; focusing or hovering a face shows its score and person.
     await page.getByRole('link', { name: withFaces!.name }).click();
     await c.screen(withFaces!.name);
     const toggle = page.getByLabel('Show the face overlay');
@@ -100,8 +110,9 @@ describe.skipIf(!available)('the console user screens', () => {
     expect((await overlayCounts(c)).boxes).toBe(withFaces!.boxes);
     await page.locator('[data-face]').first().focus();
     await expect.poll(() => page.locator('.active-face').textContent()).toMatch(/^Face 1: score 0\.\d{3}, /);
-    await page.locator('[data-face]').nth(1).hover();
-    await expect.poll(() => page.locator('.active-face').textContent()).toMatch(/^Face 2: score 0\.\d{3}, /);
+    await page.locator(`[data-face="${faceId}"]`).hover();
+    await expect.poll(() => page.locator('.active-face').textContent()).toMatch(/^Face 2: score 0\.\d{3}, Ada Lovelace$/);
+    expect(await page.getByRole('cell', { name: 'Ada Lovelace' }).count()).toBe(1);
     await c.screen(withFaces!.name, 'console-photo-face');
 
     // Delete it: confirmation, then the gallery without it, saying what the API answered.

@@ -42,6 +42,11 @@ export function FaceOverlay(props: {
             {face.landmarks.map(([x, y], k) => (
               <circle key={k} data-landmark={k} cx={x} cy={y} r={unit * 1.2} />
             ))}
+            {props.active === i ? (
+              <text x={face.box.x} y={Math.max(unit * 12, face.box.y - unit * 4)} font-size={unit * 11} aria-hidden="true">
+                {face.score.toFixed(2)} · {personLabel(props.people.get(face.faceId))}
+              </text>
+            ) : null}
           </g>
         );
       })}

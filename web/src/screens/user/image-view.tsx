@@ -97,20 +97,20 @@ export function ImageScreen(props: ScreenProps) {
             <label>
               <input type="checkbox" checked={overlay} onChange={(e) => setOverlay(e.currentTarget.checked)} /> Show the face overlay
             </label>
+            <p class="active-face" aria-live="polite" data-active-face={active ?? ''}>
+              {activeFace && active !== undefined
+                ? `Face ${active + 1}: score ${activeFace.score.toFixed(3)}, ${personLabel(byFace.get(activeFace.faceId))}`
+                : hasFaces
+                  ? 'Point at or focus (Tab) a face to see its score and person.'
+                  : current.status === 'analyzed'
+                    ? 'No faces found.'
+                    : ''}
+            </p>
           </div>
-          <div class="figure" style={{ aspectRatio: `${current.width} / ${current.height}`, maxWidth: `min(100%, ${current.width}px)` }}>
+          <div class="figure" style={{ aspectRatio: `${current.width} / ${current.height}`, maxWidth: `min(100%, ${current.width}px, calc(75vh * ${(current.width / current.height).toFixed(4)}))` }}>
             {picture.url ? <img src={picture.url} alt={current.filename} /> : <Spinner label="Loading the picture…" />}
             {overlay && hasFaces ? <FaceOverlay width={current.width} height={current.height} faces={current.faces} people={byFace} active={active} onActive={setActive} /> : null}
           </div>
-          <p class="active-face" aria-live="polite" data-active-face={active ?? ''}>
-            {activeFace && active !== undefined
-              ? `Face ${active + 1}: score ${activeFace.score.toFixed(3)}, ${personLabel(byFace.get(activeFace.faceId))}`
-              : hasFaces
-                ? 'Point at or focus (Tab) a face to see its score and person.'
-                : current.status === 'analyzed'
-                  ? 'No faces found.'
-                  : ''}
-          </p>
           {people.data && !people.data.consent ? (
             <p class="muted">
               People are shown with face recognition consent: <a href="#/consent">consent screen</a>.

@@ -111,7 +111,7 @@ export function UploadScreen(_props: ScreenProps) {
         <input
           id="upload-files"
           ref={input}
-          class="file-input"
+          class="file-input visually-hidden"
           type="file"
           multiple
           accept={ACCEPT}
@@ -127,14 +127,14 @@ export function UploadScreen(_props: ScreenProps) {
           <ul class="uploads" aria-live="polite">
             {entries.map((e) => (
               <li key={e.n} class="card upload" data-upload={e.phase} data-filename={e.file.name}>
-                <span class="filename">{e.file.name}</span>
+                <span class="filename">{e.accepted ? <a href={`#/images/${e.accepted.imageId}`}>{e.file.name}</a> : e.file.name}</span>
                 <progress max={1} value={e.progress} aria-label={`Upload of ${e.file.name}`} />
                 <span class="upload-result">
                   {e.phase === 'queued' ? 'waiting…' : null}
                   {e.phase === 'uploading' ? `${Math.round(e.progress * 100)} %` : null}
                   {e.phase === 'accepted' && e.accepted ? (
                     <>
-                      <a href={`#/images/${e.accepted.imageId}`}>uploaded</a> <StatusBadge image={e.live ?? { status: 'pending', faceCount: null, error: null }} />
+                      uploaded <StatusBadge image={e.live ?? { status: 'pending', faceCount: null, error: null }} />
                     </>
                   ) : null}
                   {e.phase === 'failed' ? (
