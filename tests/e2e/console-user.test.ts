@@ -1,14 +1,16 @@
 // The console's user screens in a real browser (issue 18 item 3), with the workers running the
-// real models: sign up → consent → upload the six sample photos through the file picker (each
-// with its progress and answer; the analysis status changes live) → the gallery shows them with
-// thumbnails and their faces, 22 in all → each photo's overlay draws its boxes with 68 landmark
-// points each → the overlay hides and shows again, a face shows its score on focus → one photo is
-// deleted (gone from the gallery, which shows the API's answer) → the account is erased, its
-// receipt shown and downloaded, and the session ends. axe-core runs on every screen; nothing
+// real models: sign up → the upload screen asks for consent first → consent → upload the six
+// sample photos through the file picker (each with its progress and answer; the analysis status
+// changes live) → the gallery shows them with thumbnails and their faces, 22 in all → each photo's
+// overlay draws its boxes with 68 landmark points each → the overlay hides and shows again, a face
+// shows its score and person on focus and hover → one photo is deleted (gone from the gallery,
+// which shows the API's answer) → a photo dropped on the zone uploads too → the account is erased,
+// its receipt shown and downloaded, and the session ends. axe-core runs on every screen; nothing
 // leaves the server and no script error happens.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLES } from '../../support/sample-photos.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -49,6 +51,12 @@ describe.skipIf(!available)('the console user screens', () => {
     const c = await openConsole(browser!, t.baseUrl);
     const { page } = c;
     await signUpInConsole(c, EMAIL, 'Gallery User');
+
+    // Without face_analysis consent the upload screen says so and links to the consent screen.
+    await nav(c, 'Upload');
+    await c.screen('Upload', 'console-upload-no-consent');
+    await page.locator('[data-problem="consent_required"]').getByRole('link', { name: 'give it on the consent screen' }).click();
+    await c.screen('Consent');
     await consentToAll(c);
 
     // Upload: the picker (labelled, a native input) takes the six files at once.
@@ -125,6 +133,19 @@ describe.skipIf(!available)('the console user screens', () => {
     await expect.poll(() => cards.count()).toBe(5);
     expect(await cards.locator('.filename').allTextContents()).not.toContain(withFaces!.name);
     await c.screen('Gallery', 'console-gallery-after-delete');
+
+    // A photo dropped on the zone is uploaded too (a face-less one: analysed, no faces).
+    await nav(c, 'Upload');
+    await c.screen('Upload');
+    const jpeg = (await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).jpeg().toBuffer()).toString('base64');
+    const dropped = await page.evaluateHandle(`(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([Uint8Array.from(atob('${jpeg}'), (ch) => ch.charCodeAt(0))], 'dropped.jpg', { type: 'image/jpeg' }));
+      return dt;
+    })()`);
+    await page.locator('[data-dropzone]').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.locator('[data-upload="accepted"][data-filename="dropped.jpg"] [data-status="analyzed"][data-face-count="0"]').waitFor({ timeout: ANALYSIS_MS });
+    await c.screen('Upload', 'console-upload-dropped');
 
     // The account: erase it; the receipt is shown and downloaded; then the session ends.
     await nav(c, 'Account');
