@@ -33,12 +33,6 @@ function Receipt(props: { answer: ErasureAnswer; onEnd: () => void }) {
             Keep this receipt: it is signed by the service (verify it against <code>/.well-known/jwks.json</code>) and proves the erasure <code>{answer.erasureId}</code>. This
             session has ended on the server; nothing here can be read again with it.
           </p>
-          <h3>Receipt claims</h3>
-          <pre data-receipt-claims tabIndex={0} aria-label="Receipt claims">{JSON.stringify(answer.claims, null, 2)}</pre>
-          <details>
-            <summary>The signed receipt (compact JWS)</summary>
-            <pre class="jws" data-receipt tabIndex={0} aria-label="Signed receipt">{answer.receipt}</pre>
-          </details>
           <p class="page-actions">
             <button type="button" onClick={() => download(file, answer)}>
               Download the receipt
@@ -47,6 +41,12 @@ function Receipt(props: { answer: ErasureAnswer; onEnd: () => void }) {
               End the session
             </button>
           </p>
+          <h3>Receipt claims</h3>
+          <pre data-receipt-claims tabIndex={0} aria-label="Receipt claims">{JSON.stringify(answer.claims, null, 2)}</pre>
+          <details>
+            <summary>The signed receipt (compact JWS)</summary>
+            <pre class="jws" data-receipt tabIndex={0} aria-label="Signed receipt">{answer.receipt}</pre>
+          </details>
         </>
       ) : (
         <p>
