@@ -81,7 +81,9 @@ export function App() {
     }
   }
   if (loc.path === '/' && !screen) {
-    navigate(homeOf(me));
+    // Unless a navigation is under way (loc follows on hashchange): right after sign-up
+    // navigate('/consent') has set the hash, and the new user must not be sent home instead.
+    if ((location.hash.replace(/^#/, '') || '/') === '/') navigate(homeOf(me));
     return null;
   }
   const Current = screen?.component;
