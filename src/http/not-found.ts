@@ -1,5 +1,6 @@
 // What an unrouted request gets: 405 method_not_allowed with `Allow` when the path exists under
-// other methods (`DELETE /v1/auth/token`), else 404 not_found.
+// other methods (`DELETE /v1/auth/token`), else 404 not_found (also when a route of the request's
+// own method found nothing there, e.g. a missing file under /assets/).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { problemBody, sendProblem } from './problem.js';
@@ -16,7 +17,9 @@ export function registerNotFound(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0]!;
     const allowed = allowedMethods(app, path);
-    if (allowed.length > 0) {
+    // A route of this very method sent us here (a static file that is not there, a wildcard
+    // that matched nothing): the resource is missing, the method is fine.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       reply.header('allow', allowed.join(', '));
       return sendProblem(
         reply,

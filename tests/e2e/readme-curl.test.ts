@@ -84,7 +84,7 @@ afterAll(async () => {
   await deleteRedisKeys(prefix);
   await db?.drop();
   await rm(dir, { recursive: true, force: true });
-  for (const f of ['annotated.png', 'log.ndjson']) await rm(path.join(ROOT, f), { force: true });
+  for (const f of ['annotated.png', 'thumb.webp', 'log.ndjson']) await rm(path.join(ROOT, f), { force: true });
 });
 
 describe('README: Try it with curl', () => {

@@ -98,6 +98,7 @@ export async function buildProbes(s: ProbeSubjects): Promise<Probe[]> {
     ['read with descriptors', { method: 'GET', path: `${aliceImage}?include=descriptor` }],
     ['read as of its upload', { method: 'GET', path: `${aliceImage}?asOf=9223372036854775807-0` }],
     ['content', { method: 'GET', path: `${aliceImage}/content` }],
+    ['thumbnail', { method: 'GET', path: `${aliceImage}/thumbnail` }],
     ['annotated', { method: 'GET', path: `${aliceImage}/annotated` }],
     ['reanalyze', { method: 'POST', path: `${aliceImage}/reanalyze` }],
     ['delete', { method: 'DELETE', path: aliceImage }],

@@ -17,7 +17,7 @@ import { recordAccess } from '../../access-log-hook.js';
 import { principalOf, type Guard } from '../../auth-guard.js';
 import type { EnsureConsistent } from '../../consistency.js';
 import { HttpProblem } from '../../problem.js';
-import { PositionCursor, responses, Uuid } from '../../schemas.js';
+import { binary, PositionCursor, responses, Uuid } from '../../schemas.js';
 import { ThumbnailCache } from './thumbnail-cache.js';
 
 export const THUMBNAIL_MIN = 64;
@@ -71,7 +71,14 @@ export function thumbnailRoute(parent: FastifyInstance, deps: ThumbnailRouteDeps
           ),
           consistentWith: Type.Optional(PositionCursor),
         }),
-        response: responses({}, 400, 401, 404, 503),
+        response: responses(
+          {
+            200: binary('The thumbnail (ETag: content, size, format and rendering version)', 'image/webp', 'image/jpeg'),
+            304: Type.Null({ description: 'Not modified (If-None-Match matched the ETag)' }),
+          },
+          401,
+          { 400: ['invalid_access_purpose'], 404: ['image_not_found', 'content_missing'], 503: ['access_log_unavailable'] },
+        ),
       },
     },
     async (request, reply) => {
