@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
+import { SAMPLES } from '../../support/sample-photos.js';
+import { browserAvailable, launchBrowser } from '../support/browser.js';
+import { openConsole, signInToConsole } from '../support/console.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -114,5 +117,22 @@ describe('README: Try it with curl', () => {
     // What the block promises along the way.
     expect(out).toContain('"status":"analyzed"');
     expect(out).toMatch(/"role":"auditor"/);
+  });
+
+  it.skipIf(!browserAvailable('readme-curl (console)'))('the console works against the same server: Ada signs in, uploads a photo, sees its faces', { timeout: 120_000 }, async () => {
+    const browser = await launchBrowser();
+    try {
+      const c = await openConsole(browser, base);
+      await signInToConsole(c, 'ada@example.com', 'correct horse battery');
+      await c.page.getByRole('navigation').getByRole('link', { name: 'Upload' }).click();
+      await c.screen('Upload');
+      await c.page.getByLabel('Choose photos').setInputFiles(SAMPLES[0]!);
+      await c.page.getByRole('navigation').getByRole('link', { name: 'Gallery' }).click();
+      await c.screen('Gallery');
+      await c.page.getByText('analyzed · 3 faces').first().waitFor({ timeout: 60_000 });
+      c.assertClean();
+    } finally {
+      await browser.close();
+    }
   });
 });
