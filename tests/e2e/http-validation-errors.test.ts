@@ -33,7 +33,7 @@ describe('validation problems', () => {
   });
 
   it('every problem of a body comes back at once', async () => {
-    const res = await call<Problem>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 42, password: 7, nickname: 'x' } });
+    const res = await call<Problem>(t.baseUrl, 'POST', '/v1/auth/register', { body: { email: 42, password: { not: 'a string' }, nickname: 'x' } });
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     const paths = res.body.errors!.map((e) => e.path).sort();
