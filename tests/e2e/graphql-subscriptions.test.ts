@@ -166,6 +166,19 @@ describe('GraphQL subscriptions', () => {
     }
   });
 
+  it('closes a socket whose token was refused even if it never subscribes (4401, the REST code as the reason)', async () => {
+    const socket = new WebSocket(wsUrl(t.baseUrl), 'graphql-transport-ws');
+    const messages: string[] = [];
+    socket.on('message', (m: Buffer) => messages.push(m.toString()));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not.a.jwt' } }));
+    // Nothing else is sent: without the close the socket would stay open (acknowledged).
+    expect(await closed).toEqual({ code: 4401, reason: 'token_invalid' });
+    // Acknowledged (keep-alive pings aside), then closed: nothing else went out.
+    expect(messages.map((m) => (JSON.parse(m) as { type: string }).type).filter((type) => type !== 'ping')).toEqual(['connection_ack']);
+  });
+
   it('applies the limits to subscriptions too', async () => {
     const deep = client(wsUrl(t.baseUrl), alice.token).iterate({
       query: `subscription { myImages { owner { images { edges { node { owner { images { edges { node { owner { images { edges { cursor } } } } } } } } } } } } }`,

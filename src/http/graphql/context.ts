@@ -38,16 +38,16 @@ export function httpContext(principalFor: PrincipalFor, request: FastifyRequest)
 }
 
 /**
- * mercurius `subscription.onConnect`: the connection_init payload must carry
- * `{ authorization: "Bearer …" }`. A missing or bad token is not refused here: mercurius would
- * answer a bare `Forbidden` in a message graphql-transport-ws does not have (the client sees 4400
- * "invalid message"). The connection is acknowledged with the refusal in its context instead: its
- * first subscription gets an `error` with the REST code (`missing_token`, `token_expired`, …) and
- * the socket is closed (plugin.ts, refuseSocket).
+ * The caller of a WebSocket, from its `connection_init` payload, which must carry
+ * `{ authorization: "Bearer …" }`. A missing or bad token is not refused by mercurius' onConnect:
+ * it would answer a bare `Forbidden` in a message graphql-transport-ws does not have (the client
+ * sees 4400 "invalid message"). The connection is acknowledged with the refusal in its context
+ * instead: a subscription gets an `error` with the REST code (`missing_token`, `token_expired`,
+ * …), and the socket is closed 4401 with that code as the reason, subscribed or not (plugin.ts).
  */
-export function wsOnConnect(principalFor: PrincipalFor) {
-  return async (data: { payload?: unknown }): Promise<GraphqlContext> => {
-    const payload = (data.payload ?? {}) as { authorization?: unknown; Authorization?: unknown; headers?: { authorization?: unknown } };
+export function wsAuthenticate(principalFor: PrincipalFor) {
+  return async (initPayload: unknown): Promise<GraphqlContext> => {
+    const payload = (initPayload ?? {}) as { authorization?: unknown; Authorization?: unknown; headers?: { authorization?: unknown } };
     const header = payload.authorization ?? payload.Authorization ?? payload.headers?.authorization;
     try {
       const principal = await principalFor(typeof header === 'string' ? header : undefined);

@@ -12,7 +12,7 @@ import type { Config } from '../../config.js';
 import type { CachedImagesQuery } from '../../queries/images/cached-images-query.js';
 import type { UsersQuery } from '../../queries/identity/users-query.js';
 import type { EnsureConsistent } from '../consistency.js';
-import { httpContext, wsOnConnect, type PrincipalFor } from './context.js';
+import { httpContext, wsAuthenticate, type PrincipalFor } from './context.js';
 import { createErrorFormatter, formatError } from './errors.js';
 import { checkComplexity, checkLength } from './limits.js';
 import { queryCacheEntries } from './query-cache.js';
@@ -65,6 +65,7 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
   const hideSuggestions = production;
   const maxTokens = Math.max(1_000, Math.ceil(limits.maxQueryLength / 2));
   const ws = new WsGuard({ initTimeoutMs: limits.wsInitTimeoutMs, maxSubscriptionsPerSocket: limits.wsMaxSubscriptionsPerSocket, maxSubscriptionsPerUser: limits.wsMaxSubscriptionsPerUser });
+  const authenticateSocket = wsAuthenticate(deps.principalFor);
   const live = subscriberEmitter(config, app.log);
   app.addHook('onClose', () => live.close());
 
@@ -156,9 +157,16 @@ export async function graphqlPlugin(app: FastifyInstance, deps: GraphqlDeps): Pr
     context: (request) => httpContext(deps.principalFor, request),
     subscription: {
       emitter: live.emitter,
-      onConnect: wsOnConnect(deps.principalFor),
-      // Called at connection_init, with the socket: stops its clock, gives it its slots.
-      context: (socket) => ws.onConnectionInit(socket),
+      // Called at connection_init, with the socket: stops its clock, gives it its slots, and
+      // authenticates the caller from the init payload here, where the socket is known, so that a
+      // refused token closes the socket even if it never subscribes (an acknowledged socket would
+      // otherwise stay open with nothing to bound it).
+      context: async (socket) => {
+        const { wsConnection } = ws.onConnectionInit(socket);
+        const auth = await authenticateSocket(wsConnection?.initPayload);
+        if (auth.refused && wsConnection) refuseSocket(wsConnection, formatError(auth.refused, app.log));
+        return { wsConnection, ...auth };
+      },
       keepAlive: 30_000,
     },
   });

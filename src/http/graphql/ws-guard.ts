@@ -27,13 +27,16 @@ export const WS_CLOSE = { unauthorized: 4401, initTimeout: 4408, subscriberExist
 export const REFUSED_SOCKET_GRACE_MS = 1_000;
 
 /**
- * A subscription on a connection whose token was refused (context.ts wsOnConnect): the coded
- * error goes to the client as the subscription's `error` message (mercurius sends what the hook
- * throws), then the socket is closed with 4401 and the code as the reason. Returns `error`.
+ * A connection whose token was refused (context.ts wsAuthenticate): the socket is closed with 4401
+ * and the code as the reason after a grace in which a subscription still gets the coded error as
+ * its `error` message (mercurius sends what the hook throws). Returns `error`; idempotent.
  */
 export function refuseSocket(conn: WsConnection | undefined, error: GraphQLError): GraphQLError {
   const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'unauthorized';
-  if (conn) setTimeout(() => conn.socket.close(WS_CLOSE.unauthorized, code), REFUSED_SOCKET_GRACE_MS).unref();
+  if (conn && !conn.refused) {
+    conn.refused = true;
+    setTimeout(() => conn.socket.close(WS_CLOSE.unauthorized, code), REFUSED_SOCKET_GRACE_MS).unref();
+  }
   return error;
 }
 
@@ -43,6 +46,10 @@ export class WsConnection {
   readonly held = new Map<string, () => void>();
   initialised = false;
   timer: NodeJS.Timeout | undefined;
+  /** The payload of its connection_init (the token), read off the socket before mercurius handles the message. */
+  initPayload: unknown;
+  /** Its token was refused: the socket is being closed (refuseSocket). */
+  refused = false;
   constructor(readonly socket: WebSocket) {}
 }
 
@@ -59,6 +66,20 @@ export class WsGuard {
     conn.timer = setTimeout(() => {
       if (!conn.initialised) socket.close(WS_CLOSE.initTimeout, 'Connection initialisation timeout');
     }, this.limits.initTimeoutMs);
+    // mercurius hands the subscription context (where the caller is authenticated) the socket but
+    // not the connection_init payload: keep it as it arrives (this listener runs before mercurius',
+    // which is added after watch). Only until the first connection_init.
+    const onMessage = (raw: unknown) => {
+      try {
+        const message = JSON.parse(String(raw)) as { type?: unknown; payload?: unknown } | null;
+        if (message?.type !== 'connection_init') return;
+        conn.initPayload = message.payload ?? {};
+        socket.off('message', onMessage);
+      } catch {
+        // not JSON: mercurius answers it
+      }
+    };
+    socket.on('message', onMessage);
     socket.once('close', () => {
       clearTimeout(conn.timer);
       for (const release of [...conn.held.values()]) release();
