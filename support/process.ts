@@ -13,10 +13,19 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-export function startProcess(env: Record<string, string>, args: string[] = ['--import', 'tsx', 'src/main.ts']) {
-  const child = spawn(process.execPath, args, {
+export interface ProcessOptions {
+  /** The program to run (default: this Node.js, with `args`); e.g. `npm` with ['start']. */
+  command?: string;
+  /** NODE_ENV of the child (default 'test'); null leaves it unset, as in a user's shell. */
+  nodeEnv?: string | null;
+}
+
+export function startProcess(env: Record<string, string>, args: string[] = ['--import', 'tsx', 'src/main.ts'], opts: ProcessOptions = {}) {
+  const { NODE_ENV: _parentNodeEnv, ...parentEnv } = process.env;
+  const nodeEnv = opts.nodeEnv === undefined ? 'test' : opts.nodeEnv;
+  const child = spawn(opts.command ?? process.execPath, args, {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'test', ...env },
+    env: { ...parentEnv, ...(nodeEnv === null ? {} : { NODE_ENV: nodeEnv }), LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -27,8 +36,8 @@ export function startProcess(env: Record<string, string>, args: string[] = ['--i
 }
 
 /** Resolves with the base URL once the process logs that it listens; rejects if it exits first. */
-export async function startServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const p = startProcess(env);
+export async function startServer(env: Record<string, string>, timeoutMs = 30_000, how: ProcessOptions & { args?: string[] } = {}): Promise<ServerProcess> {
+  const p = startProcess(env, how.args, how);
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${p.output()}`)), timeoutMs);
     const onData = () => {

@@ -16,6 +16,7 @@ import { registerConsenting } from '../support/consent.js';
 import { openConsole, signInToConsole, type ConsolePage } from '../support/console.js';
 import { call } from '../support/http.js';
 import { visibleHead } from '../support/visible-head.js';
+import { uploadOverHttp } from '../support/upload-over-http.js';
 
 const available = browserAvailable('console-auditor');
 
@@ -40,11 +41,7 @@ afterAll(async () => {
 });
 
 async function upload(sample: number): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([await readSample(sample)], { type: 'image/jpeg' }), `sample${sample}.jpg`);
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${owner.token}` }, body: form });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { imageId: string }).imageId;
+  return (await uploadOverHttp(t.baseUrl, owner.token, await readSample(sample), `sample${sample}.jpg`)).imageId;
 }
 
 async function streamOf(imageId: string): Promise<FeedEvent[]> {

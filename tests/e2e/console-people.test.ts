@@ -14,6 +14,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { browserAvailable, launchBrowser, type Browser } from '../support/browser.js';
 import { consentToAll, openConsole, PASSWORD, signUpInConsole, type ConsolePage } from '../support/console.js';
 import { call } from '../support/http.js';
+import { uploadOverHttp } from '../support/upload-over-http.js';
 
 const available = browserAvailable('console-people');
 
@@ -27,11 +28,7 @@ async function onePersonPhotos(region: { left: number; top: number; width: numbe
 }
 
 async function upload(token: string, bytes: Buffer, name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([bytes], { type: 'image/jpeg' }), name);
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { imageId: string }).imageId;
+  return (await uploadOverHttp(t.baseUrl, token, bytes, name)).imageId;
 }
 
 /** The person card holding a face of each of these images, once it is on screen with their crops drawn. */

@@ -18,6 +18,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { consentOverHttp } from '../support/consent.js';
 import { call } from '../support/http.js';
 import { readSample } from '../../support/sample-photos.js';
+import { uploadOverHttp } from '../support/upload-over-http.js';
 
 let t: TestApp;
 /** An API over the same database and Redis prefix whose log lines are kept (level, msg, err). */
@@ -25,13 +26,7 @@ let api: { app: FastifyInstance; runtime: Runtime; url: string; lines: { level: 
 let client: Client;
 let workers: Awaited<ReturnType<typeof startWorkers>> | undefined;
 
-async function upload(token: string): Promise<{ imageId: string; position: string }> {
-  const f = new FormData();
-  f.append('file', new Blob([await readSample(1)], { type: 'image/jpeg' }), 'sample1.jpg');
-  const up = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: f });
-  expect(up.status).toBe(202);
-  return (await up.json()) as { imageId: string; position: string };
-}
+const upload = async (token: string) => uploadOverHttp(t.baseUrl, token, await readSample(1), 'sample1.jpg');
 
 beforeAll(async () => {
   t = await startTestApp('graphql_sub_logs');

@@ -15,6 +15,7 @@ import { tokenFor } from '../support/audit.js';
 import { registerConsenting } from '../support/consent.js';
 import { call } from '../support/http.js';
 import { visibleHead } from '../support/visible-head.js';
+import { uploadOverHttp } from '../support/upload-over-http.js';
 
 let t: TestApp;
 let alice: { userId: string; token: string };
@@ -25,13 +26,7 @@ let photo: { imageId: string; position: string; width: number; height: number };
 /** A tall, half-transparent PNG of 90 × 300. */
 let tall: { imageId: string; position: string };
 
-async function upload(token: string, bytes: Buffer, type: string, name: string): Promise<{ imageId: string; position: string }> {
-  const form = new FormData();
-  form.append('file', new Blob([bytes], { type }), name);
-  const res = await fetch(`${t.baseUrl}/v1/images`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  expect(res.status, await res.clone().text()).toBe(202);
-  return (await res.json()) as { imageId: string; position: string };
-}
+const upload = (token: string, bytes: Buffer, type: string, name: string) => uploadOverHttp(t.baseUrl, token, bytes, name, type);
 
 async function thumb(imageId: string, query: string, token = alice.token, headers: Record<string, string> = {}): Promise<{ res: Response; bytes: Buffer }> {
   const res = await fetch(`${t.baseUrl}/v1/images/${imageId}/thumbnail${query}`, { headers: { authorization: `Bearer ${token}`, ...headers } });

@@ -6,7 +6,7 @@
 // Every curl the block runs is recorded (status, method, URL): all must be 2xx except the one the
 // README says is refused (the access token of a logged-out session).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startServer, type ServerProcess } from '../../support/process.js';
 import { deleteRedisKeys, TEST_REDIS_URL } from '../../support/redis-test-prefix.js';
 import { SAMPLES } from '../../support/sample-photos.js';
 import { browserAvailable, launchBrowser } from '../support/browser.js';
@@ -42,8 +43,7 @@ curl() {
 `;
 
 let db: TestDatabase;
-let server: ChildProcess | undefined;
-let output = '';
+let server: ServerProcess | undefined;
 let base = '';
 let dir = '';
 const prefix = `ft-test-readme-${randomBytes(4).toString('hex')}:`;
@@ -59,30 +59,15 @@ beforeAll(async () => {
     JWT_DEV_KEY_FILE: path.join(dir, 'jwt-dev.json'),
     PRIVACY_DEV_KEK_FILE: path.join(dir, 'kek-dev.json'),
   };
-  // `npm start` exactly (prestart included), on a free port.
-  const { NODE_ENV: _unused, ...parentEnv } = process.env;
-  server = spawn('npm', ['start'], { cwd: ROOT, env: { ...parentEnv, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start did not listen within 90 s:\n${output}`)), 90_000);
-    const check = () => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m?.[1] && /facetrail ready/.test(output)) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    server!.stdout?.on('data', check);
-    server!.on('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
-  });
+  // `npm start` exactly (prestart included), on a free port, NODE_ENV unset as in a user's shell.
+  server = await startServer(env, 90_000, { command: 'npm', args: ['start'], nodeEnv: null });
+  base = server.baseUrl;
 }, 120_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.on('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGTERM');
+    await server.exited;
   }
   await deleteRedisKeys(prefix);
   await db?.drop();
